@@ -1,0 +1,20 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { AppConfig } from 'src/config/env.schema';
+import { ConfigModule } from 'src/config/config.module';
+import { TelemetryModule } from 'src/telemetry/telemetry.module';
+import { IngestModule } from 'src/ingest/ingest.module';
+import { ApiModule } from 'src/api/api.module';
+import { DomainErrorFilter } from 'src/http/domain-error.filter';
+
+/** The whole gateway for one validated configuration. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ConfigModule.forRoot(config), TelemetryModule, IngestModule, ApiModule],
+      providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],
+    };
+  }
+}

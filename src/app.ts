@@ -1,0 +1,41 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { LogLevel } from '@nestjs/common';
+import { AppModule } from 'src/app.module';
+import { AppConfig } from 'src/config/env.schema';
+import { GatewayMetrics } from 'src/telemetry/gateway-metrics.service';
+
+const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
+  error: ['error', 'fatal'],
+  warn: ['error', 'fatal', 'warn'],
+  info: ['error', 'fatal', 'warn', 'log'],
+  debug: ['error', 'fatal', 'warn', 'log', 'debug', 'verbose'],
+};
+
+/**
+ * Builds (but does not start) the gateway for a configuration: Fastify with one raw-buffer body
+ * parser for every content type (pushes are parsed by the core, whatever their declared type),
+ * the body limit, request accounting, and the route prefix.
+ */
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes, routerOptions: { maxParamLength: 65536 } });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bodyParser: false,
+    logger: LOG_LEVELS[config.logLevel],
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.bodyLimitBytes }, (_req, body, done) => done(null, body));
+  const metrics = app.get(GatewayMetrics);
+  fastify.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    metrics.observeRequest(req.routeOptions.url ?? 'unmatched', req.method, reply.statusCode);
+    done();
+  });
+  if (config.routePrefix !== '') {
+    app.setGlobalPrefix(config.routePrefix);
+  }
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,130 @@
+/**
+ * The gateway's settings, read once from the environment and validated as a whole:
+ * every bad value is reported in one error so the operator can fix them all at once.
+ * Nothing else in the code base reads process.env.
+ */
+export interface AppConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Normalised route prefix: '' or '/something' without a trailing slash. */
+  readonly routePrefix: string;
+  /** postgres:// URL, or undefined for the embedded engine. */
+  readonly databaseUrl?: string;
+  readonly dataDir: string;
+  readonly dbPoolSize: number;
+  readonly migrationsRun: boolean;
+  readonly bodyLimitBytes: number;
+  readonly consistencyCheck: boolean;
+  readonly adminApiEnabled: boolean;
+  readonly lifecycleApiEnabled: boolean;
+  readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Parses and validates the environment. Throws ConfigError listing every bad variable. */
+export function loadConfig(env: Env): AppConfig {
+  const problems: string[] = [];
+  const read = new EnvReader(env, problems);
+  const config: AppConfig = {
+    host: read.string('HOST', '0.0.0.0'),
+    port: read.integer('PORT', 9091, 0, 65535),
+    routePrefix: read.routePrefix('ROUTE_PREFIX'),
+    databaseUrl: read.databaseUrl('DATABASE_URL'),
+    dataDir: read.string('DATA_DIR', './data'),
+    dbPoolSize: read.integer('DB_POOL_SIZE', 10, 1, 1000),
+    migrationsRun: read.boolean('DB_MIGRATIONS_RUN', true),
+    bodyLimitBytes: read.integer('PUSH_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1, 2 ** 31 - 1),
+    consistencyCheck: !read.boolean('PUSH_DISABLE_CONSISTENCY_CHECK', false),
+    adminApiEnabled: read.boolean('ADMIN_API_ENABLED', false),
+    lifecycleApiEnabled: read.boolean('LIFECYCLE_API_ENABLED', false),
+    logLevel: read.oneOf('LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info'),
+  };
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+  return Object.freeze(config);
+}
+
+class EnvReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) {
+      return fallback;
+    }
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value) || n < min || n > max) {
+      this.problems.push(`${name}=${JSON.stringify(value)}: expected an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) {
+      return fallback;
+    }
+    if (['true', '1', 'yes', 'on'].includes(value)) {
+      return true;
+    }
+    if (['false', '0', 'no', 'off'].includes(value)) {
+      return false;
+    }
+    this.problems.push(`${name}=${JSON.stringify(value)}: expected true or false`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) {
+      return fallback;
+    }
+    if (!(allowed as readonly string[]).includes(value)) {
+      this.problems.push(`${name}=${JSON.stringify(value)}: expected one of ${allowed.join(', ')}`);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  routePrefix(name: string): string {
+    const value = this.raw(name);
+    if (value === undefined || value === '/') {
+      return '';
+    }
+    if (!value.startsWith('/') || /[?#\s]/.test(value)) {
+      this.problems.push(`${name}=${JSON.stringify(value)}: expected a path starting with "/"`);
+      return '';
+    }
+    return value.replace(/\/+$/, '');
+  }
+
+  databaseUrl(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value !== undefined && !/^postgres(ql)?:\/\//.test(value)) {
+      this.problems.push(`${name}: expected a postgres:// or postgresql:// URL`);
+      return undefined;
+    }
+    return value;
+  }
+}

@@ -1,0 +1,68 @@
+import { MetricType } from 'src/core/model/metric-family';
+import { InconsistentPushError } from 'src/core/consistency/errors';
+import { derivedNames, typeName } from 'src/core/consistency/family-names';
+
+/** A family name with its type, and where it lives (for error messages). */
+export interface FamilyTypeRef {
+  name: string;
+  type: MetricType;
+  /** e.g. `group {job="a"}` or `the gateway's own metrics`. */
+  where?: string;
+}
+
+/**
+ * Every stored family name that could conflict with the pushed families: the names themselves,
+ * the `_bucket`/`_sum`/`_count` names a pushed histogram or summary exposes, and the base name of
+ * a pushed `x_sum`/`x_count`/`x_bucket` (which clashes with a stored histogram or summary `x`).
+ * The store looks these up by index, so the check costs what is pushed, not what is stored.
+ */
+export function consistencyLookupNames(pushed: FamilyTypeRef[]): string[] {
+  const names = new Set<string>();
+  for (const { name, type } of pushed) {
+    names.add(name);
+    for (const derived of derivedNames(name, type)) {
+      names.add(derived);
+    }
+    const base = /^(.*)_(sum|count|bucket)$/.exec(name);
+    if (base !== null) {
+      names.add(base[1]);
+    }
+  }
+  return [...names];
+}
+
+/**
+ * Checks pushed family types against families stored elsewhere (other groups, or the gateway's own
+ * metrics): the same name must have the same type, and a histogram/summary must not collide with
+ * another family's `_bucket`/`_sum`/`_count` name. `existing` must not contain the families this
+ * push replaces. Throws InconsistentPushError naming each conflict.
+ */
+export function checkConsistency(pushed: FamilyTypeRef[], existing: FamilyTypeRef[]): void {
+  const byName = new Map<string, FamilyTypeRef>();
+  for (const e of existing) {
+    byName.set(e.name, e);
+  }
+  const problems: string[] = [];
+  for (const p of pushed) {
+    const same = byName.get(p.name);
+    if (same !== undefined && same.type !== p.type) {
+      problems.push(
+        `metric "${p.name}" is pushed as ${typeName(p.type)} but is a ${typeName(same.type)} in ${same.where ?? 'another group'}`,
+      );
+    }
+    for (const derived of derivedNames(p.name, p.type)) {
+      const clash = byName.get(derived);
+      if (clash !== undefined) {
+        problems.push(`collected histogram or summary named "${p.name}" collides with metric named "${derived}" in ${clash.where ?? 'another group'}`);
+      }
+    }
+    const base = /^(.*)_(sum|count|bucket)$/.exec(p.name);
+    const owner = base === null ? undefined : byName.get(base[1]);
+    if (owner !== undefined && derivedNames(owner.name, owner.type).includes(p.name)) {
+      problems.push(`metric "${p.name}" collides with the ${typeName(owner.type).toLowerCase()} "${owner.name}" in ${owner.where ?? 'another group'}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new InconsistentPushError(problems);
+  }
+}

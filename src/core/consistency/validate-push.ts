@@ -1,0 +1,116 @@
+import { isReservedLabelName, isValidLabelName, isValidMetricName } from 'src/core/model/labels';
+import { Metric, MetricFamily, MetricType } from 'src/core/model/metric-family';
+import { InconsistentPushError } from 'src/core/consistency/errors';
+import { derivedNames, isHistogramType, typeName } from 'src/core/consistency/family-names';
+
+const MAX_REPORTED_PROBLEMS = 10;
+
+/**
+ * Checks a sanitised push on its own (no stored data needed): no timestamps, valid metric and label
+ * names (protobuf pushes are not name-checked by their parser), one value field matching the
+ * family type, no duplicate series, no histogram/summary suffix clash inside the push.
+ * Throws InconsistentPushError listing the problems found (at most 10 are spelled out).
+ */
+export function validatePushedFamilies(families: MetricFamily[]): void {
+  const problems: string[] = [];
+  if (families.some((mf) => mf.metric.some((m) => m.timestampMs !== undefined))) {
+    problems.push('pushed metrics must not have timestamps');
+  }
+  for (const mf of families) {
+    validateFamily(mf, problems);
+  }
+  problems.push(...suffixClashes(families.map((mf) => mf.name), families));
+  if (problems.length > 0) {
+    const shown = problems.slice(0, MAX_REPORTED_PROBLEMS);
+    if (problems.length > shown.length) {
+      shown.push(`... and ${problems.length - shown.length} more`);
+    }
+    throw new InconsistentPushError(shown);
+  }
+}
+
+function validateFamily(mf: MetricFamily, problems: string[]): void {
+  if (!isValidMetricName(mf.name)) {
+    problems.push(`invalid metric name ${JSON.stringify(mf.name)}`);
+    return;
+  }
+  if (MetricType[mf.type] === undefined) {
+    problems.push(`metric family "${mf.name}" has unknown type ${mf.type}`);
+    return;
+  }
+  const seen = new Set<string>();
+  for (const m of mf.metric) {
+    const problem = metricProblem(mf, m);
+    if (problem !== undefined) {
+      problems.push(problem);
+      continue;
+    }
+    const key = seriesKey(m);
+    if (seen.has(key)) {
+      problems.push(`collected metric "${mf.name}" ${describe(m)} was collected before with the same name and label values`);
+    }
+    seen.add(key);
+  }
+}
+
+function metricProblem(mf: MetricFamily, m: Metric): string | undefined {
+  const names = new Set<string>();
+  for (const { name } of m.label) {
+    if (!isValidLabelName(name) || isReservedLabelName(name)) {
+      return `collected metric "${mf.name}" ${describe(m)} has a label with an invalid name: ${name}`;
+    }
+    if (names.has(name)) {
+      return `collected metric "${mf.name}" ${describe(m)} has two or more labels with the same name: ${name}`;
+    }
+    names.add(name);
+  }
+  if (!hasValueFor(mf.type, m)) {
+    return `collected metric "${mf.name}" ${describe(m)} is not a ${typeName(mf.type)}`;
+  }
+  const reserved = mf.type === MetricType.SUMMARY ? 'quantile' : isHistogramType(mf.type) ? 'le' : undefined;
+  if (reserved !== undefined && names.has(reserved)) {
+    return `${typeName(mf.type).toLowerCase()} metric "${mf.name}" ${describe(m)} has label "${reserved}", which is reserved for its ${reserved === 'le' ? 'buckets' : 'quantiles'}`;
+  }
+  return undefined;
+}
+
+function hasValueFor(type: MetricType, m: Metric): boolean {
+  switch (type) {
+    case MetricType.COUNTER:
+      return m.counter !== undefined;
+    case MetricType.GAUGE:
+      return m.gauge !== undefined;
+    case MetricType.UNTYPED:
+      return m.untyped !== undefined;
+    case MetricType.SUMMARY:
+      return m.summary !== undefined;
+    case MetricType.HISTOGRAM:
+    case MetricType.GAUGE_HISTOGRAM:
+      return m.histogram !== undefined;
+  }
+}
+
+function suffixClashes(names: string[], families: MetricFamily[]): string[] {
+  const present = new Set(names);
+  const problems: string[] = [];
+  for (const mf of families) {
+    for (const derived of derivedNames(mf.name, mf.type)) {
+      if (present.has(derived)) {
+        problems.push(`collected histogram or summary named "${mf.name}" collides with metric named "${derived}"`);
+      }
+    }
+  }
+  return problems;
+}
+
+function seriesKey(m: Metric): string {
+  let key = '';
+  for (const l of m.label) {
+    key += `${l.name}\u0000${l.value}\u0000`;
+  }
+  return key;
+}
+
+function describe(m: Metric): string {
+  return `{${m.label.map((l) => `${l.name}=${JSON.stringify(l.value)}`).join(',')}}`;
+}

@@ -1,0 +1,163 @@
+import { isReservedLabelName, isValidLabelName, Labels } from 'src/core/model/labels';
+import { GroupingPathError, GroupingRouteNotFoundError } from 'src/core/grouping/errors';
+
+const BASE64_SUFFIX = '@base64';
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export interface GroupingPathOptions {
+  /**
+   * Accept `<LABEL>/<VALUE>` pairs without a leading `job/<JOB>` (the managed-service URL shape
+   * `/api/v2/metrics/<LABEL>/<VALUE>...`). A `job` pair among them then names the job.
+   */
+  allowMissingJob?: boolean;
+}
+
+/**
+ * Parses the part of a push URL after `/metrics/`, still percent-encoded, e.g.
+ * `job/backup/instance@base64/ZGI6NTQzMg`, into the grouping key's labels.
+ *
+ * Rules (upstream Pushgateway's, minus its bugs): percent-escapes are decoded before splitting, so
+ * only `@base64` values can carry `/`; `@base64` values use the URL-safe alphabet with optional
+ * padding and `=` alone for the empty value; the `job/<JOB>` segment wins over a `job` pair;
+ * a repeated label name: the last wins. Unlike upstream, every value must be valid UTF-8.
+ *
+ * Throws GroupingRouteNotFoundError when the path does not start with `job` or `job@base64`
+ * (404 upstream), GroupingPathError for every other problem (400).
+ */
+export function parseGroupingPath(encodedPath: string, options: GroupingPathOptions = {}): Labels {
+  // Percent-escapes are decoded before splitting (as upstream's router does), so `%2F` separates.
+  const segments = percentDecodeToBytes(encodedPath).split('/').map(latin1BytesToUtf8);
+  if (segments.length >= 2 && segments[segments.length - 1] === '' && segments.length % 2 === 1) {
+    // A single trailing slash after a complete path (`/metrics/job/j1/`) is ignored, as upstream does.
+    segments.pop();
+  }
+  const first = segments[0];
+  if (first === 'job' || first === `job${BASE64_SUFFIX}`) {
+    return parseWithJob(segments);
+  }
+  if (options.allowMissingJob === true && segments.length >= 2) {
+    return parseLabelPairs(segments, '', undefined);
+  }
+  throw new GroupingRouteNotFoundError('404 page not found');
+}
+
+function parseWithJob(segments: string[]): Labels {
+  if (segments.length < 2) {
+    throw new GroupingRouteNotFoundError('404 page not found');
+  }
+  const job = segments[0] === 'job' ? segments[1] : decodeBase64Job(segments[1]);
+  if (job === '') {
+    throw new GroupingPathError('job name is required');
+  }
+  checkUtf8(job, `job name`);
+  const rest = segments.slice(2);
+  return parseLabelPairs(rest, rest.length === 0 ? '' : `/${rest.join('/')}`, job);
+}
+
+function parseLabelPairs(segments: string[], labelString: string, job: string | undefined): Labels {
+  if (segments.length % 2 !== 0) {
+    throw new GroupingPathError(`odd number of components in label string "${labelString || '/' + segments.join('/')}"`);
+  }
+  const labels: Labels = {};
+  for (let i = 0; i < segments.length; i += 2) {
+    const [name, value] = decodeLabel(segments[i], segments[i + 1]);
+    if (name === 'job' && job !== undefined) {
+      continue;
+    }
+    labels[name] = value;
+  }
+  if (job !== undefined) {
+    labels.job = job;
+  } else if (labels.job === '') {
+    throw new GroupingPathError('job name is required');
+  }
+  return labels;
+}
+
+function decodeLabel(rawName: string, rawValue: string): [string, string] {
+  const isBase64 = rawName.endsWith(BASE64_SUFFIX);
+  const name = isBase64 ? rawName.slice(0, -BASE64_SUFFIX.length) : rawName;
+  if (name === '' && rawName === '') {
+    throw new GroupingPathError('empty path segment in grouping key (check for "//" in the URL)');
+  }
+  if (!isValidLabelName(name) || isReservedLabelName(name)) {
+    throw new GroupingPathError(`improper label name ${JSON.stringify(rawName)}`);
+  }
+  let value = rawValue;
+  if (isBase64) {
+    const decoded = decodeBase64Url(rawValue);
+    if (typeof decoded !== 'string') {
+      throw new GroupingPathError(
+        `invalid base64 encoding for label ${name}=${JSON.stringify(rawValue)}: illegal base64 data at input byte ${decoded.badByte}`,
+      );
+    }
+    value = decoded;
+  }
+  checkUtf8(value, `label ${name}`);
+  return [name, value];
+}
+
+function decodeBase64Job(raw: string): string {
+  const decoded = decodeBase64Url(raw);
+  if (typeof decoded !== 'string') {
+    throw new GroupingPathError(
+      `invalid base64 encoding in job name ${JSON.stringify(raw)}: illegal base64 data at input byte ${decoded.badByte}`,
+    );
+  }
+  return decoded;
+}
+
+const BASE64URL_RE = /^[A-Za-z0-9_-]*$/;
+/** Marker for a value whose bytes are not valid UTF-8; rejected by checkUtf8. */
+const INVALID_UTF8 = '\u0000\uFFFF invalid-utf8';
+
+/**
+ * Decodes unpadded or padded URL-safe base64 (trailing `=` ignored, as upstream does).
+ * Returns the decoded UTF-8 string, INVALID_UTF8 for non-UTF-8 bytes, or the offending byte index.
+ */
+export function decodeBase64Url(raw: string): string | { badByte: number } {
+  const trimmed = raw.replace(/=+$/, '');
+  if (!BASE64URL_RE.test(trimmed)) {
+    const bad = [...trimmed].findIndex((c) => !/[A-Za-z0-9_-]/.test(c));
+    return { badByte: bad };
+  }
+  if (trimmed.length % 4 === 1) {
+    return { badByte: trimmed.length - 1 };
+  }
+  return bytesToUtf8(Buffer.from(trimmed, 'base64url'));
+}
+
+/** Decodes %XX escapes into a string of byte values (one char per byte, latin1-style). */
+function percentDecodeToBytes(path: string): string {
+  let out = '';
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 0x25 && /^[0-9a-fA-F]{2}$/.test(path.slice(i + 1, i + 3))) {
+      out += String.fromCharCode(parseInt(path.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (c < 0x100) {
+      out += path[i];
+    } else {
+      out += Buffer.from(path[i], 'utf8').toString('latin1');
+    }
+  }
+  return out;
+}
+
+function latin1BytesToUtf8(segment: string): string {
+  return bytesToUtf8(Buffer.from(segment, 'latin1'));
+}
+
+function bytesToUtf8(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return INVALID_UTF8;
+  }
+}
+
+function checkUtf8(value: string, what: string): void {
+  if (value === INVALID_UTF8) {
+    throw new GroupingPathError(`${what} is not valid UTF-8`);
+  }
+}

@@ -1,0 +1,117 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig } from 'src/config/env.schema';
+import { APP_CONFIG } from 'src/config/config.module';
+import { parseGroupingPath } from 'src/core/grouping/grouping-path';
+import { canonicalLabels, exposedGroupLabels } from 'src/core/grouping/grouping-key';
+import { sanitizeFamilies } from 'src/core/grouping/sanitize';
+import { parseText } from 'src/core/exposition/text-parser';
+import { parseProtobufDelimited, encodeFamilyDelimited } from 'src/core/exposition/protobuf-delimited';
+import { encodeSamples } from 'src/core/exposition/text-encoder';
+import { ExpositionParseError } from 'src/core/exposition/errors';
+import { validatePushedFamilies } from 'src/core/consistency/validate-push';
+import { checkConsistency, consistencyLookupNames } from 'src/core/consistency/check-consistency';
+import { isProtobufPush } from 'src/core/scrape/negotiation';
+import { MetricFamily } from 'src/core/model/metric-family';
+import { GroupRef, MetricGroupRepository } from 'src/storage/metric-group.repository';
+import { decodeBody } from 'src/http/body-decoding';
+import { GatewayMetrics } from 'src/telemetry/gateway-metrics.service';
+
+/** One PUT/POST as the controller hands it over. */
+export interface PushRequest {
+  /** Percent-encoded path after `/metrics/`. */
+  path: string;
+  /** True for the managed-service route shape `/api/v2/metrics/...`. */
+  managedRoute: boolean;
+  mode: 'replace' | 'merge';
+  body: Buffer;
+  contentType?: string;
+  contentEncoding?: string;
+  /** Tenant of the caller's token; undefined without auth or for operator tokens. */
+  tenant?: string;
+}
+
+export interface DeleteRequest {
+  path: string;
+  managedRoute: boolean;
+  tenant?: string;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Orchestrates a push: grouping path → body → sanitise → validate → consistency check inside the
+ * storage transaction → persist. The core does the domain work; this class only orders it.
+ */
+@Injectable()
+export class IngestService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly repository: MetricGroupRepository,
+    private readonly metrics: GatewayMetrics,
+  ) {}
+
+  /** Applies a PUT (replace) or POST (merge). Resolves after the commit. */
+  async push(req: PushRequest): Promise<void> {
+    const started = process.hrtime.bigint();
+    const group = this.groupRef(req.path, req.managedRoute, req.tenant);
+    const families = this.parseBody(req);
+    const now = Date.now() / 1000;
+    const sanitized = sanitizeFamilies(families, exposedGroupLabels(group.labels, req.tenant));
+    try {
+      validatePushedFamilies(sanitized);
+    } catch (error) {
+      await this.repository.recordFailure(group, now);
+      throw error;
+    }
+    const pushed = sanitized.map((mf) => ({ name: mf.name, type: mf.type }));
+    const check = this.config.consistencyCheck;
+    const own = check ? await this.metrics.types() : [];
+    await this.repository.applyPush(
+      {
+        group,
+        mode: req.mode,
+        now,
+        lookupNames: check ? consistencyLookupNames(pushed) : [],
+        families: sanitized.map((mf) => ({
+          name: mf.name,
+          type: mf.type,
+          help: mf.help,
+          body: encodeFamilyDelimited(mf),
+          exposition: encodeSamples(mf),
+        })),
+      },
+      (existing) => checkConsistency(pushed, [...own, ...existing]),
+    );
+    this.metrics.observePush(req.mode === 'replace' ? 'PUT' : 'POST', Number(process.hrtime.bigint() - started) / 1e9, req.body.length);
+  }
+
+  /** Deletes one group by its exact grouping key. Resolves after the commit. */
+  async delete(req: DeleteRequest): Promise<void> {
+    const group = this.groupRef(req.path, req.managedRoute, req.tenant);
+    await this.repository.deleteGroup(group.tenant, group.groupingKey);
+  }
+
+  private groupRef(path: string, managedRoute: boolean, tenant: string | undefined): GroupRef {
+    const labels = parseGroupingPath(path, { allowMissingJob: managedRoute });
+    return {
+      tenant: tenant ?? '',
+      groupingKey: canonicalLabels(labels),
+      exposedKey: canonicalLabels(exposedGroupLabels(labels, tenant)),
+      labels,
+    };
+  }
+
+  private parseBody(req: PushRequest): MetricFamily[] {
+    const body = decodeBody(req.body, req.contentEncoding, this.config.bodyLimitBytes);
+    if (isProtobufPush(req.contentType)) {
+      return parseProtobufDelimited(body);
+    }
+    let text: string;
+    try {
+      text = utf8.decode(body);
+    } catch {
+      throw new ExpositionParseError('text format parsing error: body is not valid UTF-8');
+    }
+    return parseText(text);
+  }
+}

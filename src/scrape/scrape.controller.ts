@@ -1,0 +1,22 @@
+import { Controller, Get, Headers, Res } from '@nestjs/common';
+import { FastifyReply } from 'fastify';
+import { ScrapeService } from 'src/scrape/scrape.service';
+
+@Controller()
+export class ScrapeController {
+  constructor(private readonly scrapes: ScrapeService) {}
+
+  @Get('metrics')
+  async scrape(
+    @Headers('accept') accept: string | undefined,
+    @Headers('accept-encoding') acceptEncoding: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const out = await this.scrapes.scrape(accept, acceptEncoding);
+    void reply.header('Content-Type', out.contentType);
+    if (out.contentEncoding !== undefined) {
+      void reply.header('Content-Encoding', out.contentEncoding);
+    }
+    await reply.send(out.body);
+  }
+}

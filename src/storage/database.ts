@@ -1,0 +1,65 @@
+import { DataSource } from 'typeorm';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import { CreateMetricStore1767225600000 } from '../../migrations/1767225600000-CreateMetricStore';
+
+/** Every migration, in order. Listed explicitly so the build needs no glob at run time. */
+export const MIGRATIONS = [CreateMetricStore1767225600000];
+
+export interface DatabaseOptions {
+  /** postgres:// URL; undefined selects the embedded engine under dataDir. */
+  databaseUrl?: string;
+  dataDir: string;
+  poolSize: number;
+}
+
+/** An initialised TypeORM data source plus whatever must be stopped with it. */
+export interface Database {
+  dataSource: DataSource;
+  /** 'postgres' for a server, 'embedded' for PGlite. */
+  kind: 'postgres' | 'embedded';
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database: a PostgreSQL server when a URL is given, otherwise PGlite persisted under
+ * dataDir and served in-process on a loopback socket, so both run the same SQL through `pg`.
+ * PGlite is single-session, hence a pool of exactly one connection in that case.
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.databaseUrl !== undefined) {
+    const dataSource = await newDataSource(options.databaseUrl, options.poolSize).initialize();
+    return { dataSource, kind: 'postgres', close: () => dataSource.destroy() };
+  }
+  const dir = path.resolve(options.dataDir, 'pglite');
+  fs.mkdirSync(dir, { recursive: true });
+  const db = await PGlite.create(dir);
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0 });
+  await server.start();
+  const url = `postgres://postgres@${server.getServerConn()}/postgres`;
+  const dataSource = await newDataSource(url, 1).initialize();
+  return {
+    dataSource,
+    kind: 'embedded',
+    close: async () => {
+      await dataSource.destroy();
+      await server.stop();
+      await db.close();
+    },
+  };
+}
+
+function newDataSource(url: string, poolSize: number): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    synchronize: false,
+    migrationsRun: false,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    entities: [],
+    extra: { max: poolSize, application_name: 'durable-pushgateway' },
+  });
+}

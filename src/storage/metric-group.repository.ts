@@ -1,0 +1,328 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { QueryFailedError, QueryRunner } from 'typeorm';
+import { Labels } from 'src/core/model/labels';
+import { MetricType } from 'src/core/model/metric-family';
+import { FamilyTypeRef } from 'src/core/consistency/check-consistency';
+import { formatLabels } from 'src/core/grouping/grouping-key';
+import { DATABASE } from 'src/storage/storage.tokens';
+import { Database } from 'src/storage/database';
+
+/** Identifies one group: a tenant ('' without auth) and its canonical grouping key. */
+export interface GroupRef {
+  tenant: string;
+  groupingKey: string;
+  /** Canonical labels the group's series are exposed with; unique across the store. */
+  exposedKey: string;
+  labels: Labels;
+}
+
+/** One family of a push, already sanitised, validated and encoded by the core. */
+export interface FamilyWrite {
+  name: string;
+  type: MetricType;
+  help: string;
+  /** Length-delimited protobuf MetricFamily. */
+  body: Buffer;
+  /** Text exposition sample lines (no HELP/TYPE). */
+  exposition: string;
+}
+
+export interface PushWrite {
+  group: GroupRef;
+  /** 'replace' (PUT) drops every family of the group first; 'merge' (POST) only same-named ones. */
+  mode: 'replace' | 'merge';
+  families: FamilyWrite[];
+  /** Unix seconds. */
+  now: number;
+  /** Names whose stored types must be compared (see consistencyLookupNames). Empty skips the check. */
+  lookupNames: string[];
+}
+
+/** A stored group with its families, as the scrape and JSON API read it. */
+export interface StoredGroup {
+  id: string;
+  revision: string;
+  tenant: string;
+  labels: Labels;
+  exposedLabels: Labels;
+  pushTime: number;
+  pushFailureTime: number;
+  families: StoredFamily[];
+}
+
+export interface StoredFamily {
+  name: string;
+  type: MetricType;
+  help: string;
+  pushedAt: number;
+  exposition: string;
+  body: Buffer;
+}
+
+interface GroupRow {
+  id: string;
+  revision: string;
+  tenant: string;
+  labels: Labels;
+  exposed_key: string;
+  push_time: number;
+  push_failure_time: number;
+}
+
+interface FamilyRow {
+  group_id: string;
+  name: string;
+  type: MetricType;
+  help: string;
+  pushed_at: number;
+  exposition: string;
+  body: Buffer;
+}
+
+/** The grouping key exposes the same series as another group's (e.g. `{job="a"}` vs `{job="a",instance=""}`). */
+export class GroupCollisionError extends Error {}
+
+const UNIQUE_VIOLATION = '23505';
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 5;
+
+/** Locks, in a fixed order so concurrent pushes cannot deadlock: shared for settled names, exclusive otherwise. */
+const LOCK_NAMES = `
+  SELECT CASE WHEN l.exclusive THEN pg_advisory_xact_lock(l.k) ELSE pg_advisory_xact_lock_shared(l.k) END
+  FROM (SELECT hashtextextended(n, 7) AS k, bool_or(x) AS exclusive
+        FROM unnest($1::text[], $2::bool[]) AS u(n, x) GROUP BY 1 ORDER BY 1) l`;
+
+/** Which pushed (name, type) pairs already exist somewhere: one index probe each. */
+const SETTLED_TYPES = `
+  SELECT u.name, EXISTS (SELECT 1 FROM metric_family f WHERE f.name = u.name AND f.type = u.type) AS settled
+  FROM unnest($1::text[], $2::int2[]) AS u(name, type)`;
+
+/**
+ * Every (name, type) present among the lookup names, excluding the families this push replaces,
+ * with one example group: at most six index probes per name, whatever the store holds.
+ */
+const EXISTING_TYPES = `
+  SELECT u.name, t.type, g.labels::text AS labels
+  FROM unnest($1::text[]) AS u(name)
+  CROSS JOIN generate_series(0, 5) AS t(type)
+  CROSS JOIN LATERAL (
+    SELECT f.group_id FROM metric_family f
+    WHERE f.name = u.name AND f.type = t.type
+      AND NOT (f.group_id = $2 AND ($3 OR f.name = ANY($4::text[])))
+    LIMIT 1) x
+  JOIN metric_group g ON g.id = x.group_id`;
+
+const FIND_GROUP_ID = `SELECT id FROM metric_group WHERE tenant = $1 AND grouping_key = $2`;
+
+const UPSERT_GROUP_PUSHED = `
+  INSERT INTO metric_group (tenant, grouping_key, exposed_key, labels, push_time)
+  VALUES ($1, $2, $3, $4::jsonb, $5)
+  ON CONFLICT (tenant, grouping_key)
+  DO UPDATE SET push_time = EXCLUDED.push_time, revision = nextval('metric_group_revision_seq')
+  RETURNING id`;
+
+const UPSERT_GROUP_FAILED = `
+  INSERT INTO metric_group (tenant, grouping_key, exposed_key, labels, push_failure_time)
+  VALUES ($1, $2, $3, $4::jsonb, $5)
+  ON CONFLICT (tenant, grouping_key)
+  DO UPDATE SET push_failure_time = EXCLUDED.push_failure_time, revision = nextval('metric_group_revision_seq')`;
+
+const DELETE_ALL_FAMILIES = `DELETE FROM metric_family WHERE group_id = $1`;
+const DELETE_NAMED_FAMILIES = `DELETE FROM metric_family WHERE group_id = $1 AND name = ANY($2::text[])`;
+
+const INSERT_FAMILIES = `
+  INSERT INTO metric_family (group_id, name, type, help, pushed_at, body, exposition)
+  SELECT $1, u.name, u.type, u.help, $2, u.body, u.exposition
+  FROM unnest($3::text[], $4::int2[], $5::text[], $6::bytea[], $7::text[]) AS u(name, type, help, body, exposition)`;
+
+const DELETE_GROUP = `DELETE FROM metric_group WHERE tenant = $1 AND grouping_key = $2`;
+const WIPE_ALL = `DELETE FROM metric_group`;
+const WIPE_TENANT = `DELETE FROM metric_group WHERE tenant = $1`;
+
+const LIST_REVISIONS = `SELECT id::text AS id, revision::text AS revision FROM metric_group`;
+
+const LOAD_GROUPS = `
+  SELECT id::text AS id, revision::text AS revision, tenant, labels, exposed_key, push_time, push_failure_time
+  FROM metric_group WHERE id = ANY($1::bigint[])`;
+
+const LOAD_FAMILIES = `
+  SELECT group_id::text AS group_id, name, type, help, pushed_at, exposition, body
+  FROM metric_family WHERE group_id = ANY($1::bigint[])`;
+
+/**
+ * All SQL on pushed groups. Every write is one transaction; conflicting writers are serialised by
+ * PostgreSQL (advisory locks per group and per metric name), never by a process-local lock, so any
+ * number of replicas may write concurrently.
+ */
+@Injectable()
+export class MetricGroupRepository {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  /**
+   * Applies a PUT/POST in one transaction: locks the group and the pushed names, hands the stored
+   * types of `lookupNames` (minus what this push replaces) to `check`, and on success replaces the
+   * families and sets push_time. When `check` throws, nothing is written but the group's
+   * push_failure_time (created if needed), and the error is rethrown.
+   * Throws GroupCollisionError when the grouping key exposes the same labels as another group.
+   */
+  async applyPush(write: PushWrite, check: (existing: FamilyTypeRef[]) => void): Promise<void> {
+    try {
+      await this.transaction((q) => this.pushInTransaction(q, write, check));
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw this.collision(write.group);
+      }
+      if (error instanceof Error && !(error instanceof QueryFailedError)) {
+        await this.recordFailure(write.group, write.now).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  private async pushInTransaction(q: QueryRunner, write: PushWrite, check: (existing: FamilyTypeRef[]) => void): Promise<void> {
+    const { group } = write;
+    const pushedNames = write.families.map((f) => f.name);
+    const settled = await this.settledNames(q, write);
+    const lockNames = [`group:${group.tenant}:${group.groupingKey}`, ...write.lookupNames];
+    const exclusive = [true, ...write.lookupNames.map((n) => pushedNames.includes(n) && !settled.has(n))];
+    await q.query(LOCK_NAMES, [lockNames, exclusive]);
+    const found = (await q.query(FIND_GROUP_ID, [group.tenant, group.groupingKey])) as { id: string }[];
+    const existingId = found.length > 0 ? found[0].id : '-1';
+    if (write.lookupNames.length > 0) {
+      const rows = (await q.query(EXISTING_TYPES, [write.lookupNames, existingId, write.mode === 'replace', pushedNames])) as {
+        name: string;
+        type: number;
+        labels: string;
+      }[];
+      check(rows.map((r) => ({ name: r.name, type: r.type, where: `group ${formatLabels(JSON.parse(r.labels) as Labels)}` })));
+    }
+    const [{ id }] = (await q.query(UPSERT_GROUP_PUSHED, [
+      group.tenant,
+      group.groupingKey,
+      group.exposedKey,
+      JSON.stringify(group.labels),
+      write.now,
+    ])) as { id: string }[];
+    await q.query(write.mode === 'replace' ? DELETE_ALL_FAMILIES : DELETE_NAMED_FAMILIES, write.mode === 'replace' ? [id] : [id, pushedNames]);
+    if (write.families.length > 0) {
+      const f = write.families;
+      await q.query(INSERT_FAMILIES, [
+        id,
+        write.now,
+        f.map((x) => x.name),
+        f.map((x) => x.type),
+        f.map((x) => x.help),
+        f.map((x) => x.body),
+        f.map((x) => x.exposition),
+      ]);
+    }
+  }
+
+  private async settledNames(q: QueryRunner, write: PushWrite): Promise<Set<string>> {
+    if (write.lookupNames.length === 0 || write.families.length === 0) {
+      return new Set();
+    }
+    const rows = (await q.query(SETTLED_TYPES, [write.families.map((f) => f.name), write.families.map((f) => f.type)])) as {
+      name: string;
+      settled: boolean;
+    }[];
+    return new Set(rows.filter((r) => r.settled).map((r) => r.name));
+  }
+
+  /** Sets push_failure_time of a group (creating it, empty, if absent). No-op when the key collides. */
+  async recordFailure(group: GroupRef, now: number): Promise<void> {
+    await this.transaction((q) =>
+      q.query(UPSERT_GROUP_FAILED, [group.tenant, group.groupingKey, group.exposedKey, JSON.stringify(group.labels), now]),
+    ).catch((error: unknown) => {
+      if (!isUniqueViolation(error)) {
+        throw error;
+      }
+    });
+  }
+
+  /** Deletes one group and its families (exact grouping key). Returns whether it existed. */
+  async deleteGroup(tenant: string, groupingKey: string): Promise<boolean> {
+    const result = (await this.db.dataSource.query(DELETE_GROUP, [tenant, groupingKey])) as [unknown[], number];
+    return result[1] > 0;
+  }
+
+  /** Deletes every group (of one tenant when given). */
+  async wipe(tenant?: string): Promise<void> {
+    await (tenant === undefined ? this.db.dataSource.query(WIPE_ALL) : this.db.dataSource.query(WIPE_TENANT, [tenant]));
+  }
+
+  /** (id, revision) of every group: the cheap check a scrape makes to see whether its cache is current. */
+  async listRevisions(): Promise<{ id: string; revision: string }[]> {
+    return (await this.db.dataSource.query(LIST_REVISIONS)) as { id: string; revision: string }[];
+  }
+
+  /** Loads the given groups with all their families (text and protobuf). Missing ids are skipped. */
+  async loadGroups(ids: string[]): Promise<StoredGroup[]> {
+    if (ids.length === 0) {
+      return [];
+    }
+    const [groups, families] = (await Promise.all([
+      this.db.dataSource.query(LOAD_GROUPS, [ids]),
+      this.db.dataSource.query(LOAD_FAMILIES, [ids]),
+    ])) as [GroupRow[], FamilyRow[]];
+    const byGroup = new Map<string, StoredFamily[]>(groups.map((g) => [g.id, []]));
+    for (const f of families) {
+      byGroup.get(f.group_id)?.push({ name: f.name, type: f.type, help: f.help, pushedAt: f.pushed_at, exposition: f.exposition, body: f.body });
+    }
+    return groups.map((r) => ({
+      id: r.id,
+      revision: r.revision,
+      tenant: r.tenant,
+      labels: r.labels,
+      exposedLabels: Object.fromEntries(JSON.parse(r.exposed_key) as [string, string][]),
+      pushTime: r.push_time,
+      pushFailureTime: r.push_failure_time,
+      families: byGroup.get(r.id) ?? [],
+    }));
+  }
+
+  /** Resolves when the database answers a trivial query. */
+  async ping(): Promise<void> {
+    await this.db.dataSource.query('SELECT 1');
+  }
+
+  private collision(group: GroupRef): GroupCollisionError {
+    return new GroupCollisionError(
+      `grouping key ${formatLabels(group.labels)} exposes the same labels ${formatLabels(
+        Object.fromEntries(JSON.parse(group.exposedKey) as [string, string][]),
+      )} as an existing group; push to that group's exact key or delete it first`,
+    );
+  }
+
+  /** Runs fn in a READ COMMITTED transaction, retrying on deadlock or serialization failure. */
+  private async transaction<T>(fn: (q: QueryRunner) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const q = this.db.dataSource.createQueryRunner();
+      try {
+        await q.connect();
+        await q.startTransaction();
+        const result = await fn(q);
+        await q.commitTransaction();
+        return result;
+      } catch (error) {
+        if (q.isTransactionActive) {
+          await q.rollbackTransaction().catch(() => undefined);
+        }
+        if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(sqlState(error) ?? '')) {
+          throw error;
+        }
+      } finally {
+        await q.release();
+      }
+    }
+  }
+}
+
+function sqlState(error: unknown): string | undefined {
+  const driverError = (error as { driverError?: { code?: string }; code?: string } | undefined)?.driverError;
+  return driverError?.code ?? (error as { code?: string } | undefined)?.code;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return sqlState(error) === UNIQUE_VIOLATION;
+}

@@ -1,0 +1,38 @@
+import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from 'src/config/env.schema';
+import { APP_CONFIG } from 'src/config/config.module';
+import { Database, openDatabase } from 'src/storage/database';
+import { DATABASE } from 'src/storage/storage.tokens';
+import { MetricGroupRepository } from 'src/storage/metric-group.repository';
+import { GroupCache } from 'src/storage/group-cache.service';
+
+/** Opens the database (server or embedded), applies pending migrations unless disabled, exports repositories. */
+@Module({
+  providers: [
+    {
+      provide: DATABASE,
+      inject: [APP_CONFIG],
+      useFactory: async (config: AppConfig): Promise<Database> => {
+        const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
+        if (config.migrationsRun) {
+          const applied = await db.dataSource.runMigrations({ transaction: 'each' });
+          if (applied.length > 0) {
+            new Logger('Storage').log(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
+          }
+        }
+        new Logger('Storage').log(db.kind === 'embedded' ? `embedded PostgreSQL (PGlite) under ${config.dataDir}` : 'PostgreSQL server');
+        return db;
+      },
+    },
+    MetricGroupRepository,
+    GroupCache,
+  ],
+  exports: [MetricGroupRepository, GroupCache, DATABASE],
+})
+export class StorageModule implements OnApplicationShutdown {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.db.close();
+  }
+}

@@ -1,0 +1,2 @@
+/** DI token for the opened Database (see database.ts). */
+export const DATABASE = Symbol('DATABASE');

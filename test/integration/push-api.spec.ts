@@ -1,0 +1,94 @@
+import request from 'supertest';
+import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase } from '../support/gateway';
+
+/** Scrape lines that belong to pushed data (drops the gateway's own families and comments). */
+export function pushedLines(body: string): string[] {
+  return body
+    .split('\n')
+    .filter((l) => l !== '' && !/^(# (HELP|TYPE) )?(process_|nodejs_|pushgateway_)/.test(l));
+}
+
+describe('push API over HTTP on a real database', () => {
+  let db: TestDatabase;
+  let gw: InProcessGateway;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    gw = await startInProcess(db, { ADMIN_API_ENABLED: 'true' });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await db.drop();
+  });
+  beforeEach(async () => {
+    await request(gw.url).put('/api/v1/admin/wipe').expect(202);
+  });
+
+  const scrape = async (): Promise<string[]> => pushedLines((await request(gw.url).get('/metrics').expect(200)).text);
+
+  it('PUT stores a group and a scrape shows it with grouping labels and push times', async () => {
+    await request(gw.url)
+      .put('/metrics/job/some_job/instance/some_instance')
+      .send('# TYPE some_metric counter\nsome_metric{label="val1"} 42\n# HELP another_metric Just an example.\nanother_metric 2398.283\n')
+      .expect(200);
+    const lines = await scrape();
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        '# HELP another_metric Just an example.',
+        '# TYPE another_metric untyped',
+        'another_metric{instance="some_instance",job="some_job"} 2398.283',
+        '# TYPE some_metric counter',
+        'some_metric{instance="some_instance",job="some_job",label="val1"} 42',
+        'push_failure_time_seconds{instance="some_instance",job="some_job"} 0',
+      ]),
+    );
+    expect(lines.some((l) => /^push_time_seconds\{instance="some_instance",job="some_job"\} 1\.\d+e\+09$/.test(l))).toBe(true);
+  });
+
+  it('PUT replaces the whole group, POST only same-named families', async () => {
+    await request(gw.url).put('/metrics/job/j').send('a 1\nb 2\n').expect(200);
+    await request(gw.url).post('/metrics/job/j').send('b 3\nc 4\n').expect(200);
+    expect((await scrape()).filter((l) => /^[abc]\{/.test(l))).toEqual([
+      'a{instance="",job="j"} 1',
+      'b{instance="",job="j"} 3',
+      'c{instance="",job="j"} 4',
+    ]);
+    await request(gw.url).put('/metrics/job/j').send('c 5\n').expect(200);
+    expect((await scrape()).filter((l) => /^[abc]\{/.test(l))).toEqual(['c{instance="",job="j"} 5']);
+  });
+
+  it('DELETE removes the group and answers 202, also for a missing group', async () => {
+    await request(gw.url).put('/metrics/job/gone').send('x 1\n').expect(200);
+    await request(gw.url).delete('/metrics/job/gone').expect(202);
+    await request(gw.url).delete('/metrics/job/never-existed').expect(202);
+    expect((await scrape()).filter((l) => l.includes('gone'))).toEqual([]);
+  });
+
+  it('accepts the seed curl example under /api/v2 with the managed-service content type and Chinese HELP', async () => {
+    await request(gw.url)
+      .post('/api/v2/metrics/job/seed/label_key_1/label_value_1')
+      .set('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+      .send('# HELP some_metric 中文帮助\nsome_metric 3.14\n')
+      .expect(200);
+    const lines = await scrape();
+    expect(lines).toContain('# HELP some_metric 中文帮助');
+    expect(lines).toContain('some_metric{instance="",job="seed",label_key_1="label_value_1"} 3.14');
+  });
+
+  it.each([
+    ['timestamped sample', '/metrics/job/t', 'x 1 1700000000000\n', /must not have timestamps/],
+    ['odd path', '/metrics/job/t/odd', 'x 1\n', /odd number of components in label string "\/odd"/],
+    ['missing final newline', '/metrics/job/t', 'x 1', /line 1: unexpected end of input stream/],
+    ['bad base64 job', '/metrics/job@base64/a!b', 'x 1\n', /invalid base64 encoding in job name/],
+    ['empty job', '/metrics/job@base64/=', 'x 1\n', /job name is required/],
+    ['reserved label name', '/metrics/job/t/__a/b', 'x 1\n', /improper label name "__a"/],
+    ['non-UTF-8 grouping value', '/metrics/job/t/p@base64/_-8', 'x 1\n', /not valid UTF-8/],
+    ['duplicate series after grouping labels overwrite body labels', '/metrics/job/t', 'd{job="a"} 1\nd{job="b"} 2\n', /collected before/],
+  ])('rejects %s with 400 text/plain and stores nothing', async (_name, path, body, message) => {
+    const res = await request(gw.url).put(path).send(body).expect(400);
+    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(res.text).toMatch(message);
+    expect((await scrape()).filter((l) => /^[xd]\{/.test(l))).toEqual([]);
+    expect((await request(gw.url).get('/metrics')).status).toBe(200);
+  });
+});
