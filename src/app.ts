@@ -36,6 +36,5 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   if (config.routePrefix !== '') {
     app.setGlobalPrefix(config.routePrefix);
   }
-  app.enableShutdownHooks();
   return app;
 }

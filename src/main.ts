@@ -16,7 +16,21 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = await createApp(config);
-  LIFECYCLE.requestShutdown = () => void app.close().then(() => process.exit(0));
+  let closing = false;
+  const shutdown = (): void => {
+    if (closing) {
+      return;
+    }
+    closing = true;
+    // Every acknowledged push is already committed, so closing only drains in-flight requests.
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  LIFECYCLE.requestShutdown = shutdown;
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
   await app.listen(config.port, config.host);
   new Logger('Gateway').log(`listening on ${await app.getUrl()}${config.routePrefix}`);
 }

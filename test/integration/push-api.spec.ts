@@ -1,12 +1,6 @@
 import request from 'supertest';
 import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase } from '../support/gateway';
-
-/** Scrape lines that belong to pushed data (drops the gateway's own families and comments). */
-export function pushedLines(body: string): string[] {
-  return body
-    .split('\n')
-    .filter((l) => l !== '' && !/^(# (HELP|TYPE) )?(process_|nodejs_|pushgateway_)/.test(l));
-}
+import { pushedLines } from '../support/scrape';
 
 describe('push API over HTTP on a real database', () => {
   let db: TestDatabase;

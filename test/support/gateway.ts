@@ -97,7 +97,7 @@ export async function startProcess(db: TestDatabase, env: Record<string, string>
     output: () => log,
     stop: (signal: NodeJS.Signals = 'SIGTERM') =>
       new Promise((resolve) => {
-        if (proc.exitCode !== null) {
+        if (proc.exitCode !== null || proc.signalCode !== null) {
           resolve(proc.exitCode);
           return;
         }

@@ -10,7 +10,9 @@ import { adminQuery, DEFAULT_TEST_DATABASE_URL, templateName, withDatabase } fro
  */
 export default async function globalSetup(): Promise<void> {
   const root = path.resolve(__dirname, '../..');
-  execSync('npm run build --silent', { cwd: root, stdio: 'inherit' });
+  if (process.env.PGW_TEST_SKIP_BUILD !== '1') {
+    execSync('npm run build --silent', { cwd: root, stdio: 'inherit' });
+  }
   const candidate = process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL;
   const reachable = await adminQuery(candidate, 'SELECT 1').then(
     () => true,
