@@ -1,0 +1,515 @@
+/**
+ * The PromQL evaluator. A query is evaluated step by step (one step for instant queries), but
+ * data is fetched once per selector for the whole query before the first step, and subquery
+ * results are computed incrementally and shared by all steps, so a range query costs about
+ * `steps × series × log(samples)`.
+ *
+ * Gateway semantics: an instant vector selector at time t yields, per series, the latest sample
+ * at or before t (after offset/@) unless that sample is a stale marker — there is no 5-minute
+ * lookback cut-off (set `lookbackDeltaMs` to get Prometheus' behaviour). Range selectors
+ * `x[r]` take the non-stale samples in [t - r, t], both ends inclusive, as Prometheus 2.x does
+ * (Prometheus 3 made the start exclusive).
+ */
+
+import type { AggregateExpr, AtModifier, BinaryExpr, Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from './ast';
+import { aggregate, AggregationCache, newAggregationCache } from './aggregations';
+import { BinaryCache, newBinaryCache, scalarBinop, vectorAnd, vectorBinop, vectorOr, vectorScalarBinop, vectorUnless } from './binary';
+import { PromqlEvalError } from './errors';
+import { FUNCTIONS } from './function-defs';
+import { INSTANT_FUNCTIONS, KEEPS_METRIC_NAME, RANGE_FUNCTIONS, absentLabels, needsUniquenessCheck } from './functions';
+import { Labels, compareLabels, dropMetricName, emptyLabels, labelsFromRecord, labelsKey } from './labels';
+import { parseExpr, valueTypeOf } from './parser';
+import type { MatrixSeries, Point, QueryResult } from './result';
+import type { SelectRange, SeriesSource } from './series-source';
+import { RangeValue, Value, Vector, WindowSeries, assertUniqueLabels, firstAtOrAfter, lastAtOrBefore } from './values';
+
+/** Tuning and limits of one evaluation. */
+export interface EvalOptions {
+  /** Step of subqueries written without one (`x[1h:]`); Prometheus' evaluation_interval. Default 60000. */
+  defaultSubqueryStepMs?: number;
+  /**
+   * Most samples held at once: fetched samples + subquery points + result points. Exceeding it
+   * throws PromqlEvalError('execution'). Default 50,000,000 (Prometheus' --query.max-samples).
+   */
+  maxSamples?: number;
+  /** Evaluation budget in ms measured with `now`; exceeding it throws PromqlEvalError('timeout'). */
+  timeoutMs?: number;
+  /** Clock for `timeoutMs` in ms. Default `Date.now`. */
+  now?: () => number;
+  /** Checked between steps; when `aborted` becomes true the evaluation throws PromqlEvalError('canceled'). */
+  signal?: { readonly aborted: boolean };
+  /**
+   * Prometheus' lookback delta in ms: when set, instant selectors ignore samples older than
+   * t - lookbackDeltaMs (inclusive bound, as Prometheus 2.x). Unset (the default) means the
+   * gateway semantics: no cut-off.
+   */
+  lookbackDeltaMs?: number;
+}
+
+/** A range query's result: always a matrix sorted by label set. */
+export type RangeQueryResult = Extract<QueryResult, { resultType: 'matrix' }>;
+
+const DEFAULT_SUBQUERY_STEP_MS = 60_000;
+const DEFAULT_MAX_SAMPLES = 50_000_000;
+/** Prometheus' API limit on points per series in a range query. */
+const MAX_POINTS_PER_SERIES = 11_000;
+
+/**
+ * Evaluates `query` at `timeMs`. Returns a vector, scalar, string, or (for a range selector or
+ * subquery at the top) a matrix with the raw sample timestamps. Throws PromqlParseError for a
+ * query string that does not parse and PromqlEvalError when evaluation fails.
+ */
+export async function evaluateInstant(query: string | Expr, timeMs: number, source: SeriesSource, opts: EvalOptions = {}): Promise<QueryResult> {
+  const expr = typeof query === 'string' ? parseExpr(query) : query;
+  const ev = await Evaluator.create(expr, { startMs: timeMs, endMs: timeMs }, source, opts);
+  return ev.instantResult(expr, timeMs);
+}
+
+/**
+ * Evaluates `query` at start, start + step, ... up to `endMs` (inclusive) and returns the
+ * series sorted by label set, each with the steps where it had a value. The expression must be
+ * a scalar (returned as one series with no labels) or an instant vector. Throws
+ * PromqlEvalError('bad_data') for invalid parameters or expression type, as Prometheus' API does.
+ */
+export async function evaluateRange(
+  query: string | Expr,
+  startMs: number,
+  endMs: number,
+  stepMs: number,
+  source: SeriesSource,
+  opts: EvalOptions = {},
+): Promise<RangeQueryResult> {
+  checkRangeParams(startMs, endMs, stepMs);
+  const expr = typeof query === 'string' ? parseExpr(query) : query;
+  const type = valueTypeOf(expr);
+  if (type !== 'scalar' && type !== 'vector') {
+    const documented = type === 'matrix' ? 'range vector' : type;
+    throw new PromqlEvalError('bad_data', `invalid expression type "${documented}" for range query, must be Scalar or instant Vector`);
+  }
+  const ev = await Evaluator.create(expr, { startMs, endMs }, source, opts);
+  return ev.rangeResult(expr, startMs, endMs, stepMs);
+}
+
+function checkRangeParams(startMs: number, endMs: number, stepMs: number): void {
+  if (endMs < startMs) {
+    throw new PromqlEvalError('bad_data', 'end timestamp must not be before start time');
+  }
+  if (!(stepMs > 0)) {
+    throw new PromqlEvalError('bad_data', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
+  }
+  if ((endMs - startMs) / stepMs > MAX_POINTS_PER_SERIES) {
+    throw new PromqlEvalError('bad_data', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
+  }
+}
+
+/** The query's own start and end, which `@ start()` and `@ end()` refer to. */
+interface QueryTimes {
+  startMs: number;
+  endMs: number;
+}
+
+/** Fetched samples of one series; `stale` flags exist only for instant selectors. */
+interface PreparedSeries {
+  labels: Labels;
+  t: number[];
+  v: number[];
+  stale: boolean[] | undefined;
+}
+
+interface SelectorPlan {
+  selector: VectorSelector;
+  range: SelectRange;
+  instant: boolean;
+}
+
+/** Incrementally computed points of a subquery's inner expression, shared across steps. */
+interface SubqueryState {
+  stepMs: number;
+  nextT: number | undefined;
+  lastRefT: number;
+  series: Map<string, { labels: Labels; t: number[]; v: number[] }>;
+}
+
+function refTime(at: AtModifier | undefined, t: number, times: QueryTimes): number {
+  if (!at) {
+    return t;
+  }
+  return at.kind === 'time' ? at.ms : at.kind === 'start' ? times.startMs : times.endMs;
+}
+
+/** Works out, per selector, which samples any step of the query can need. */
+function planSelectors(expr: Expr, times: QueryTimes, defaultStepMs: number): SelectorPlan[] {
+  const plans: SelectorPlan[] = [];
+  const span = (at: AtModifier | undefined, offsetMs: number, lo: number, hi: number): [number, number] =>
+    at ? [refTime(at, lo, times) - offsetMs, refTime(at, hi, times) - offsetMs] : [lo - offsetMs, hi - offsetMs];
+  const visit = (e: Expr, lo: number, hi: number): void => {
+    switch (e.type) {
+      case 'VectorSelector': {
+        const [a, b] = span(e.at, e.offsetMs, lo, hi);
+        plans.push({ selector: e, range: { startMs: a, endMs: b, includePrevious: true }, instant: true });
+        return;
+      }
+      case 'MatrixSelector': {
+        const [a, b] = span(e.selector.at, e.selector.offsetMs, lo, hi);
+        plans.push({ selector: e.selector, range: { startMs: a - e.rangeMs, endMs: b, includePrevious: false }, instant: false });
+        return;
+      }
+      case 'SubqueryExpr': {
+        const [a, b] = span(e.at, e.offsetMs, lo, hi);
+        const step = e.stepMs || defaultStepMs;
+        return visit(e.expr, Math.ceil((a - e.rangeMs) / step) * step, b);
+      }
+      case 'ParenExpr':
+      case 'UnaryExpr':
+        return visit(e.expr, lo, hi);
+      case 'BinaryExpr':
+        visit(e.lhs, lo, hi);
+        return visit(e.rhs, lo, hi);
+      case 'AggregateExpr':
+        if (e.param) {
+          visit(e.param, lo, hi);
+        }
+        return visit(e.expr, lo, hi);
+      case 'Call':
+        return e.args.forEach((a) => visit(a, lo, hi));
+      case 'NumberLiteral':
+      case 'StringLiteral':
+        return;
+    }
+  };
+  visit(expr, times.startMs, times.endMs);
+  return plans;
+}
+
+class Evaluator {
+  private readonly subqueries = new Map<SubqueryExpr, SubqueryState>();
+  private readonly binaryCaches = new Map<BinaryExpr, BinaryCache>();
+  private readonly aggregationCaches = new Map<AggregateExpr, AggregationCache>();
+  private readonly maxSamples: number;
+  private readonly deadline: number | undefined;
+  private readonly now: () => number;
+  private held = 0;
+
+  private constructor(
+    private readonly data: Map<VectorSelector, PreparedSeries[]>,
+    private readonly times: QueryTimes,
+    private readonly opts: EvalOptions,
+  ) {
+    this.maxSamples = opts.maxSamples ?? DEFAULT_MAX_SAMPLES;
+    this.now = opts.now ?? Date.now;
+    this.deadline = opts.timeoutMs === undefined ? undefined : this.now() + opts.timeoutMs;
+  }
+
+  /** Fetches every selector's samples (in parallel) and returns a ready evaluator. */
+  static async create(expr: Expr, times: QueryTimes, source: SeriesSource, opts: EvalOptions): Promise<Evaluator> {
+    const plans = planSelectors(expr, times, opts.defaultSubqueryStepMs ?? DEFAULT_SUBQUERY_STEP_MS);
+    const data = new Map<VectorSelector, PreparedSeries[]>();
+    const ev = new Evaluator(data, times, opts);
+    const fetched = await Promise.all(plans.map((p) => source.select(p.selector.matchers, p.range)));
+    plans.forEach((plan, i) => {
+      const prepared = fetched[i].map((s) => prepareSeries(s.labels, s.samples, plan.instant));
+      ev.hold(prepared.reduce((n, s) => n + s.t.length, 0));
+      data.set(plan.selector, prepared);
+    });
+    ev.checkLimits();
+    return ev;
+  }
+
+  // ---- results ----
+
+  instantResult(expr: Expr, t: number): QueryResult {
+    const value = this.eval(expr, t);
+    switch (value.kind) {
+      case 'scalar':
+        return { resultType: 'scalar', result: { t, v: value.v } };
+      case 'string':
+        return { resultType: 'string', result: { t, v: value.v } };
+      case 'vector':
+        return { resultType: 'vector', result: value.samples.map((s) => ({ metric: s.labels, t, v: s.v })) };
+      case 'matrix':
+        return { resultType: 'matrix', result: value.series.map(windowPoints) };
+    }
+  }
+
+  rangeResult(expr: Expr, startMs: number, endMs: number, stepMs: number): RangeQueryResult {
+    const series = new Map<string, MatrixSeries>();
+    for (let t = startMs; t <= endMs; t += stepMs) {
+      this.checkLimits();
+      const value = this.eval(expr, t);
+      const samples: Vector = value.kind === 'scalar' ? [{ labels: emptyLabels(), v: value.v }] : value.kind === 'vector' ? value.samples : [];
+      for (const s of samples) {
+        const key = labelsKey(s.labels);
+        let out = series.get(key);
+        if (!out) {
+          out = { metric: s.labels, points: [] };
+          series.set(key, out);
+        }
+        out.points.push({ t, v: s.v });
+      }
+      this.hold(samples.length);
+    }
+    return { resultType: 'matrix', result: [...series.values()].sort((a, b) => compareLabels(a.metric, b.metric)) };
+  }
+
+  // ---- limits ----
+
+  private hold(samples: number): void {
+    this.held += samples;
+    if (this.held > this.maxSamples) {
+      throw new PromqlEvalError('execution', 'query processing would load too many samples into memory in query execution');
+    }
+  }
+
+  private checkLimits(): void {
+    if (this.opts.signal?.aborted) {
+      throw new PromqlEvalError('canceled', 'query was canceled in query execution');
+    }
+    if (this.deadline !== undefined && this.now() > this.deadline) {
+      throw new PromqlEvalError('timeout', 'query timed out in query execution');
+    }
+  }
+
+  // ---- evaluation ----
+
+  private eval(e: Expr, t: number): Value {
+    switch (e.type) {
+      case 'NumberLiteral':
+        return { kind: 'scalar', v: e.value };
+      case 'StringLiteral':
+        return { kind: 'string', v: e.value };
+      case 'ParenExpr':
+        return this.eval(e.expr, t);
+      case 'UnaryExpr':
+        return this.evalUnary(e.op, e.expr, t);
+      case 'VectorSelector':
+        return { kind: 'vector', samples: this.evalSelector(e, t) };
+      case 'MatrixSelector':
+        return this.evalMatrix(e, t);
+      case 'SubqueryExpr':
+        return this.evalSubquery(e, t);
+      case 'BinaryExpr':
+        return this.evalBinary(e, t);
+      case 'AggregateExpr':
+        return this.evalAggregate(e, t);
+      case 'Call':
+        return this.evalCall(e, t);
+    }
+  }
+
+  private evalVector(e: Expr, t: number): Vector {
+    const v = this.eval(e, t);
+    return v.kind === 'vector' ? v.samples : [];
+  }
+
+  private evalUnary(op: '-' | '+', inner: Expr, t: number): Value {
+    const v = this.eval(inner, t);
+    if (op === '+') {
+      return v;
+    }
+    if (v.kind === 'scalar') {
+      return { kind: 'scalar', v: -v.v };
+    }
+    const samples = (v.kind === 'vector' ? v.samples : []).map((s) => ({ labels: dropMetricName(s.labels), v: -s.v }));
+    assertUniqueLabels(samples);
+    return { kind: 'vector', samples };
+  }
+
+  private evalSelector(vs: VectorSelector, t: number): Vector {
+    const refT = refTime(vs.at, t, this.times) - vs.offsetMs;
+    const lookback = this.opts.lookbackDeltaMs;
+    const minT = lookback === undefined ? -Infinity : refT - lookback;
+    const out: Vector = [];
+    for (const s of this.data.get(vs) ?? []) {
+      const i = lastAtOrBefore(s.t, refT);
+      if (i < 0 || s.stale?.[i] || s.t[i] < minT) {
+        continue;
+      }
+      out.push({ labels: s.labels, v: s.v[i], t: s.t[i] });
+    }
+    return out;
+  }
+
+  private evalMatrix(ms: MatrixSelector, t: number): RangeValue {
+    const vs = ms.selector;
+    const refT = refTime(vs.at, t, this.times) - vs.offsetMs;
+    return { kind: 'matrix', series: windows(this.data.get(vs) ?? [], refT - ms.rangeMs, refT), refT, rangeMs: ms.rangeMs };
+  }
+
+  private evalSubquery(sq: SubqueryExpr, t: number): RangeValue {
+    const refT = refTime(sq.at, t, this.times) - sq.offsetMs;
+    const state = this.advanceSubquery(sq, refT);
+    return { kind: 'matrix', series: windows([...state.series.values()], refT - sq.rangeMs, refT), refT, rangeMs: sq.rangeMs };
+  }
+
+  /** Evaluates the inner expression at the aligned steps up to refT that earlier steps did not cover. */
+  private advanceSubquery(sq: SubqueryExpr, refT: number): SubqueryState {
+    let state = this.subqueries.get(sq);
+    if (!state || refT < state.lastRefT) {
+      state = { stepMs: sq.stepMs || (this.opts.defaultSubqueryStepMs ?? DEFAULT_SUBQUERY_STEP_MS), nextT: undefined, lastRefT: -Infinity, series: new Map() };
+      this.subqueries.set(sq, state);
+    }
+    const step = state.stepMs;
+    const first = Math.ceil((refT - sq.rangeMs) / step) * step;
+    let u = state.nextT === undefined || first > state.nextT ? first : state.nextT;
+    for (; u <= refT; u += step) {
+      this.checkLimits();
+      const samples = this.evalVector(sq.expr, u);
+      for (const s of samples) {
+        const key = labelsKey(s.labels);
+        let series = state.series.get(key);
+        if (!series) {
+          series = { labels: s.labels, t: [], v: [] };
+          state.series.set(key, series);
+        }
+        series.t.push(u);
+        series.v.push(s.v);
+      }
+      this.hold(samples.length);
+    }
+    state.nextT = u;
+    state.lastRefT = refT;
+    return state;
+  }
+
+  private evalBinary(e: BinaryExpr, t: number): Value {
+    const l = this.eval(e.lhs, t);
+    const r = this.eval(e.rhs, t);
+    if (l.kind === 'scalar' && r.kind === 'scalar') {
+      return { kind: 'scalar', v: scalarBinop(e, l.v, r.v) };
+    }
+    let cache = this.binaryCaches.get(e);
+    if (!cache) {
+      cache = newBinaryCache();
+      this.binaryCaches.set(e, cache);
+    }
+    let out: Vector;
+    if (l.kind === 'scalar') {
+      out = vectorScalarBinop(e, r.kind === 'vector' ? r.samples : [], l.v, true);
+    } else if (r.kind === 'scalar') {
+      out = vectorScalarBinop(e, l.kind === 'vector' ? l.samples : [], r.v, false);
+    } else {
+      out = this.vectorVector(e, l.kind === 'vector' ? l.samples : [], r.kind === 'vector' ? r.samples : [], cache);
+    }
+    assertUniqueLabels(out);
+    return { kind: 'vector', samples: out };
+  }
+
+  private vectorVector(e: BinaryExpr, l: Vector, r: Vector, cache: BinaryCache): Vector {
+    const m = e.matching ?? { card: 'one-to-one', on: false, labels: [], include: [] };
+    switch (e.op) {
+      case 'and':
+        return vectorAnd(m, l, r, cache);
+      case 'or':
+        return vectorOr(m, l, r, cache);
+      case 'unless':
+        return vectorUnless(m, l, r, cache);
+      default:
+        return vectorBinop({ ...e, matching: m }, l, r, cache);
+    }
+  }
+
+  private evalAggregate(e: AggregateExpr, t: number): Value {
+    let param: number | string | undefined;
+    if (e.param) {
+      const p = this.eval(e.param, t);
+      param = p.kind === 'scalar' || p.kind === 'string' ? p.v : undefined;
+    }
+    let cache = this.aggregationCaches.get(e);
+    if (!cache) {
+      cache = newAggregationCache();
+      this.aggregationCaches.set(e, cache);
+    }
+    return { kind: 'vector', samples: aggregate(e, this.evalVector(e.expr, t), param, cache) };
+  }
+
+  private evalCall(e: Call, t: number): Value {
+    const def = FUNCTIONS.get(e.func);
+    const matrixIndex = def ? def.argTypes.indexOf('matrix') : -1;
+    if (matrixIndex >= 0) {
+      return this.evalRangeCall(e, matrixIndex, t);
+    }
+    const fn = INSTANT_FUNCTIONS.get(e.func);
+    if (!fn) {
+      throw new PromqlEvalError('execution', `function "${e.func}" is not supported by this gateway`);
+    }
+    const result = fn(
+      e.args.map((a) => this.eval(a, t)),
+      { node: e, t },
+    );
+    if (result.kind === 'vector' && needsUniquenessCheck(e.func)) {
+      assertUniqueLabels(result.samples);
+    }
+    return result;
+  }
+
+  private evalRangeCall(e: Call, matrixIndex: number, t: number): Value {
+    const scalars: number[] = [];
+    e.args.forEach((a, i) => {
+      if (i !== matrixIndex) {
+        const v = this.eval(a, t);
+        scalars.push(v.kind === 'scalar' ? v.v : NaN);
+      }
+    });
+    const matrix = this.eval(e.args[matrixIndex], t) as RangeValue;
+    if (e.func === 'absent_over_time') {
+      const samples = matrix.series.length > 0 ? [] : [{ labels: absentLabels(e.args[matrixIndex]), v: 1 }];
+      return { kind: 'vector', samples };
+    }
+    const fn = RANGE_FUNCTIONS.get(e.func);
+    if (!fn) {
+      throw new PromqlEvalError('execution', `function "${e.func}" is not supported by this gateway`);
+    }
+    const keepName = KEEPS_METRIC_NAME.has(e.func);
+    const ctx = { refT: matrix.refT, rangeMs: matrix.rangeMs, scalars };
+    const out: Vector = [];
+    for (const w of matrix.series) {
+      const v = fn(w, ctx);
+      if (v !== undefined) {
+        out.push({ labels: keepName ? w.labels : dropMetricName(w.labels), v });
+      }
+    }
+    assertUniqueLabels(out);
+    return { kind: 'vector', samples: out };
+  }
+}
+
+/** Normalises a fetched series; range selectors drop stale markers, instant ones flag them. */
+function prepareSeries(record: Record<string, string>, samples: { t: number; v: number; stale?: boolean }[], instant: boolean): PreparedSeries {
+  const labels = labelsFromRecord(record);
+  const t: number[] = [];
+  const v: number[] = [];
+  let stale: boolean[] | undefined;
+  for (const s of samples) {
+    if (s.stale && !instant) {
+      continue;
+    }
+    if (s.stale) {
+      stale ??= new Array<boolean>(t.length).fill(false);
+    }
+    t.push(s.t);
+    v.push(s.v);
+    stale?.push(s.stale === true);
+  }
+  return { labels, t, v, stale };
+}
+
+/** The non-empty [lo, hi] windows (inclusive) of each series. */
+function windows(series: { labels: Labels; t: number[]; v: number[] }[], lo: number, hi: number): WindowSeries[] {
+  const out: WindowSeries[] = [];
+  for (const s of series) {
+    const a = firstAtOrAfter(s.t, lo);
+    const b = lastAtOrBefore(s.t, hi) + 1;
+    if (b > a) {
+      out.push({ labels: s.labels, t: s.t, v: s.v, lo: a, hi: b });
+    }
+  }
+  return out;
+}
+
+function windowPoints(w: WindowSeries): MatrixSeries {
+  const points: Point[] = [];
+  for (let i = w.lo; i < w.hi; i++) {
+    points.push({ t: w.t[i], v: w.v[i] });
+  }
+  return { metric: w.labels, points };
+}

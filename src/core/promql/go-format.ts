@@ -1,0 +1,179 @@
+/**
+ * Re-implementations of the Go library behaviour PromQL exposes: `strconv.FormatFloat` in the
+ * 'f' and 'g' forms, `%q` quoting, and `strconv.ParseFloat`/`ParseInt` as the PromQL lexer
+ * feeds them.
+ */
+
+/**
+ * Prometheus' JSON form of a sample value, `strconv.FormatFloat(v, 'f', -1, 64)`: `"NaN"`,
+ * `"+Inf"`, `"-Inf"`, otherwise the shortest round-trip digits in plain decimal notation,
+ * never an exponent (`1e21` → `"1000000000000000000000"`, `1e-7` → `"0.0000001"`). `-0` → `"-0"`.
+ */
+export function formatPromValue(v: number): string {
+  const special = formatSpecial(v);
+  if (special !== undefined) {
+    return special;
+  }
+  const { digits, exp } = shortestDigits(Math.abs(v));
+  return signOf(v) + plainForm(digits, exp + 1);
+}
+
+/**
+ * Go's `%v` of a float64 (`strconv.FormatFloat(v, 'g', -1, 64)`), which Prometheus uses to print
+ * number literals: exponent form (`1e+06`, `1.5e-05`) when the decimal exponent is < -4 or >= 6.
+ */
+export function formatGoFloat(v: number): string {
+  const special = formatSpecial(v);
+  if (special !== undefined) {
+    return special;
+  }
+  const { digits, exp } = shortestDigits(Math.abs(v));
+  if (exp < -4 || exp >= 6) {
+    const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    const abs = Math.abs(exp);
+    return `${signOf(v)}${mantissa}e${exp < 0 ? '-' : '+'}${abs < 10 ? '0' : ''}${abs}`;
+  }
+  return signOf(v) + plainForm(digits, exp + 1);
+}
+
+function formatSpecial(v: number): string | undefined {
+  if (Number.isNaN(v)) {
+    return 'NaN';
+  }
+  if (v === Infinity) {
+    return '+Inf';
+  }
+  if (v === -Infinity) {
+    return '-Inf';
+  }
+  if (v === 0) {
+    return Object.is(v, -0) ? '-0' : '0';
+  }
+  return undefined;
+}
+
+function signOf(v: number): string {
+  return v < 0 ? '-' : '';
+}
+
+/** Shortest round-trip digits (no leading/trailing zeros) and the decimal exponent of the first digit. */
+function shortestDigits(abs: number): { digits: string; exp: number } {
+  // toExponential() without an argument yields the shortest digits that round-trip, as Go does.
+  const [mantissa, e] = abs.toExponential().split('e');
+  return { digits: mantissa.replace('.', ''), exp: Number(e) };
+}
+
+/** `pointPos` is the number of digits before the decimal point (may be <= 0). */
+function plainForm(digits: string, pointPos: number): string {
+  if (pointPos <= 0) {
+    return `0.${'0'.repeat(-pointPos)}${digits}`;
+  }
+  if (pointPos >= digits.length) {
+    return digits + '0'.repeat(pointPos - digits.length);
+  }
+  return `${digits.slice(0, pointPos)}.${digits.slice(pointPos)}`;
+}
+
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+const QUOTE_ESCAPES: Readonly<Record<string, string>> = {
+  '\x07': '\\a',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\v': '\\v',
+  '"': '\\"',
+  '\\': '\\\\',
+};
+
+/** Go's `strconv.Quote`: double quotes, Go escapes, printable Unicode kept as is. */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const escaped = QUOTE_ESCAPES[ch];
+    if (escaped !== undefined) {
+      out += escaped;
+    } else if (PRINTABLE.test(ch)) {
+      out += ch;
+    } else {
+      out += hexEscape(ch.codePointAt(0) as number);
+    }
+  }
+  return `${out}"`;
+}
+
+function hexEscape(cp: number): string {
+  if (cp < 0x80) {
+    return `\\x${cp.toString(16).padStart(2, '0')}`;
+  }
+  if (cp < 0x10000) {
+    return `\\u${cp.toString(16).padStart(4, '0')}`;
+  }
+  return `\\U${cp.toString(16).padStart(8, '0')}`;
+}
+
+const DECIMAL_FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const HEX_FLOAT = /^([+-]?)0[xX]([0-9a-fA-F]*)\.?([0-9a-fA-F]*)[pP]([+-]?\d+)$/;
+
+/**
+ * Go's `strconv.ParseFloat(s, 64)` for the forms Prometheus meets in label values such as `le`:
+ * decimal, hexadecimal with a `p` exponent, `Inf`/`Infinity` (any case, optional sign) and `NaN`.
+ * Returns undefined where Go reports an error, including finite literals that overflow.
+ */
+export function parseGoFloat(s: string): number | undefined {
+  const lower = s.toLowerCase();
+  const unsigned = lower.replace(/^[+-]/, '');
+  if (unsigned === 'inf' || unsigned === 'infinity') {
+    return lower.startsWith('-') ? -Infinity : Infinity;
+  }
+  if (lower === 'nan') {
+    return NaN;
+  }
+  if (DECIMAL_FLOAT.test(s)) {
+    const v = Number(s);
+    return Number.isFinite(v) ? v : undefined;
+  }
+  const hex = HEX_FLOAT.exec(s);
+  if (hex && hex[2] + hex[3] !== '') {
+    const mantissa = parseInt(hex[2] + hex[3], 16) / 16 ** hex[3].length;
+    const v = mantissa * 2 ** Number(hex[4]);
+    return Number.isFinite(v) ? (hex[1] === '-' ? -v : v) : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The value of a PromQL number token, as Prometheus' `parseNumber` computes it: first Go's
+ * `strconv.ParseInt(s, 0, 64)` (so `0x1f` is hex and `010` is octal 8), then `ParseFloat`.
+ * Returns undefined when both fail.
+ */
+export function parseNumberToken(s: string): number | undefined {
+  const lower = s.toLowerCase();
+  if (lower === 'inf' || lower === 'infinity') {
+    return Infinity;
+  }
+  if (lower === 'nan') {
+    return NaN;
+  }
+  const int = parseGoInt(s);
+  return int !== undefined ? int : parseGoFloat(s);
+}
+
+const INT64_MAX = (1n << 63n) - 1n;
+
+function parseGoInt(s: string): number | undefined {
+  let digits: string;
+  let prefix: string;
+  if (/^0[xX][0-9a-fA-F]+$/.test(s)) {
+    [prefix, digits] = ['0x', s.slice(2)];
+  } else if (/^0[0-7]+$/.test(s)) {
+    [prefix, digits] = ['0o', s.slice(1)];
+  } else if (/^\d+$/.test(s)) {
+    [prefix, digits] = ['', s];
+  } else {
+    return undefined;
+  }
+  const big = BigInt(prefix + digits);
+  return big > INT64_MAX ? undefined : Number(big);
+}

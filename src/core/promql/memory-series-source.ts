@@ -1,0 +1,67 @@
+/**
+ * An in-memory SeriesSource for tests and benchmarks. It implements the port's contract
+ * exactly (matchers, inclusive range, previous sample, label-set order) but skips everything a
+ * real store does: no persistence, no retention, no concurrency control.
+ */
+
+import { compareLabels, labelsFromRecord } from './labels';
+import { compileMatchers, matchesAll } from './matchers';
+import type { LabelMatcher, Sample, SelectRange, Series, SeriesSource } from './series-source';
+import { firstAtOrAfter, lastAtOrBefore } from './values';
+
+interface StoredSeries {
+  labels: Record<string, string>;
+  samples: Sample[];
+  times: number[];
+}
+
+/** Holds series in memory; `add`/`push` copy their input, so callers may reuse it. */
+export class MemorySeriesSource implements SeriesSource {
+  private readonly series = new Map<string, StoredSeries>();
+  private sorted: StoredSeries[] | undefined;
+
+  /** Creates a source holding copies of `series` (samples need not be sorted). */
+  constructor(series: Series[] = []) {
+    for (const s of series) {
+      this.add(s.labels, s.samples);
+    }
+  }
+
+  /** Adds samples to the series with these labels, creating it when new; keeps samples sorted by t. */
+  add(labels: Record<string, string>, samples: Sample[]): this {
+    const normal = { ...labelsFromRecord(labels) };
+    const key = JSON.stringify(Object.entries(normal));
+    let s = this.series.get(key);
+    if (!s) {
+      s = { labels: normal, samples: [], times: [] };
+      this.series.set(key, s);
+      this.sorted = undefined;
+    }
+    s.samples.push(...samples.map((x) => ({ ...x })));
+    s.samples.sort((a, b) => a.t - b.t);
+    s.times = s.samples.map((x) => x.t);
+    return this;
+  }
+
+  /** See SeriesSource.select. */
+  async select(matchers: LabelMatcher[], range: SelectRange): Promise<Series[]> {
+    const predicates = compileMatchers(matchers);
+    this.sorted ??= [...this.series.values()].sort((a, b) => compareLabels(a.labels, b.labels));
+    const out: Series[] = [];
+    for (const s of this.sorted) {
+      if (!matchesAll(s.labels, predicates)) {
+        continue;
+      }
+      let from = firstAtOrAfter(s.times, range.startMs);
+      if (range.includePrevious) {
+        const prev = lastAtOrBefore(s.times, range.startMs);
+        from = prev >= 0 ? prev : from;
+      }
+      const to = lastAtOrBefore(s.times, range.endMs) + 1;
+      if (to > from) {
+        out.push({ labels: { ...s.labels }, samples: s.samples.slice(from, to) });
+      }
+    }
+    return out;
+  }
+}
