@@ -4,6 +4,13 @@ import { uncompress } from 'snappyjs';
 /** The Content-Encoding could not be decoded. Maps to HTTP 400. */
 export class BodyDecodeError extends Error {}
 
+/** The body is larger than the limit once decoded. Maps to HTTP 413. */
+export class BodyTooLargeError extends Error {
+  constructor() {
+    super('request body too large');
+  }
+}
+
 const SNAPPY_STREAM_ID = Buffer.from([0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59]);
 
 /**
@@ -20,7 +27,10 @@ export function decodeBody(body: Buffer, contentEncoding: string | undefined, li
     try {
       return gunzipSync(body, { maxOutputLength: limit });
     } catch (error) {
-      throw new BodyDecodeError(`gzip: ${(error as Error).message.includes('maxOutputLength') ? 'decoded body too large' : 'invalid gzip data (unexpected EOF)'}`);
+      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new BodyTooLargeError();
+      }
+      throw new BodyDecodeError('gzip: invalid gzip data (unexpected EOF)');
     }
   }
   if (encoding === 'snappy') {
@@ -34,6 +44,9 @@ function decodeSnappy(body: Buffer, limit: number): Buffer {
     const out = body.subarray(0, SNAPPY_STREAM_ID.length).equals(SNAPPY_STREAM_ID) ? decodeSnappyFrames(body, limit) : Buffer.from(uncompress(body, limit));
     return out;
   } catch (error) {
+    if (error instanceof BodyTooLargeError || /too large/.test((error as Error).message)) {
+      throw new BodyTooLargeError();
+    }
     throw new BodyDecodeError(`snappy: ${(error as Error).message}`);
   }
 }
@@ -65,7 +78,7 @@ function decodeSnappyFrames(body: Buffer, limit: number): Buffer {
     if (data !== undefined) {
       total += data.length;
       if (total > limit) {
-        throw new Error('decoded body too large');
+        throw new BodyTooLargeError();
       }
       parts.push(data);
     }

@@ -4,7 +4,7 @@ import { GroupingPathError, GroupingRouteNotFoundError } from 'src/core/grouping
 import { ExpositionParseError } from 'src/core/exposition/errors';
 import { InconsistentPushError } from 'src/core/consistency/errors';
 import { GroupCollisionError } from 'src/storage/metric-group.repository';
-import { BodyDecodeError } from 'src/http/body-decoding';
+import { BodyDecodeError, BodyTooLargeError } from 'src/http/body-decoding';
 
 /** An error rendered as a plain-text response, upstream style. */
 export interface TextError {
@@ -32,6 +32,9 @@ export function toTextError(error: unknown): TextError | undefined {
     error instanceof BodyDecodeError
   ) {
     return { status: 400, message: error.message };
+  }
+  if (error instanceof BodyTooLargeError) {
+    return { status: 413, message: error.message };
   }
   if (error instanceof GroupingRouteNotFoundError) {
     return { status: 404, message: '404 page not found' };

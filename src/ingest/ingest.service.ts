@@ -11,8 +11,11 @@ import { ExpositionParseError } from 'src/core/exposition/errors';
 import { validatePushedFamilies } from 'src/core/consistency/validate-push';
 import { checkConsistency, consistencyLookupNames } from 'src/core/consistency/check-consistency';
 import { isProtobufPush } from 'src/core/scrape/negotiation';
+import { collisionCandidateKeys, findSeriesCollisions } from 'src/core/consistency/series-collisions';
+import { InconsistentPushError } from 'src/core/consistency/errors';
+import { FamilyTypeRef } from 'src/core/consistency/check-consistency';
 import { MetricFamily } from 'src/core/model/metric-family';
-import { GroupRef, MetricGroupRepository } from 'src/storage/metric-group.repository';
+import { GroupRef, MetricGroupRepository, StoredContext } from 'src/storage/metric-group.repository';
 import { decodeBody } from 'src/http/body-decoding';
 import { GatewayMetrics } from 'src/telemetry/gateway-metrics.service';
 
@@ -56,7 +59,8 @@ export class IngestService {
     const group = this.groupRef(req.path, req.managedRoute, req.tenant);
     const families = this.parseBody(req);
     const now = Date.now() / 1000;
-    const sanitized = sanitizeFamilies(families, exposedGroupLabels(group.labels, req.tenant));
+    const exposed = exposedGroupLabels(group.labels, req.tenant);
+    const sanitized = sanitizeFamilies(families, exposed);
     try {
       validatePushedFamilies(sanitized);
     } catch (error) {
@@ -72,6 +76,7 @@ export class IngestService {
         mode: req.mode,
         now,
         lookupNames: check ? consistencyLookupNames(pushed) : [],
+        collisionKeys: check ? collisionCandidateKeys(sanitized, exposed) : [],
         families: sanitized.map((mf) => ({
           name: mf.name,
           type: mf.type,
@@ -80,7 +85,7 @@ export class IngestService {
           exposition: encodeSamples(mf),
         })),
       },
-      (existing) => checkConsistency(pushed, [...own, ...existing]),
+      (stored) => checkAgainstStore(sanitized, pushed, own, stored),
     );
     this.metrics.observePush(req.mode === 'replace' ? 'PUT' : 'POST', Number(process.hrtime.bigint() - started) / 1e9, req.body.length);
   }
@@ -113,5 +118,18 @@ export class IngestService {
       throw new ExpositionParseError('text format parsing error: body is not valid UTF-8');
     }
     return parseText(text);
+  }
+}
+
+/** The store-dependent checks of a push: types and suffixes across groups, then series collisions. */
+function checkAgainstStore(sanitized: MetricFamily[], pushed: FamilyTypeRef[], own: FamilyTypeRef[], stored: StoredContext): void {
+  checkConsistency(pushed, [...own, ...stored.existing]);
+  const candidates = stored.candidates.map((c) => ({
+    exposedLabels: Object.fromEntries(JSON.parse(c.exposedKey) as [string, string][]),
+    families: parseProtobufDelimited(c.body),
+  }));
+  const problems = findSeriesCollisions(sanitized, candidates);
+  if (problems.length > 0) {
+    throw new InconsistentPushError(problems);
   }
 }

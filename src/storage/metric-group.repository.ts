@@ -36,6 +36,16 @@ export interface PushWrite {
   now: number;
   /** Names whose stored types must be compared (see consistencyLookupNames). Empty skips the check. */
   lookupNames: string[];
+  /** Exposed keys of other groups that could expose the same series (see collisionCandidateKeys). */
+  collisionKeys: string[];
+}
+
+/** What the consistency check sees of the store, read inside the push transaction. */
+export interface StoredContext {
+  /** (name, type) of families elsewhere, minus what this push replaces. */
+  existing: FamilyTypeRef[];
+  /** Families with pushed names in groups whose exposed key is a collision candidate. */
+  candidates: { exposedKey: string; name: string; body: Buffer }[];
 }
 
 /** A stored group with its families, as the scrape and JSON API read it. */
@@ -112,6 +122,11 @@ const EXISTING_TYPES = `
     LIMIT 1) x
   JOIN metric_group g ON g.id = x.group_id`;
 
+/** Families of the pushed names in other groups that could expose the same series. */
+const COLLISION_CANDIDATES = `
+  SELECT g.exposed_key, f.name, f.body FROM metric_group g JOIN metric_family f ON f.group_id = g.id
+  WHERE g.exposed_key = ANY($1::text[]) AND f.name = ANY($2::text[])`;
+
 const FIND_GROUP_ID = `SELECT id FROM metric_group WHERE tenant = $1 AND grouping_key = $2`;
 
 const UPSERT_GROUP_PUSHED = `
@@ -165,7 +180,7 @@ export class MetricGroupRepository {
    * push_failure_time (created if needed), and the error is rethrown.
    * Throws GroupCollisionError when the grouping key exposes the same labels as another group.
    */
-  async applyPush(write: PushWrite, check: (existing: FamilyTypeRef[]) => void): Promise<void> {
+  async applyPush(write: PushWrite, check: (stored: StoredContext) => void): Promise<void> {
     try {
       await this.transaction((q) => this.pushInTransaction(q, write, check));
     } catch (error) {
@@ -179,7 +194,7 @@ export class MetricGroupRepository {
     }
   }
 
-  private async pushInTransaction(q: QueryRunner, write: PushWrite, check: (existing: FamilyTypeRef[]) => void): Promise<void> {
+  private async pushInTransaction(q: QueryRunner, write: PushWrite, check: (stored: StoredContext) => void): Promise<void> {
     const { group } = write;
     const pushedNames = write.families.map((f) => f.name);
     const settled = await this.settledNames(q, write);
@@ -188,14 +203,22 @@ export class MetricGroupRepository {
     await q.query(LOCK_NAMES, [lockNames, exclusive]);
     const found = (await q.query(FIND_GROUP_ID, [group.tenant, group.groupingKey])) as { id: string }[];
     const existingId = found.length > 0 ? found[0].id : '-1';
-    if (write.lookupNames.length > 0) {
-      const rows = (await q.query(EXISTING_TYPES, [write.lookupNames, existingId, write.mode === 'replace', pushedNames])) as {
-        name: string;
-        type: number;
-        labels: string;
-      }[];
-      check(rows.map((r) => ({ name: r.name, type: r.type, where: `group ${formatLabels(JSON.parse(r.labels) as Labels)}` })));
-    }
+    const existing =
+      write.lookupNames.length === 0
+        ? []
+        : ((await q.query(EXISTING_TYPES, [write.lookupNames, existingId, write.mode === 'replace', pushedNames])) as {
+            name: string;
+            type: number;
+            labels: string;
+          }[]);
+    const candidates =
+      write.collisionKeys.length === 0 || pushedNames.length === 0
+        ? []
+        : ((await q.query(COLLISION_CANDIDATES, [write.collisionKeys, pushedNames])) as { exposed_key: string; name: string; body: Buffer }[]);
+    check({
+      existing: existing.map((r) => ({ name: r.name, type: r.type, where: `group ${formatLabels(JSON.parse(r.labels) as Labels)}` })),
+      candidates: candidates.map((c) => ({ exposedKey: c.exposed_key, name: c.name, body: c.body })),
+    });
     const [{ id }] = (await q.query(UPSERT_GROUP_PUSHED, [
       group.tenant,
       group.groupingKey,

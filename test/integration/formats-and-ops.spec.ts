@@ -107,6 +107,9 @@ describe('body formats, encodings and operational endpoints', () => {
     const big = `${'x'.repeat(70000)} 1\n`;
     const res = await request(gw.url).put('/metrics/job/big').send(big).expect(413);
     expect(res.text).toMatch(/too large/);
+    const bomb = gzipSync(Buffer.from(`${'y'.repeat(200000)} 1\n`));
+    expect(bomb.length).toBeLessThan(65536);
+    await request(gw.url).put('/metrics/job/big').set('Content-Encoding', 'gzip').send(bomb).expect(413);
     expect((await scrape()).filter((l) => l.includes('job="b'))).toEqual([]);
   });
 

@@ -85,4 +85,37 @@ describe('push API over HTTP on a real database', () => {
     expect((await scrape()).filter((l) => /^[xd]\{/.test(l))).toEqual([]);
     expect((await request(gw.url).get('/metrics')).status).toBe(200);
   });
+
+  it('refuses a grouping key that would expose the same series as another group', async () => {
+    await request(gw.url).put('/metrics/job/ei').send('ei_metric 1\n').expect(200);
+    const res = await request(gw.url).put('/metrics/job/ei/instance@base64/=').send('ei_metric 2\n').expect(400);
+    expect(res.text).toMatch(/exposes the same labels/);
+    expect(await scrape()).toEqual(expect.arrayContaining(['ei_metric{instance="",job="ei"} 1']));
+    expect((await scrape()).filter((l) => l.startsWith('push_time_seconds{') && l.includes('job="ei"'))).toHaveLength(1);
+  });
+
+  it('refuses body labels that recreate a series another group already exposes, in both directions', async () => {
+    await request(gw.url).put('/metrics/job/sc/x/1').send('sc_metric 1\n').expect(200);
+    const res = await request(gw.url).put('/metrics/job/sc').send('sc_metric{x="1"} 2\nsc_metric{x="2"} 3\n').expect(400);
+    expect(res.text).toMatch(/sc_metric\{instance="",job="sc",x="1"\} is already exposed by group/);
+    await request(gw.url).put('/metrics/job/sc2').send('sc_other{x="1"} 2\n').expect(200);
+    await request(gw.url).put('/metrics/job/sc2/x/1').send('sc_other 1\n').expect(400);
+    await request(gw.url).put('/metrics/job/sc2/x/1').send('sc_unrelated 1\n').expect(200);
+    expect((await scrape()).filter((l) => l.startsWith('sc_'))).toEqual([
+      'sc_metric{instance="",job="sc",x="1"} 1',
+      'sc_other{instance="",job="sc2",x="1"} 2',
+      'sc_unrelated{instance="",job="sc2",x="1"} 1',
+    ]);
+  });
+
+  it('records push_failure_time_seconds for a rejected push to an existing group and keeps its data', async () => {
+    await request(gw.url).put('/metrics/job/fail').send('# TYPE fm gauge\nfm 1\n').expect(200);
+    await request(gw.url).put('/metrics/job/other').send('# TYPE fm2 counter\nfm2 1\n').expect(200);
+    await request(gw.url).post('/metrics/job/fail').send('# TYPE fm2 gauge\nfm2 5\n').expect(400);
+    const lines = await scrape();
+    expect(lines).toContain('fm{instance="",job="fail"} 1');
+    expect(lines.some((l) => /^push_failure_time_seconds\{instance="",job="fail"\} 1\.\d+e\+09$/.test(l))).toBe(true);
+    const [group] = (await request(gw.url).get('/api/v1/metrics').expect(200)).body.data.filter((g: any) => g.labels.job === 'fail');
+    expect(group.last_push_successful).toBe(false);
+  });
 });
