@@ -27,7 +27,7 @@ export interface GroupingPathOptions {
 export function parseGroupingPath(encodedPath: string, options: GroupingPathOptions = {}): Labels {
   // Percent-escapes are decoded before splitting (as upstream's router does), so `%2F` separates.
   const segments = percentDecodeToBytes(encodedPath).split('/').map(latin1BytesToUtf8);
-  if (segments.length >= 2 && segments[segments.length - 1] === '' && segments.length % 2 === 1) {
+  if (segments.length === 3 && segments[2] === '') {
     // A single trailing slash after a complete path (`/metrics/job/j1/`) is ignored, as upstream does.
     segments.pop();
   }

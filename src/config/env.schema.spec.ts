@@ -1,0 +1,38 @@
+import { ConfigError, loadConfig } from 'src/config/env.schema';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    expect(loadConfig({})).toMatchObject({
+      host: '0.0.0.0',
+      port: 9091,
+      routePrefix: '',
+      databaseUrl: undefined,
+      dataDir: './data',
+      migrationsRun: true,
+      bodyLimitBytes: 16 * 1024 * 1024,
+      consistencyCheck: true,
+      adminApiEnabled: false,
+      lifecycleApiEnabled: false,
+    });
+  });
+
+  it.each([
+    ['/pfx/', '/pfx'],
+    ['/a/b', '/a/b'],
+    ['/', ''],
+  ])('normalises ROUTE_PREFIX %s to %s', (value, expected) => {
+    expect(loadConfig({ ROUTE_PREFIX: value }).routePrefix).toBe(expected);
+  });
+
+  it('reports every bad value at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'x', ADMIN_API_ENABLED: 'maybe', DATABASE_URL: 'mysql://x', ROUTE_PREFIX: 'nope' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toHaveLength(4);
+    expect((error as ConfigError).message).toMatch(/PORT="x"/);
+  });
+});
