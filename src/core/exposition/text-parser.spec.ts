@@ -1,0 +1,300 @@
+import { ExpositionParseError } from 'src/core/exposition/errors';
+import { parseText } from 'src/core/exposition/text-parser';
+import {
+  buckets,
+  counter,
+  family,
+  gauge,
+  histogram,
+  summary,
+  untyped,
+} from 'src/core/exposition/testdata/factories';
+import { MetricFamily, MetricType } from 'src/core/model/metric-family';
+
+const { COUNTER, GAUGE, SUMMARY, UNTYPED, HISTOGRAM } = MetricType;
+
+describe('parseText', () => {
+  it.each<[string, string, () => MetricFamily[]]>([
+    ['empty body', '', () => []],
+    ['blank lines and comments only', '\n  \n\t\n# just a comment\n#\n#x\n', () => []],
+    ['trailing blanks without newline end the input cleanly', 'x 1\n  \t', () => [family('x', UNTYPED, [untyped(1)])]],
+    ['single untyped sample', 'x 1\n', () => [family('x', UNTYPED, [untyped(1)])]],
+    [
+      'pushgateway README example',
+      '# TYPE some_metric counter\nsome_metric{label="val1"} 42\n# TYPE another_metric gauge\n# HELP another_metric Just an example.\nanother_metric 2398.283\n',
+      () => [
+        family('some_metric', COUNTER, [counter(42, { label: 'val1' })]),
+        family('another_metric', GAUGE, [gauge(2398.283)], 'Just an example.'),
+      ],
+    ],
+    [
+      'blanks and tabs everywhere Go allows them',
+      ' \t x { a = "1" ,\tb="2" , } \t 3\n',
+      () => [family('x', UNTYPED, [untyped(3, { a: '1', b: '2' })])],
+    ],
+    ['no blank between labels and value', 'x{a="1"}3\n', () => [family('x', UNTYPED, [untyped(3, { a: '1' })])]],
+    ['empty label set', 'x{} 1\n', () => [family('x', UNTYPED, [untyped(1)])]],
+    ['trailing comma in label list', 'x{a="1",} 1\n', () => [family('x', UNTYPED, [untyped(1, { a: '1' })])]],
+    [
+      'label value escapes',
+      'x{a="q\\"b\\\\s\\nn"} 1\n',
+      () => [family('x', UNTYPED, [untyped(1, { a: 'q"b\\s\nn' })])],
+    ],
+    ['label value with hash and braces', 'x{a="# {}=,"} 1\n', () => [family('x', UNTYPED, [untyped(1, { a: '# {}=,' })])]],
+    [
+      'help escapes',
+      '# HELP x a\\\\b\\nc"d\nx 1\n',
+      () => [family('x', UNTYPED, [untyped(1)], 'a\\b\nc"d')],
+    ],
+    ['help keeps trailing blanks', '# HELP x  spaced out \t\nx 1\n', () => [family('x', UNTYPED, [untyped(1)], 'spaced out \t')]],
+    ['HELP with name only is ignored', '# HELP x\nx 1\n', () => [family('x', UNTYPED, [untyped(1)])]],
+    ['keyword without space after hash', '#TYPE x gauge\nx 1\n', () => [family('x', GAUGE, [gauge(1)])]],
+    ['TYPE is case-insensitive', '# TYPE x COUNTER\nx 1\n', () => [family('x', COUNTER, [counter(1)])]],
+    ['explicit untyped', '# TYPE x untyped\nx 1\n', () => [family('x', UNTYPED, [untyped(1)])]],
+    ['lower-case help keyword is a comment', '# help x foo\nx 1\n', () => [family('x', UNTYPED, [untyped(1)])]],
+    [
+      'Chinese help and label values',
+      '# HELP temp 温度（摄氏）\n# 注释 comment\ntemp{city="北京",note="零下 ❄ 𝄞"} 21.5\n',
+      () => [family('temp', UNTYPED, [untyped(21.5, { city: '北京', note: '零下 ❄ 𝄞' })], '温度（摄氏）')],
+    ],
+    [
+      'timestamps',
+      'x 1 1700000000000\ny -1 -5\nz 2 +7\n',
+      () => [
+        family('x', UNTYPED, [untyped(1, {}, 1700000000000)]),
+        family('y', UNTYPED, [untyped(-1, {}, -5)]),
+        family('z', UNTYPED, [untyped(2, {}, 7)]),
+      ],
+    ],
+    [
+      'Go float syntax',
+      'a NaN\nb +Inf\nc -Inf\nd Inf\ne inf\nf 1e3\ng .5\nh -0.25E-2\ni 5.\nj +Infinity\nk nan\n',
+      () => [
+        family('a', UNTYPED, [untyped(NaN)]),
+        family('b', UNTYPED, [untyped(Infinity)]),
+        family('c', UNTYPED, [untyped(-Infinity)]),
+        family('d', UNTYPED, [untyped(Infinity)]),
+        family('e', UNTYPED, [untyped(Infinity)]),
+        family('f', UNTYPED, [untyped(1000)]),
+        family('g', UNTYPED, [untyped(0.5)]),
+        family('h', UNTYPED, [untyped(-0.0025)]),
+        family('i', UNTYPED, [untyped(5)]),
+        family('j', UNTYPED, [untyped(Infinity)]),
+        family('k', UNTYPED, [untyped(NaN)]),
+      ],
+    ],
+    [
+      'families keep first-appearance order, HELP lines included',
+      '# HELP b B\na 1\nb 2\na{x="y"} 3\n',
+      () => [family('b', UNTYPED, [untyped(2)], 'B'), family('a', UNTYPED, [untyped(1), untyped(3, { x: 'y' })])],
+    ],
+    ['families without samples are dropped', '# TYPE a counter\n# HELP b B\n# HELP c \nd 1\n', () => [family('d', UNTYPED, [untyped(1)])]],
+    [
+      'summary folds quantiles, _sum and _count per label set',
+      '# HELP s A summary.\n# TYPE s summary\ns{a="1",quantile="0.5"} 10\ns{quantile="0.9",a="1"} 20\ns_sum{a="1"} 100\ns_count{a="1"} 7\ns{a="2",quantile="0.5"} 1\n',
+      () => [
+        family(
+          's',
+          SUMMARY,
+          [
+            summary({ sampleCount: 7, sampleSum: 100, quantile: [{ quantile: 0.5, value: 10 }, { quantile: 0.9, value: 20 }] }, { a: '1' }),
+            summary({ quantile: [{ quantile: 0.5, value: 1 }] }, { a: '2' }),
+          ],
+          'A summary.',
+        ),
+      ],
+    ],
+    [
+      'summary label order does not split series',
+      '# TYPE s summary\ns_count{a="1",b="2"} 3\ns_sum{b="2",a="1"} 4\n',
+      () => [family('s', SUMMARY, [summary({ sampleCount: 3, sampleSum: 4 }, { a: '1', b: '2' })])],
+    ],
+    [
+      'summary lines without quantile or with NaN quantile are ignored like Go',
+      '# TYPE s summary\ns 5\ns{quantile="NaN"} 6\ns_count 2\n',
+      () => [family('s', SUMMARY, [summary({ sampleCount: 2 })])],
+    ],
+    [
+      'summary _count is truncated to an integer',
+      '# TYPE s summary\ns_count 2.9\n',
+      () => [family('s', SUMMARY, [summary({ sampleCount: 2 })])],
+    ],
+    [
+      'histogram with +Inf bucket',
+      '# TYPE h histogram\nh_bucket{le="0.5"} 1\nh_bucket{le="+Inf"} 3\nh_sum 2.5\nh_count 3\n',
+      () => [family('h', HISTOGRAM, [histogram({ sampleCount: 3, sampleSum: 2.5, bucket: buckets([0.5, 1], [Infinity, 3]) })])],
+    ],
+    [
+      'histogram gets a synthetic +Inf bucket from _count',
+      '# TYPE h histogram\nh_bucket{le="1",path="/"} 1\nh_count{path="/"} 4\nh_sum{path="/"} 9\n',
+      () => [
+        family('h', HISTOGRAM, [histogram({ sampleCount: 4, sampleSum: 9, bucket: buckets([1, 1], [Infinity, 4]) }, { path: '/' })]),
+      ],
+    ],
+    [
+      'histogram _count defaults to 0',
+      '# TYPE h histogram\nh_bucket{le="1"} 1\n',
+      () => [family('h', HISTOGRAM, [histogram({ bucket: buckets([1, 1], [Infinity, 0]) })])],
+    ],
+    [
+      'histogram le without _bucket suffix still counts as bucket (Go)',
+      '# TYPE h histogram\nh{le="2"} 1\nh_count 1\n',
+      () => [family('h', HISTOGRAM, [histogram({ sampleCount: 1, bucket: buckets([2, 1], [Infinity, 1]) })])],
+    ],
+    [
+      'quantile label on a histogram and le on a summary are plain labels',
+      '# TYPE h histogram\nh_count{quantile="x"} 1\n# TYPE s summary\ns_count{le="y"} 2\n',
+      () => [
+        family('h', HISTOGRAM, [histogram({ sampleCount: 1, bucket: buckets([Infinity, 1]) }, { quantile: 'x' })]),
+        family('s', SUMMARY, [summary({ sampleCount: 2 }, { le: 'y' })]),
+      ],
+    ],
+    [
+      'suffixed names of untyped families are families of their own',
+      'x 1\nx_count 2\nx_sum 3\n',
+      () => [family('x', UNTYPED, [untyped(1)]), family('x_count', UNTYPED, [untyped(2)]), family('x_sum', UNTYPED, [untyped(3)])],
+    ],
+    [
+      '_bucket of a summary is a family of its own',
+      '# TYPE s summary\ns_bucket{le="1"} 1\n',
+      () => [family('s_bucket', UNTYPED, [untyped(1, { le: '1' })])],
+    ],
+    [
+      'HELP for x_count of a summary documents the summary',
+      '# TYPE s summary\n# HELP s_count the summary\ns_count 1\n',
+      () => [family('s', SUMMARY, [summary({ sampleCount: 1 })], 'the summary')],
+    ],
+    [
+      'OpenMetrics-style body degrades like upstream',
+      '# TYPE om counter\n# UNIT om seconds\nom_total 1\nom_created 123\n# EOF\n',
+      () => [family('om_total', UNTYPED, [untyped(1)]), family('om_created', UNTYPED, [untyped(123)])],
+    ],
+    [
+      'label named like a metric with colon is not allowed but metric names with colon are',
+      'a:b:c{x_1="v"} 1\n',
+      () => [family('a:b:c', UNTYPED, [untyped(1, { x_1: 'v' })])],
+    ],
+    [
+      'carriage return inside HELP is kept',
+      '# HELP x a\rb\nx 1\n',
+      () => [family('x', UNTYPED, [untyped(1)], 'a\rb')],
+    ],
+    [
+      'timestamp on summary lines: the last one wins (Go)',
+      '# TYPE s summary\ns_sum 1 10\ns_count 1 20\n',
+      () => [family('s', SUMMARY, [{ ...summary({ sampleCount: 1, sampleSum: 1 }), timestampMs: 20 }])],
+    ],
+  ])('%s', (_name, input, expected) => {
+    expect(parseText(input)).toEqual(expected());
+  });
+
+  it('keeps negative zero values', () => {
+    expect(Object.is(parseText('x -0\n')[0].metric[0].untyped?.value, -0)).toBe(true);
+  });
+});
+
+describe('parseText errors', () => {
+  it.each<[string, string, number, string]>([
+    ['missing final newline', 'x 1', 1, 'unexpected end of input stream'],
+    ['missing final newline on a later line', 'x 1\ny 2', 2, 'unexpected end of input stream'],
+    ['CRLF line ending', 'x 1\r\n', 1, 'expected float as value, got "1\\r"'],
+    ['invalid metric name', '1x 1\n', 1, 'invalid metric name'],
+    ['invalid metric name on line 3', 'a 1\nb 2\n{x="y"} 3\n', 3, 'invalid metric name'],
+    ['protobuf body sent as text', '\u0005\n\u0003abc', 1, 'invalid metric name'],
+    ['dash in label name', 'ok{a-b="c"} 1\n', 1, "expected '=' after label name, found '-'"],
+    ['non-ASCII in label name prints its first UTF-8 byte like Go', 'x{a中="b"} 1\n', 1, "expected '=' after label name, found 'ä'"],
+    ['newline after label name', 'x{a\n', 1, "expected '=' after label name, found '\\n'"],
+    ['duplicate label names', 'ok{a="1",a="2"} 1\n', 1, 'duplicate label names for metric "ok"'],
+    ['invalid label name', 'x{1a="b"} 1\n', 1, 'invalid label name for metric "x"'],
+    ['leading comma in label list', 'x{,a="b"} 1\n', 1, 'invalid label name for metric "x"'],
+    ['reserved __name__ label', 'x{__name__="y"} 1\n', 1, 'label name "__name__" is reserved'],
+    ['unquoted label value', 'x{a=b} 1\n', 1, `expected '"' at start of label value, found 'b'`],
+    ['missing comma between labels', 'x{a="b" c="d"} 1\n', 1, 'unexpected end of label value "b"'],
+    ['unescaped newline in label value', 'x{a="b\nc"} 1\n', 1, 'label value "b" contains unescaped new-line'],
+    ['invalid escape in label value', 'x{a="\\t"} 1\n', 1, "invalid escape sequence '\\t'"],
+    ['invalid escape in help', '# HELP x a\\tb\n', 1, "invalid escape sequence '\\t'"],
+    ['escaped quote in help', '# HELP x a\\"b\n', 1, `invalid escape sequence '\\"'`],
+    ['backslash at end of help line', '# HELP x a\\\nx 1\n', 1, "invalid escape sequence '\\\n'"],
+    ['unknown metric type', '# TYPE x foo\n', 1, 'unknown metric type "foo"'],
+    ['OpenMetrics gaugehistogram type', '# TYPE x gaugehistogram\n', 1, 'unknown metric type "gaugehistogram"'],
+    ['trailing blank after type', '# TYPE x counter \n', 1, 'unknown metric type "counter "'],
+    ['TYPE after samples', 'x 1\n# TYPE x counter\n', 2, 'second TYPE line for metric name "x", or TYPE reported after samples'],
+    ['second TYPE line', '# TYPE x counter\n# TYPE x gauge\n', 2, 'second TYPE line for metric name "x", or TYPE reported after samples'],
+    ['second HELP line', '# HELP x a\n# HELP x b\n', 2, 'second HELP line for metric name "x"'],
+    ['invalid metric name in comment', '# HELP 1x foo\n', 1, 'invalid metric name in comment'],
+    ['Chinese metric name in comment', '# HELP 温度 foo\n', 1, 'invalid metric name in comment'],
+    ['Chinese label name', 'x{城市="b"} 1\n', 1, 'invalid label name for metric "x"'],
+    ['invalid quantile', '# TYPE x summary\nx{quantile="x"} 1\n', 2, `expected float as value for 'quantile' label, got "x"`],
+    ['invalid le', '# TYPE h histogram\nh_bucket{le="a"} 1\n', 2, `expected float as value for 'le' label, got "a"`],
+    ['exemplar', 'x 1 # {a="b"} 1\n', 1, 'expected integer as timestamp, got "#"'],
+    ['missing value', 'x\n', 1, 'expected float as value, got ""'],
+    ['missing value after labels', 'x{a="b"}\n', 1, 'expected float as value, got ""'],
+    ['blank after value', 'x 1 \n', 1, 'expected integer as timestamp, got ""'],
+    ['float timestamp', 'x 1 1.5\n', 1, 'expected integer as timestamp, got "1.5"'],
+    ['timestamp beyond int64', 'x 1 9223372036854775808\n', 1, 'expected integer as timestamp, got "9223372036854775808"'],
+    ['text after timestamp', 'x 1 2 3\n', 1, 'spurious string after timestamp: " 3"'],
+    ['overflowing value', 'x 1e400\n', 1, 'expected float as value, got "1e400"'],
+    ['hex float', 'x 0x1p3\n', 1, 'expected float as value, got "0x1p3"'],
+    ['digit separators', 'x 1_000\n', 1, 'expected float as value, got "1_000"'],
+    ['signed NaN', 'x +NaN\n', 1, 'expected float as value, got "+NaN"'],
+    ['Chinese value', 'x 中\n', 1, 'expected float as value, got "中"'],
+    ['EOF inside label value', 'x{a="b', 1, 'unexpected end of input stream'],
+    ['EOF after metric name', 'x', 1, 'unexpected end of input stream'],
+    ['EOF inside comment', '# hi', 1, 'unexpected end of input stream'],
+    ['EOF inside help', '# HELP x y', 1, 'unexpected end of input stream'],
+    ['duplicate series', 'x{a="1"} 1\nx{a="1"} 2\n', 2, 'second sample for metric "x" with labels {a="1"}'],
+    ['duplicate series without labels', 'x 1\nx 2\n', 2, 'second sample for metric "x" with labels {}'],
+    [
+      'duplicate series with reordered labels',
+      'x{a="1",b="2"} 1\nx{b="2",a="1"} 2\n',
+      2,
+      'second sample for metric "x" with labels {b="2",a="1"}',
+    ],
+    ['duplicate summary _sum', '# TYPE s summary\ns_sum 1\ns_sum 2\n', 3, 'second sample for metric "s_sum" with labels {}'],
+    ['duplicate summary _count', '# TYPE s summary\ns_count 1\ns_count 2\n', 3, 'second sample for metric "s_count" with labels {}'],
+    [
+      'duplicate quantile',
+      '# TYPE s summary\ns{quantile="0.5"} 1\ns{quantile="0.50"} 2\n',
+      3,
+      'second sample for metric "s" with labels {quantile="0.5"}',
+    ],
+    [
+      'duplicate bucket',
+      '# TYPE h histogram\nh_bucket{a="x",le="1"} 1\nh_bucket{le="1.0",a="x"} 2\n',
+      3,
+      'second sample for metric "h_bucket" with labels {a="x",le="1"}',
+    ],
+    ['negative count', '# TYPE s summary\ns_count -1\n', 2, 'expected non-negative finite count for metric "s_count", got "-1"'],
+    ['NaN bucket count', '# TYPE h histogram\nh_bucket{le="1"} NaN\n', 2, 'expected non-negative finite count for metric "h_bucket", got "NaN"'],
+    ['gauge_histogram sample', '# TYPE x gauge_histogram\nx 1\n', 2, 'unexpected type for metric name "x"'],
+  ])('%s', (_name, input, line, message) => {
+    let caught: unknown;
+    try {
+      parseText(input);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ExpositionParseError);
+    expect((caught as ExpositionParseError).message).toBe(`text format parsing error in line ${line}: ${message}`);
+    expect((caught as ExpositionParseError).line).toBe(line);
+  });
+});
+
+describe('parseText at scale', () => {
+  function body(series: number): string {
+    const lines = ['# HELP big_metric A big one.', '# TYPE big_metric gauge'];
+    for (let i = 0; i < series; i++) {
+      lines.push(`big_metric{instance="host-${i % 100}",shard="${i}",zone="区域${i % 7}"} ${i * 0.5}`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+
+  it('parses a 10k-series body', () => {
+    const [mf, ...rest] = parseText(body(10_000));
+    expect(rest).toHaveLength(0);
+    expect(mf.metric).toHaveLength(10_000);
+    expect(mf.metric[9_999]).toEqual(
+      gauge(4999.5, { instance: 'host-99', shard: '9999', zone: '区域3' }),
+    );
+  });
+});
