@@ -77,6 +77,7 @@ export class IngestService {
         now,
         lookupNames: check ? consistencyLookupNames(pushed) : [],
         collisionKeys: check ? collisionCandidateKeys(sanitized, exposed) : [],
+        sanitized,
         families: sanitized.map((mf) => ({
           name: mf.name,
           type: mf.type,

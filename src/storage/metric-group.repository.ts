@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { QueryFailedError, QueryRunner } from 'typeorm';
 import { Labels } from 'src/core/model/labels';
 import { MetricType } from 'src/core/model/metric-family';
@@ -6,6 +6,8 @@ import { FamilyTypeRef } from 'src/core/consistency/check-consistency';
 import { formatLabels } from 'src/core/grouping/grouping-key';
 import { DATABASE } from 'src/storage/storage.tokens';
 import { Database } from 'src/storage/database';
+import { WRITE_HOOKS, WriteHooks } from 'src/storage/write-hooks';
+import { MetricFamily } from 'src/core/model/metric-family';
 
 /** Identifies one group: a tenant ('' without auth) and its canonical grouping key. */
 export interface GroupRef {
@@ -38,6 +40,8 @@ export interface PushWrite {
   lookupNames: string[];
   /** Exposed keys of other groups that could expose the same series (see collisionCandidateKeys). */
   collisionKeys: string[];
+  /** The sanitised families (what `families` encodes), for write hooks such as the history. */
+  sanitized: MetricFamily[];
 }
 
 /** What the consistency check sees of the store, read inside the push transaction. */
@@ -150,9 +154,9 @@ const INSERT_FAMILIES = `
   SELECT $1, u.name, u.type, u.help, $2, u.body, u.exposition
   FROM unnest($3::text[], $4::int2[], $5::text[], $6::bytea[], $7::text[]) AS u(name, type, help, body, exposition)`;
 
-const DELETE_GROUP = `DELETE FROM metric_group WHERE tenant = $1 AND grouping_key = $2`;
-const WIPE_ALL = `DELETE FROM metric_group`;
-const WIPE_TENANT = `DELETE FROM metric_group WHERE tenant = $1`;
+const DELETE_GROUP = `DELETE FROM metric_group WHERE tenant = $1 AND grouping_key = $2 RETURNING id::text AS id`;
+const WIPE_ALL = `DELETE FROM metric_group RETURNING id::text AS id`;
+const WIPE_TENANT = `DELETE FROM metric_group WHERE tenant = $1 RETURNING id::text AS id`;
 
 const LIST_REVISIONS = `SELECT id::text AS id, revision::text AS revision FROM metric_group`;
 
@@ -171,7 +175,10 @@ const LOAD_FAMILIES = `
  */
 @Injectable()
 export class MetricGroupRepository {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    @Optional() @Inject(WRITE_HOOKS) private readonly hooks?: WriteHooks,
+  ) {}
 
   /**
    * Applies a PUT/POST in one transaction: locks the group and the pushed names, hands the stored
@@ -239,6 +246,9 @@ export class MetricGroupRepository {
         f.map((x) => x.exposition),
       ]);
     }
+    if (this.hooks !== undefined) {
+      await this.hooks.afterPush(q, { groupId: id, tenant: group.tenant, mode: write.mode, families: write.sanitized, now: write.now });
+    }
   }
 
   private async settledNames(q: QueryRunner, write: PushWrite): Promise<Set<string>> {
@@ -265,13 +275,24 @@ export class MetricGroupRepository {
 
   /** Deletes one group and its families (exact grouping key). Returns whether it existed. */
   async deleteGroup(tenant: string, groupingKey: string): Promise<boolean> {
-    const result = (await this.db.dataSource.query(DELETE_GROUP, [tenant, groupingKey])) as [unknown[], number];
-    return result[1] > 0;
+    const ids = await this.deleteReturning(DELETE_GROUP, [tenant, groupingKey]);
+    return ids.length > 0;
   }
 
   /** Deletes every group (of one tenant when given). */
   async wipe(tenant?: string): Promise<void> {
-    await (tenant === undefined ? this.db.dataSource.query(WIPE_ALL) : this.db.dataSource.query(WIPE_TENANT, [tenant]));
+    await (tenant === undefined ? this.deleteReturning(WIPE_ALL, []) : this.deleteReturning(WIPE_TENANT, [tenant]));
+  }
+
+  private deleteReturning(sql: string, params: unknown[]): Promise<string[]> {
+    return this.transaction(async (q) => {
+      const [rows] = (await q.query(sql, params)) as [{ id: string }[], number];
+      const ids = rows.map((r) => r.id);
+      if (ids.length > 0 && this.hooks !== undefined) {
+        await this.hooks.afterDelete(q, ids, Date.now() / 1000);
+      }
+      return ids;
+    });
   }
 
   /** (id, revision) of every group: the cheap check a scrape makes to see whether its cache is current. */
