@@ -14,12 +14,15 @@ export default async function globalSetup(): Promise<void> {
     execSync('npm run build --silent', { cwd: root, stdio: 'inherit' });
   }
   const candidate = process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL;
-  const reachable = await adminQuery(candidate, 'SELECT 1').then(
-    () => true,
-    () => false,
-  );
+  // PGW_TEST_EMBEDDED=1 simulates a machine without a PostgreSQL server.
+  const reachable =
+    process.env.PGW_TEST_EMBEDDED !== '1' &&
+    (await adminQuery(candidate, 'SELECT 1').then(
+      () => true,
+      () => false,
+    ));
   if (!reachable) {
-    if (process.env.TEST_DATABASE_URL !== undefined) {
+    if (process.env.TEST_DATABASE_URL !== undefined && process.env.PGW_TEST_EMBEDDED !== '1') {
       throw new Error(`TEST_DATABASE_URL=${process.env.TEST_DATABASE_URL} does not answer`);
     }
     process.stdout.write('\nNo PostgreSQL server answers; integration tests run on the embedded engine (PGlite).\n');
