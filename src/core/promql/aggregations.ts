@@ -6,7 +6,7 @@
 
 import type { AggregateExpr } from './ast';
 import { PromqlEvalError } from './errors';
-import { formatGoFloat, formatPromValue, goQuote } from './go-format';
+import { formatGoFloat, formatGoFloatF, goQuote } from './go-format';
 import { Labels, METRIC_NAME, labelsFromPairs, withLabels } from './labels';
 import { quantile } from './functions';
 import type { Sample, Vector } from './values';
@@ -62,7 +62,7 @@ export function aggregate(e: AggregateExpr, input: Vector, param: number | strin
   const groups = new Map<string, Group>();
   const ordered: Group[] = [];
   for (const original of input) {
-    const s = valueLabel === '' ? original : { labels: withLabels(original.labels, { [valueLabel]: formatPromValue(original.v) }), v: original.v };
+    const s = valueLabel === '' ? original : { labels: withLabels(original.labels, { [valueLabel]: formatGoFloatF(original.v) }), v: original.v };
     const key = valueLabel === '' ? cachedKey(e, grouping, s.labels, cache) : groupingKey(e.without, grouping, s.labels);
     const group = groups.get(key);
     if (group === undefined) {

@@ -1,6 +1,6 @@
 /**
- * Binary operators on scalars and instant vectors, following Prometheus 2.42: arithmetic and
- * `bool` comparisons drop `__name__`, filtering comparisons keep it; vector matching via
+ * Binary operators on scalars and instant vectors, following Prometheus 2.42: arithmetic (but
+ * not `atan2`) and `bool` comparisons drop `__name__`, filtering comparisons keep it; vector matching via
  * `on`/`ignoring` (which always ignores `__name__`) with `group_left`/`group_right`.
  */
 
@@ -59,8 +59,9 @@ export function applyOp(op: BinaryOp, l: number, r: number): { value: number; ke
   }
 }
 
+/** Prometheus 2.42's shouldDropMetricName: arithmetic except atan2 drops `__name__`. */
 function dropsName(op: BinaryOp): boolean {
-  return !isComparisonOp(op);
+  return !isComparisonOp(op) && op !== 'atan2';
 }
 
 /** scalar op scalar (comparisons need `bool`, enforced by the parser). */

@@ -5,11 +5,33 @@
  */
 
 /**
- * Prometheus' JSON form of a sample value, `strconv.FormatFloat(v, 'f', -1, 64)`: `"NaN"`,
- * `"+Inf"`, `"-Inf"`, otherwise the shortest round-trip digits in plain decimal notation,
- * never an exponent (`1e21` → `"1000000000000000000000"`, `1e-7` → `"0.0000001"`). `-0` → `"-0"`.
+ * Prometheus' JSON form of a sample value (its `jsonutil.MarshalValue`): `"NaN"`, `"+Inf"`,
+ * `"-Inf"`; otherwise the shortest round-trip digits, in plain notation
+ * (`strconv.FormatFloat(v, 'f', -1, 64)`) unless |v| < 1e-6 or |v| >= 1e21, which use Go's
+ * exponent form (`"2.55e+300"`, `"1e-07"`). `-0` → `"-0"`.
  */
 export function formatPromValue(v: number): string {
+  const special = formatSpecial(v);
+  if (special !== undefined) {
+    return special;
+  }
+  const abs = Math.abs(v);
+  const { digits, exp } = shortestDigits(abs);
+  if (abs < 1e-6 || abs >= 1e21) {
+    return signOf(v) + exponentForm(digits, exp);
+  }
+  return signOf(v) + plainForm(digits, exp + 1);
+}
+
+/** Go's strconv 'e' form with shortest digits: `1.5e+06`, `1e-07` (at least two exponent digits). */
+function exponentForm(digits: string, exp: number): string {
+  const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+  const abs = Math.abs(exp);
+  return `${mantissa}e${exp < 0 ? '-' : '+'}${abs < 10 ? '0' : ''}${abs}`;
+}
+
+/** Go's `strconv.FormatFloat(v, 'f', -1, 64)`: shortest round-trip digits, never an exponent. */
+export function formatGoFloatF(v: number): string {
   const special = formatSpecial(v);
   if (special !== undefined) {
     return special;
@@ -29,9 +51,7 @@ export function formatGoFloat(v: number): string {
   }
   const { digits, exp } = shortestDigits(Math.abs(v));
   if (exp < -4 || exp >= 6) {
-    const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    const abs = Math.abs(exp);
-    return `${signOf(v)}${mantissa}e${exp < 0 ? '-' : '+'}${abs < 10 ? '0' : ''}${abs}`;
+    return signOf(v) + exponentForm(digits, exp);
   }
   return signOf(v) + plainForm(digits, exp + 1);
 }

@@ -82,8 +82,6 @@ export const KEYWORDS: ReadonlySet<string> = new Set([
   'end',
 ]);
 
-const TWO_CHAR_OPS = new Set(['==', '!=', '>=', '<=', '=~', '!~']);
-const ONE_CHAR_OPS = new Set(['(', ')', ',', '@', '+', '-', '*', '/', '%', '^', '>', '<', '=']);
 const GO_ESCAPES: Readonly<Record<string, string>> = {
   a: '\x07',
   b: '\b',
@@ -106,20 +104,46 @@ export function lex(input: string): Token[] {
   return new Lexer(input).run();
 }
 
+/** Go's `%#U` of a rune: `U+0071 'q'` (printable) or `U+000A`. */
+function goRuneDesc(c: string): string {
+  const cp = c.codePointAt(0) ?? 0;
+  const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  return /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(c) ? `${hex} '${c}'` : hex;
+}
+
+/** Go's `%q` of a rune. */
+function quoteChar(c: string | undefined): string {
+  return c === undefined ? 'EOF' : `'${c}'`;
+}
+
+/** A state machine mirroring Prometheus' lexer closely enough to reproduce its error messages. */
 class Lexer {
   private pos = 0;
   private readonly tokens: Token[] = [];
   private braceOpen = false;
   private bracketOpen = false;
+  private gotColon = false;
+  private parenDepth = 0;
 
   constructor(private readonly input: string) {}
 
   run(): Token[] {
-    while (this.skipSpaceAndComments()) {
-      this.next();
+    for (;;) {
+      this.skipSpaceAndComments();
+      if (this.pos >= this.input.length) {
+        break;
+      }
+      if (this.braceOpen) {
+        this.insideBraces();
+      } else {
+        this.statement();
+      }
     }
     if (this.braceOpen) {
-      this.fail('unclosed left brace', this.pos);
+      this.fail('unexpected end of input inside braces', this.pos);
+    }
+    if (this.parenDepth > 0) {
+      this.fail('unclosed left parenthesis', this.pos);
     }
     if (this.bracketOpen) {
       this.fail('unclosed left bracket', this.pos);
@@ -132,8 +156,7 @@ class Lexer {
     throw new PromqlParseError(message, at, this.input);
   }
 
-  /** Skips blanks and `#` comments; false at end of input. */
-  private skipSpaceAndComments(): boolean {
+  private skipSpaceAndComments(): void {
     while (this.pos < this.input.length) {
       const c = this.input[this.pos];
       if (isSpace(c)) {
@@ -142,120 +165,206 @@ class Lexer {
         const nl = this.input.indexOf('\n', this.pos);
         this.pos = nl < 0 ? this.input.length : nl;
       } else {
-        return true;
+        return;
       }
     }
-    return false;
   }
 
   private emit(kind: TokenKind, start: number, extra: Partial<Token> = {}): void {
     this.tokens.push({ kind, text: this.input.slice(start, this.pos), start, end: this.pos, ...extra });
   }
 
-  private next(): void {
+  /** One token outside braces (Prometheus' lexStatements). */
+  private statement(): void {
+    const start = this.pos;
     const c = this.input[this.pos];
+    const next = this.input[this.pos + 1];
     if (c === '"' || c === "'") {
       return this.quotedString(c);
     }
     if (c === '`') {
       return this.rawString();
     }
-    if (this.bracketOpen) {
-      return this.insideBrackets(c);
+    if (isDigit(c) || (c === '.' && isDigit(next))) {
+      return this.bracketOpen ? this.duration() : this.numberOrDuration();
     }
-    if (isDigit(c) || (c === '.' && isDigit(this.input[this.pos + 1]))) {
-      return this.numberOrDuration();
-    }
-    if (this.braceOpen ? isAlpha(c) : isAlpha(c) || c === ':') {
-      return this.word();
-    }
-    this.punctuation(c);
-  }
-
-  private punctuation(c: string): void {
-    const start = this.pos;
-    const two = this.input.slice(this.pos, this.pos + 2);
-    if (TWO_CHAR_OPS.has(two)) {
-      this.pos += 2;
-      return this.emit(two as TokenKind, start);
-    }
-    if (c === '!') {
-      this.fail(`unexpected character after '!': ${quoteChar(this.input[this.pos + 1])}`, start);
-    }
-    if (c === '{' || c === '}' || c === '[' || c === ']') {
-      return this.bracket(c);
-    }
-    if (ONE_CHAR_OPS.has(c)) {
-      this.pos++;
-      return this.emit(c as TokenKind, start);
-    }
-    const where = this.braceOpen ? 'inside braces' : 'in expression';
-    this.fail(`unexpected character ${where}: ${quoteChar(String.fromCodePoint(this.input.codePointAt(this.pos) ?? 0))}`, start);
-  }
-
-  private bracket(c: string): void {
-    const start = this.pos;
-    if (c === '{') {
-      if (this.braceOpen) {
-        this.fail('unexpected left brace', start);
+    if (isAlpha(c) || c === ':') {
+      if (!this.bracketOpen) {
+        return this.word();
       }
-      this.braceOpen = true;
-    } else if (c === '}') {
-      if (!this.braceOpen) {
-        this.fail('unexpected right brace', start);
+      if (this.gotColon) {
+        this.fail(`unexpected colon ${quoteChar(c)}`, start);
       }
-      this.braceOpen = false;
-    } else if (c === '[') {
-      if (this.braceOpen) {
-        this.fail("unexpected character inside braces: '['", start);
-      }
-      this.bracketOpen = true;
-    } else {
-      this.fail('unexpected right bracket', start);
-    }
-    this.pos++;
-    this.emit(c as TokenKind, start);
-  }
-
-  private insideBrackets(c: string): void {
-    const start = this.pos;
-    if (c === ']') {
-      this.bracketOpen = false;
-      this.pos++;
-      return this.emit(']', start);
-    }
-    if (c === ':') {
+      this.gotColon = true;
       this.pos++;
       return this.emit(':', start);
     }
-    if (isDigit(c)) {
-      return this.numberOrDuration();
+    this.pos++;
+    switch (c) {
+      case '=':
+        if (next === '~') {
+          this.fail(`unexpected character after '=': ${quoteChar(next)}`, start);
+        }
+        return this.operator(next === '=' ? '==' : '=', start);
+      case '!':
+        if (next !== '=') {
+          this.fail(`unexpected character after '!': ${quoteChar(next)}`, start);
+        }
+        return this.operator('!=', start);
+      case '<':
+      case '>':
+        return this.operator(next === '=' ? (`${c}=` as TokenKind) : (c as TokenKind), start);
+      case ',':
+      case '+':
+      case '-':
+      case '*':
+      case '/':
+      case '%':
+      case '^':
+      case '@':
+        return this.emit(c, start);
+      case '(':
+        this.parenDepth++;
+        return this.emit('(', start);
+      case ')':
+        this.emit(')', start);
+        if (--this.parenDepth < 0) {
+          this.fail(`unexpected right parenthesis ${quoteChar(c)}`, this.pos);
+        }
+        return;
+      case '{':
+        this.braceOpen = true;
+        return this.emit('{', start);
+      case '[':
+        if (this.bracketOpen) {
+          this.fail(`unexpected left bracket ${quoteChar(c)}`, start);
+        }
+        this.gotColon = false;
+        this.bracketOpen = true;
+        this.emit('[', start);
+        return this.afterLeftBracket();
+      case ']':
+        if (!this.bracketOpen) {
+          this.fail(`unexpected right bracket ${quoteChar(c)}`, start);
+        }
+        this.bracketOpen = false;
+        return this.emit(']', start);
+      default:
+        this.fail(`unexpected character: ${quoteChar(String.fromCodePoint(this.input.codePointAt(start) ?? 0))}`, start);
     }
-    if (c === '[') {
-      this.fail('unexpected left bracket', start);
-    }
-    this.fail(`unexpected character inside brackets: ${quoteChar(c)}`, start);
   }
 
-  /** Mirrors Prometheus' scanNumber followed by a duration attempt. */
+  private operator(kind: TokenKind, start: number): void {
+    this.pos = start + kind.length;
+    this.emit(kind, start);
+  }
+
+  /** Prometheus lexes a duration right after `[`; a bare number there lacks its unit. */
+  private afterLeftBracket(): void {
+    this.skipSpaceAndComments();
+    const c = this.input[this.pos];
+    if (c === undefined || (!isDigit(c) && c !== '.' && c !== ']' && c !== ':')) {
+      this.fail('missing unit character in duration', this.pos);
+    }
+  }
+
+  /** One token inside `{...}` (Prometheus' lexInsideBraces). */
+  private insideBraces(): void {
+    const start = this.pos;
+    const c = this.input[this.pos];
+    if (isAlpha(c)) {
+      return this.word();
+    }
+    if (c === '"' || c === "'") {
+      return this.quotedString(c);
+    }
+    if (c === '`') {
+      return this.rawString();
+    }
+    this.pos++;
+    const next = this.input[this.pos];
+    switch (c) {
+      case ',':
+        return this.emit(',', start);
+      case '=':
+        return this.operator(next === '~' ? '=~' : '=', start);
+      case '!':
+        if (next !== '~' && next !== '=') {
+          this.fail(`unexpected character inside braces: ${quoteChar(next)}`, start);
+        }
+        return this.operator(next === '~' ? '!~' : '!=', start);
+      case '{':
+        this.fail(`unexpected left brace ${quoteChar(c)}`, start);
+        break;
+      case '}':
+        this.braceOpen = false;
+        return this.emit('}', start);
+      default:
+        this.fail(`unexpected character inside braces: ${quoteChar(String.fromCodePoint(this.input.codePointAt(start) ?? 0))}`, start);
+    }
+  }
+
+  /** Prometheus' scanNumber: hex or decimal with fraction/exponent; ok when no letter follows. */
+  private scanNumber(from: number): { end: number; ok: boolean } {
+    const m = /^(?:0[xX][0-9a-fA-F]*|[0-9]*(?:\.[0-9]*)?(?:[eE][+-]?[0-9]*)?)/.exec(this.input.slice(from));
+    const end = from + (m?.[0].length ?? 0);
+    return { end, ok: !isAlphaNumeric(this.input[end]) };
+  }
+
+  /** Prometheus' acceptRemainingDuration: units (`ms` too), optionally more digit+unit groups. */
+  private remainingDuration(from: number): { end: number; ok: boolean } {
+    let p = from;
+    if (!'smhdwy'.includes(this.input[p] ?? '#')) {
+      return { end: p, ok: false };
+    }
+    p++;
+    if (this.input[p] === 's') {
+      p++;
+    }
+    while (isDigit(this.input[p])) {
+      while (isDigit(this.input[p])) {
+        p++;
+      }
+      if (!'smhdw'.includes(this.input[p] ?? '#')) {
+        return { end: p, ok: false };
+      }
+      p++;
+      if (this.input[p] === 's') {
+        p++;
+      }
+    }
+    const ok = !isAlphaNumeric(this.input[p]);
+    return { end: ok ? p : Math.min(p + 1, this.input.length), ok };
+  }
+
   private numberOrDuration(): void {
     const start = this.pos;
-    const rest = this.input.slice(this.pos);
-    const num = /^(?:0[xX][0-9a-fA-F]*|[0-9]*(?:\.[0-9]*)?(?:[eE][+-]?[0-9]*)?)/.exec(rest)?.[0] ?? '';
-    if (num !== '' && !isAlphaNumeric(rest[num.length])) {
-      this.pos += num.length;
+    const num = this.scanNumber(start);
+    if (num.ok) {
+      this.pos = num.end;
       return this.emit('NUMBER', start);
     }
-    const dur = /^(?:[0-9]+(?:ms|[smhdwy]))+/.exec(rest)?.[0];
-    if (dur !== undefined && !isAlphaNumeric(rest[dur.length])) {
-      this.pos += dur.length;
-      return this.emit('DURATION', start);
+    const dur = this.remainingDuration(num.end);
+    if (!dur.ok) {
+      this.fail(`bad number or duration syntax: "${this.input.slice(start, dur.end)}"`, start);
     }
-    let end = this.pos;
-    while (isAlphaNumeric(this.input[end]) || this.input[end] === '.') {
-      end++;
+    this.pos = dur.end;
+    this.emit('DURATION', start);
+  }
+
+  /** Inside brackets only durations are valid (Prometheus' lexDuration). */
+  private duration(): void {
+    const start = this.pos;
+    const num = this.scanNumber(start);
+    if (num.ok) {
+      this.fail('missing unit character in duration', start);
     }
-    this.fail(`bad number or duration syntax: "${this.input.slice(start, end)}"`, start);
+    const dur = this.remainingDuration(num.end);
+    if (!dur.ok) {
+      this.fail(`bad duration syntax: "${this.input.slice(start, dur.end)}"`, start);
+    }
+    this.pos = dur.end;
+    this.emit('DURATION', start);
   }
 
   private word(): void {
@@ -290,17 +399,16 @@ class Lexer {
       if (c === quote) {
         break;
       }
-      value += c === '\\' ? this.escape(quote) : c;
+      value += c === '\\' ? this.escape(quote, start) : c;
     }
     this.emit('STRING', start, { value });
   }
 
-  /** Decodes a Go escape after a backslash (already consumed). */
-  private escape(quote: string): string {
-    const at = this.pos - 1;
+  /** Decodes a Go escape after a backslash (already consumed); errors point at the string start. */
+  private escape(quote: string, start: number): string {
     const c = this.input[this.pos];
-    if (c === undefined || c === '\n') {
-      this.fail('escape sequence not terminated', at);
+    if (c === undefined) {
+      this.fail('escape sequence not terminated', start);
     }
     this.pos++;
     if (c === quote) {
@@ -309,39 +417,29 @@ class Lexer {
     if (c in GO_ESCAPES) {
       return GO_ESCAPES[c];
     }
-    const hexLength = c === 'x' ? 2 : c === 'u' ? 4 : c === 'U' ? 8 : 0;
-    if (hexLength > 0) {
-      return this.hexEscape(hexLength, at);
+    const spec = c >= '0' && c <= '7' ? { n: 3, base: 8, max: 255, back: 1 } : HEX_ESCAPES[c];
+    if (!spec) {
+      this.fail(`unknown escape sequence ${goRuneDesc(c)}`, start);
     }
-    if (c >= '0' && c <= '7') {
-      const digits = c + this.input.slice(this.pos, this.pos + 2);
-      if (!/^[0-7]{3}$/.test(digits) || parseInt(digits, 8) > 255) {
-        this.fail(`illegal character ${quoteChar(digits[digits.length - 1] ?? '')} in escape sequence`, at);
+    this.pos -= spec.back;
+    let x = 0;
+    for (let i = 0; i < spec.n; i++) {
+      const ch = this.input[this.pos];
+      const d = ch === undefined ? NaN : parseInt(ch, 16);
+      if (ch === undefined) {
+        this.fail('escape sequence not terminated', start);
       }
-      this.pos += 2;
-      return String.fromCharCode(parseInt(digits, 8));
-    }
-    this.fail(`unknown escape sequence ${quoteChar(c)}`, at);
-  }
-
-  private hexEscape(length: number, at: number): string {
-    const digits = this.input.slice(this.pos, this.pos + length);
-    if (!new RegExp(`^[0-9a-fA-F]{${length}}$`).test(digits)) {
-      this.fail('illegal character in escape sequence', at);
-    }
-    this.pos += length;
-    const cp = parseInt(digits, 16);
-    if (length === 2) {
-      // Go: \xHH is a single byte; bytes >= 0x80 would form invalid UTF-8 on their own.
-      if (cp >= 0x80) {
-        this.fail('invalid UTF-8 in escape sequence', at);
+      if (!(d < spec.base)) {
+        this.fail(`illegal character ${goRuneDesc(ch)} in escape sequence`, start);
       }
-      return String.fromCharCode(cp);
+      x = x * spec.base + d;
+      this.pos++;
     }
-    if (cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000)) {
-      this.fail('escape sequence is an invalid Unicode code point', at);
+    if (x > spec.max || (x >= 0xd800 && x < 0xe000)) {
+      this.fail('escape sequence is an invalid Unicode code point', start);
     }
-    return String.fromCodePoint(cp);
+    // Go keeps \xHH and octal escapes as raw bytes; bytes >= 0x80 become the Latin-1 code point here.
+    return String.fromCodePoint(x);
   }
 
   private rawString(): void {
@@ -355,6 +453,8 @@ class Lexer {
   }
 }
 
-function quoteChar(c: string | undefined): string {
-  return c === undefined ? 'EOF' : `'${c}'`;
-}
+const HEX_ESCAPES: Readonly<Record<string, { n: number; base: number; max: number; back: number }>> = {
+  x: { n: 2, base: 16, max: 255, back: 0 },
+  u: { n: 4, base: 16, max: 0x10ffff, back: 0 },
+  U: { n: 8, base: 16, max: 0x10ffff, back: 0 },
+};

@@ -25,7 +25,7 @@ import {
 import { parseDuration } from './duration';
 import { PromqlParseError } from './errors';
 import { FUNCTIONS, UNSUPPORTED_FUNCTIONS } from './function-defs';
-import { parseNumberToken } from './go-format';
+import { formatGoFloatF, goQuote, parseNumberToken } from './go-format';
 import { Token, TokenKind, lex } from './lexer';
 import { compileMatcher } from './matchers';
 import { RegexSyntaxError } from './regex';
@@ -153,23 +153,43 @@ export function collectSelectors(expr: Expr): VectorSelector[] {
   return out;
 }
 
-/** Human description of a token in Prometheus' style (`end of input`, `identifier "foo"`, `"}"`). */
+const OPERATOR_TOKENS: ReadonlySet<string> = new Set(['+', '-', '*', '/', '%', '^', '==', '!=', '<', '<=', '>', '>=', '=~', '!~', '@']);
+
+/** Human description of a token as Prometheus' `Item.desc()` (`end of input`, `identifier "foo"`, `<op:*>`, `<by>`). */
 function describe(tok: Token): string {
   switch (tok.kind) {
     case 'EOF':
       return 'end of input';
     case 'IDENTIFIER':
-    case 'METRIC_IDENTIFIER':
       return `identifier "${tok.text}"`;
+    case 'METRIC_IDENTIFIER':
+      return `metric identifier "${tok.text}"`;
     case 'NUMBER':
       return `number "${tok.text}"`;
     case 'DURATION':
       return `duration "${tok.text}"`;
     case 'STRING':
-      return `string ${tok.text}`;
+      return `string ${tok.text.length > 10 ? `${goQuote(tok.text.slice(0, 10))}...` : goQuote(tok.text)}`;
+    case 'KEYWORD':
+      if (AGGREGATORS.has(tok.text)) {
+        return `<aggr:${tok.text}>`;
+      }
+      if (['and', 'or', 'unless', 'atan2'].includes(tok.text)) {
+        return `<op:${tok.text}>`;
+      }
+      return tok.text === 'start' || tok.text === 'end' ? `"${tok.text}"` : `<${tok.text}>`;
     default:
-      return `"${tok.text}"`;
+      return OPERATOR_TOKENS.has(tok.kind) ? `<op:${tok.kind}>` : `"${tok.kind}"`;
   }
+}
+
+/** Offset of the first non-blank character after `from` (where a binary operator starts). */
+function skipBlanks(input: string, from: number): number {
+  let i = from;
+  while (i < input.length && /\s/.test(input[i])) {
+    i++;
+  }
+  return i;
 }
 
 class Parser {
@@ -182,7 +202,7 @@ class Parser {
 
   parseTop(): Expr {
     if (this.peek().kind === 'EOF') {
-      this.fail('no expression found in input', this.peek().start);
+      this.fail('no expression found in input', 0);
     }
     const expr = this.parseBinary(0);
     const tok = this.peek();
@@ -251,7 +271,7 @@ class Parser {
         return lhs;
       }
       this.take();
-      const modifiers = this.parseBinaryModifiers(op);
+      const modifiers = this.parseBinaryModifiers(op, lhs.pos.start, tok.start);
       const nextMin = op === '^' ? PRECEDENCE[op] : PRECEDENCE[op] + 1;
       const rhs = this.parseBinary(nextMin);
       lhs = this.binary(op, lhs, rhs, modifiers);
@@ -271,7 +291,7 @@ class Parser {
   }
 
   /** `bool`, `on(...)`/`ignoring(...)`, `group_left(...)`/`group_right(...)` after an operator. */
-  private parseBinaryModifiers(op: BinaryOp): { returnBool: boolean; matching: VectorMatching } {
+  private parseBinaryModifiers(op: BinaryOp, exprStart: number, opStart: number): { returnBool: boolean; matching: VectorMatching } {
     const matching: VectorMatching = {
       card: isSetOp(op) ? 'many-to-many' : 'one-to-one',
       on: false,
@@ -280,9 +300,9 @@ class Parser {
     };
     let returnBool = false;
     if (this.isKeyword(this.peek(), 'bool')) {
-      const tok = this.take();
+      this.take();
       if (!isComparisonOp(op)) {
-        this.fail('bool modifier can only be used on comparison operators', tok.start);
+        this.fail('bool modifier can only be used on comparison operators', opStart);
       }
       returnBool = true;
     }
@@ -294,7 +314,7 @@ class Parser {
     if (this.isKeyword(this.peek(), 'group_left', 'group_right')) {
       const tok = this.take();
       if (isSetOp(op)) {
-        this.fail(`no grouping allowed for "${op}" operation`, tok.start);
+        this.fail(`no grouping allowed for "${op}" operation`, exprStart);
       }
       matching.card = tok.text === 'group_left' ? 'many-to-one' : 'one-to-many';
       if (this.peek().kind === '(') {
@@ -302,7 +322,7 @@ class Parser {
       }
       for (const label of matching.include) {
         if (matching.on && matching.labels.includes(label)) {
-          this.fail(`label "${label}" must not occur in ON and GROUP clause at once`, tok.start);
+          this.fail(`label "${label}" must not occur in ON and GROUP clause at once`, opStart);
         }
       }
     }
@@ -514,7 +534,7 @@ class Parser {
   }
 
   private parseOffset(expr: Expr): Expr {
-    const tok = this.take();
+    this.take();
     let sign = 1;
     if (this.peek().kind === '-') {
       this.take();
@@ -523,35 +543,39 @@ class Parser {
     const ms = this.parseDurationToken('offset');
     const target = this.modifierTarget(expr);
     if (!target) {
-      this.fail('offset modifier must be preceded by an instant vector selector or range vector selector or a subquery', tok.start);
+      this.fail('offset modifier must be preceded by an instant vector selector or range vector selector or a subquery', expr.pos.start);
     }
     if (target.offsetMs !== 0) {
-      this.fail('offset may not be set multiple times', tok.start);
+      this.fail('offset may not be set multiple times', expr.pos.start);
     }
     target.offsetMs = sign * ms;
     return this.extend(expr, this.tokens[this.i - 1].end);
   }
 
   private parseAt(expr: Expr): Expr {
-    const tok = this.take();
-    const at = this.parseAtValue();
+    this.take();
+    const at = this.parseAtValue(expr.pos.start);
     const target = this.modifierTarget(expr);
     if (!target) {
-      this.fail('@ modifier must be preceded by an instant vector selector or range vector selector or a subquery', tok.start);
+      this.fail('@ modifier must be preceded by an instant vector selector or range vector selector or a subquery', expr.pos.start);
     }
     if (target.at !== undefined) {
-      this.fail('@ <timestamp> may not be set multiple times', tok.start);
+      this.fail('@ <timestamp> may not be set multiple times', expr.pos.start);
     }
     target.at = at;
     return this.extend(expr, this.tokens[this.i - 1].end);
   }
 
-  private parseAtValue(): AtModifier {
+  private parseAtValue(exprStart: number): AtModifier {
     const tok = this.peek();
     if (this.isKeyword(tok, 'start', 'end')) {
       this.take();
-      this.expect('(', '@');
-      this.expect(')', '@');
+      for (const kind of ['(', ')'] as const) {
+        if (this.peek().kind !== kind) {
+          this.unexpected(this.peek(), '@', 'timestamp');
+        }
+        this.take();
+      }
       return { kind: tok.text as 'start' | 'end' };
     }
     let sign = 1;
@@ -566,7 +590,9 @@ class Parser {
     this.take();
     const seconds = sign * (parseNumberToken(numTok.text) ?? NaN);
     if (!Number.isFinite(seconds) || Math.abs(seconds) >= 9.223372036854776e18) {
-      this.fail(`timestamp out of bounds for @ modifier: ${seconds}`, numTok.start);
+      // Go's %f: six decimals, or +Inf/-Inf/NaN.
+      const shown = Number.isFinite(seconds) ? `${formatGoFloatF(Math.trunc(seconds))}.000000` : formatGoFloatF(seconds);
+      this.fail(`timestamp out of bounds for @ modifier: ${shown}`, exprStart);
     }
     return { kind: 'time', ms: Math.round(seconds * 1000) };
   }
@@ -593,9 +619,15 @@ class Parser {
 
   /** `( expr, expr, ... )`; function calls reject a trailing comma, aggregations accept none either. */
   private parseArgs(isCall: boolean): { args: Expr[]; end: number } {
-    this.expect('(', isCall ? 'function call' : 'aggregation');
+    if (this.peek().kind !== '(') {
+      this.unexpected(this.peek(), isCall ? 'function call' : 'aggregation');
+    }
+    this.take();
     const args: Expr[] = [];
     while (this.peek().kind !== ')') {
+      if (this.peek().kind === ',') {
+        this.unexpected(this.peek(), isCall ? 'function call args' : 'aggregation');
+      }
       args.push(this.parseBinary(0));
       const tok = this.peek();
       if (tok.kind === ',') {
@@ -604,7 +636,7 @@ class Parser {
           this.fail('trailing commas not allowed in function call args', tok.start);
         }
       } else if (tok.kind !== ')') {
-        this.unexpected(tok, isCall ? 'function call args' : 'aggregation', '"," or ")"');
+        this.unexpected(tok, isCall ? 'function call args' : 'aggregation');
       }
     }
     return { args, end: this.take().end };
@@ -740,7 +772,7 @@ class TypeChecker {
     const lt = this.check(e.lhs);
     const rt = this.check(e.rhs);
     if (isComparisonOp(e.op) && !e.returnBool && lt === 'scalar' && rt === 'scalar') {
-      this.fail('comparisons between scalars must use BOOL modifier', e);
+      throw new PromqlParseError('comparisons between scalars must use BOOL modifier', skipBlanks(this.input, e.lhs.pos.end), this.input);
     }
     if (lt !== 'scalar' && lt !== 'vector') {
       this.fail('binary expression must contain only scalar and instant vector types', e.lhs);

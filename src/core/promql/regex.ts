@@ -32,13 +32,16 @@ export interface AnchoredRegex {
  * Throws RegexSyntaxError with Go's wording (`error parsing regexp: missing closing ): ...`).
  */
 export function compileAnchored(pattern: string): AnchoredRegex {
-  let t = new Translator(pattern, false).run();
+  // Translating the wrapped text (not wrapping the translation) keeps Go's quirks: `a)|(b` closes
+  // the wrapper early, and error messages quote the wrapped expression as Go does.
+  const wrapped = `^(?:${pattern})$`;
+  let t = new Translator(wrapped, false).run();
   if (t.caseInsensitiveSeen && !t.caseSensitiveSeen) {
-    t = new Translator(pattern, true).run();
+    t = new Translator(wrapped, true).run();
   }
   const flags = t.nativeIgnoreCase ? 'iu' : 'u';
   try {
-    return { regex: new RegExp(`^(?:${t.out})$`, flags), groupNames: t.groupNames };
+    return { regex: new RegExp(t.out, flags), groupNames: t.groupNames };
   } catch (e) {
     throw new RegexSyntaxError(`error parsing regexp: ${(e as Error).message}`);
   }
@@ -99,6 +102,7 @@ class Translator {
   /** Whether the previous item can take a repetition operator, and whether it was one. */
   private canRepeat = false;
   private lastWasRepeat = false;
+  private lastRepeatText = '';
 
   constructor(
     private readonly src: string,
@@ -205,7 +209,7 @@ class Translator {
   private repeat(op: string, length: number): void {
     const text = this.src.slice(this.pos, this.pos + length);
     if (this.lastWasRepeat) {
-      this.fail('invalid nested repetition operator', this.src.slice(this.pos - 1, this.pos + length));
+      this.fail('invalid nested repetition operator', this.lastRepeatText + text);
     }
     if (!this.canRepeat) {
       this.fail('missing argument to repetition operator', text);
@@ -222,6 +226,7 @@ class Translator {
     this.out += op + (lazy ? '?' : '');
     this.canRepeat = false;
     this.lastWasRepeat = true;
+    this.lastRepeatText = this.src.slice(this.pos - length - (lazy !== this.flags.U ? 1 : 0), this.pos);
   }
 
   /** Parses `{n}`, `{n,}`, `{n,m}` at pos; undefined when the brace is a literal. */
@@ -245,23 +250,20 @@ class Translator {
       this.groupNames.push(undefined);
       return this.pushGroup('(');
     }
-    const named = /^\(\?P?<([^>]*)>/.exec(rest);
-    if (named && (rest[2] === 'P' || rest[2] === '<') && !/^\(\?<[=!]/.test(rest)) {
+    const named = /^\(\?P<([^>]*)>/.exec(rest);
+    if (named) {
       return this.namedGroup(named[0], named[1]);
     }
-    const flagGroup = /^\(\?([imsU]*)(?:-([imsU]*))?([:)])/.exec(rest);
-    if (!flagGroup || flagGroup[2] === '') {
-      this.fail('invalid or unsupported Perl syntax', rest.slice(0, 3));
-    }
-    this.pos += flagGroup[0].length;
+    const flagGroup = this.flagGroup(rest);
+    this.pos += flagGroup.length;
     const next: Flags = { ...this.flags };
-    for (const f of flagGroup[1]) {
+    for (const f of flagGroup.set) {
       next[f as keyof Flags] = true;
     }
-    for (const f of flagGroup[2] ?? '') {
+    for (const f of flagGroup.clear) {
       next[f as keyof Flags] = false;
     }
-    if (flagGroup[3] === ')') {
+    if (flagGroup.opensGroup === false) {
       this.flags = next;
       return this.markNoRepeat();
     }
@@ -269,6 +271,29 @@ class Translator {
     this.flags = next;
     this.out += '(?:';
     this.markNoRepeat();
+  }
+
+  /** Parses `(?flags)`, `(?flags:`, `(?-flags)`; fails with Go's text for anything else (lookaround too). */
+  private flagGroup(rest: string): { length: number; set: string; clear: string; opensGroup: boolean } {
+    let set = '';
+    let clear = '';
+    let negated = false;
+    let sawFlag = false;
+    for (let i = 2; i < rest.length; i++) {
+      const c = rest[i];
+      if ('imsU'.includes(c)) {
+        negated ? (clear += c) : (set += c);
+        sawFlag = true;
+      } else if (c === '-' && !negated) {
+        negated = true;
+        sawFlag = false;
+      } else if ((c === ':' || c === ')') && (!negated || sawFlag)) {
+        return { length: i + 1, set, clear, opensGroup: c === ':' };
+      } else {
+        return this.fail('invalid or unsupported Perl syntax', rest.slice(0, i + 1));
+      }
+    }
+    return this.fail('missing closing )', this.src);
   }
 
   private namedGroup(text: string, name: string): void {
