@@ -6,6 +6,7 @@ import { TelemetryModule } from 'src/telemetry/telemetry.module';
 import { IngestModule } from 'src/ingest/ingest.module';
 import { ApiModule } from 'src/api/api.module';
 import { DomainErrorFilter } from 'src/http/domain-error.filter';
+import { AuthModule } from 'src/auth/auth.module';
 
 /** The whole gateway for one validated configuration. */
 @Module({})
@@ -13,7 +14,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), TelemetryModule, IngestModule, ApiModule],
+      imports: [ConfigModule.forRoot(config), TelemetryModule, AuthModule, IngestModule, ApiModule],
       providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],
     };
   }

@@ -1,4 +1,6 @@
-import { Controller, Get, Header, HttpCode, Inject, NotFoundException, Options, Put } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Inject, NotFoundException, Options, Put, Req } from '@nestjs/common';
+import { FastifyRequest } from 'fastify';
+import { readTenantOfRequest } from 'src/auth/request-principal';
 import { ApiService } from 'src/api/api.service';
 import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
@@ -29,8 +31,8 @@ export class ApiController {
 
   @Get('metrics')
   @corsHeaders()
-  async metrics(): Promise<unknown> {
-    return { status: 'success', data: await this.api.metrics() };
+  async metrics(@Req() req: FastifyRequest): Promise<unknown> {
+    return { status: 'success', data: await this.api.metrics(readTenantOfRequest(req)) };
   }
 
   @Get('status')
@@ -48,10 +50,10 @@ export class ApiController {
 
   @Put('admin/wipe')
   @HttpCode(202)
-  async wipe(): Promise<void> {
+  async wipe(@Req() req: FastifyRequest): Promise<void> {
     if (!this.config.adminApiEnabled) {
       throw new NotFoundException();
     }
-    await this.api.wipe();
+    await this.api.wipe(readTenantOfRequest(req));
   }
 }

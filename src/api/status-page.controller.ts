@@ -1,4 +1,6 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Req } from '@nestjs/common';
+import { FastifyRequest } from 'fastify';
+import { readTenantOfRequest } from 'src/auth/request-principal';
 import { GroupCache } from 'src/storage/group-cache.service';
 import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
@@ -14,8 +16,10 @@ export class StatusPageController {
 
   @Get(['', 'status'])
   @Header('Content-Type', 'text/html; charset=utf-8')
-  async page(): Promise<string> {
-    const { groups } = await this.cache.current();
+  async page(@Req() req: FastifyRequest): Promise<string> {
+    const tenant = readTenantOfRequest(req);
+    const { groups: all } = await this.cache.current();
+    const groups = tenant === undefined ? all : all.filter((g) => g.tenant === tenant);
     return renderStatusPage(groups, { routePrefix: this.config.routePrefix, adminApiEnabled: this.config.adminApiEnabled });
   }
 }

@@ -1,3 +1,5 @@
+import { parseTtl } from 'src/core/auth/ttl';
+
 /**
  * The gateway's settings, read once from the environment and validated as a whole:
  * every bad value is reported in one error so the operator can fix them all at once.
@@ -18,6 +20,30 @@ export interface AppConfig {
   readonly adminApiEnabled: boolean;
   readonly lifecycleApiEnabled: boolean;
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
+  readonly auth: AuthSettings;
+}
+
+/** Token auth (DESIGN §6). Off unless at least one verification key is configured. */
+export interface AuthSettings {
+  readonly enabled: boolean;
+  /** AUTH_JWT_SECRET: HS256/384/512 shared secret (also signs issued tokens). */
+  readonly jwtSecret?: string;
+  /** AUTH_JWT_PUBLIC_KEY_FILE: PEM public key or certificate (RS*, PS*, ES*, EdDSA). */
+  readonly jwtPublicKeyFile?: string;
+  /** AUTH_JWKS_FILE: JSON Web Key Set, keys chosen by `kid`. */
+  readonly jwksFile?: string;
+  /** AUTH_JWT_ISSUER: required `iss` when set. */
+  readonly issuer?: string;
+  /** AUTH_JWT_AUDIENCE (comma-separated): `aud` must contain one of them when non-empty. */
+  readonly audience: readonly string[];
+  readonly clockSkewSeconds: number;
+  /** Verified tokens are cached this long (never beyond exp); 0 disables the cache. */
+  readonly cacheTtlSeconds: number;
+  readonly cacheMaxEntries: number;
+  /** How often each replica polls the revocation list. */
+  readonly revocationPollMs: number;
+  /** Lifetime of tokens issued by the admin API when the request names none. */
+  readonly tokenDefaultTtlSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -45,11 +71,42 @@ export function loadConfig(env: Env): AppConfig {
     adminApiEnabled: read.boolean('ADMIN_API_ENABLED', false),
     lifecycleApiEnabled: read.boolean('LIFECYCLE_API_ENABLED', false),
     logLevel: read.oneOf('LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info'),
+    auth: readAuthSettings(read, problems),
   };
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
   return Object.freeze(config);
+}
+
+function readAuthSettings(read: EnvReader, problems: string[]): AuthSettings {
+  const jwtSecret = read.optional('AUTH_JWT_SECRET');
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret, 'utf8') < 32) {
+    // RFC 7518 §3.2: an HMAC key at least as long as the hash output.
+    problems.push('AUTH_JWT_SECRET: expected at least 32 bytes');
+  }
+  const jwtPublicKeyFile = read.optional('AUTH_JWT_PUBLIC_KEY_FILE');
+  const jwksFile = read.optional('AUTH_JWKS_FILE');
+  const ttl = read.optional('AUTH_TOKEN_DEFAULT_TTL') ?? '30d';
+  let tokenDefaultTtlSeconds = 30 * 86400;
+  try {
+    tokenDefaultTtlSeconds = parseTtl(ttl);
+  } catch (error) {
+    problems.push(`AUTH_TOKEN_DEFAULT_TTL: ${(error as Error).message}`);
+  }
+  return Object.freeze({
+    enabled: jwtSecret !== undefined || jwtPublicKeyFile !== undefined || jwksFile !== undefined,
+    jwtSecret,
+    jwtPublicKeyFile,
+    jwksFile,
+    issuer: read.optional('AUTH_JWT_ISSUER'),
+    audience: Object.freeze((read.optional('AUTH_JWT_AUDIENCE') ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '')),
+    clockSkewSeconds: read.integer('AUTH_CLOCK_SKEW_SECONDS', 30, 0, 3600),
+    cacheTtlSeconds: read.integer('AUTH_CACHE_TTL_SECONDS', 60, 0, 86400),
+    cacheMaxEntries: read.integer('AUTH_CACHE_MAX_ENTRIES', 10000, 0, 10_000_000),
+    revocationPollMs: read.integer('AUTH_REVOCATION_POLL_MS', 1000, 50, 5000),
+    tokenDefaultTtlSeconds,
+  });
 }
 
 class EnvReader {
@@ -61,6 +118,10 @@ class EnvReader {
   private raw(name: string): string | undefined {
     const value = this.env[name];
     return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  optional(name: string): string | undefined {
+    return this.raw(name);
   }
 
   string(name: string, fallback: string): string {

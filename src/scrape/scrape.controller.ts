@@ -1,6 +1,7 @@
-import { Controller, Get, Headers, Res } from '@nestjs/common';
-import { FastifyReply } from 'fastify';
+import { Controller, Get, Headers, Req, Res } from '@nestjs/common';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { ScrapeService } from 'src/scrape/scrape.service';
+import { readTenantOfRequest } from 'src/auth/request-principal';
 
 @Controller()
 export class ScrapeController {
@@ -10,9 +11,10 @@ export class ScrapeController {
   async scrape(
     @Headers('accept') accept: string | undefined,
     @Headers('accept-encoding') acceptEncoding: string | undefined,
+    @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const out = await this.scrapes.scrape(accept, acceptEncoding);
+    const out = await this.scrapes.scrape(accept, acceptEncoding, readTenantOfRequest(req));
     void reply.header('Content-Type', out.contentType);
     if (out.contentEncoding !== undefined) {
       void reply.header('Content-Encoding', out.contentEncoding);

@@ -4,9 +4,10 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { CreateMetricStore1767225600000 } from '../../migrations/1767225600000-CreateMetricStore';
+import { CreateAuthTokens1795667700000 } from '../../migrations/1795667700000-CreateAuthTokens';
 
 /** Every migration, in order. Listed explicitly so the build needs no glob at run time. */
-export const MIGRATIONS = [CreateMetricStore1767225600000];
+export const MIGRATIONS = [CreateMetricStore1767225600000, CreateAuthTokens1795667700000];
 
 export interface DatabaseOptions {
   /** postgres:// URL; undefined selects the embedded engine under dataDir. */
