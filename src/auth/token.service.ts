@@ -98,8 +98,7 @@ export class TokenService {
     if (tenant !== undefined && tenant !== null && !(typeof tenant === 'string' && (tenant === ANY_TENANT || isValidTenant(tenant)))) {
       throw new ClientError(400, 'tenant must be "*" or a tenant name of 1 to 128 characters');
     }
-    const requested = typeof tenant === 'string' && tenant !== ANY_TENANT ? tenant : undefined;
-    const target = tenantToIssue(caller, requested);
+    const target = tenantToIssue(caller, typeof tenant === 'string' ? tenant : undefined);
     if (!target.allowed) {
       throw new ClientError(403, target.message);
     }

@@ -83,6 +83,8 @@ describe('tenantToIssue', () => {
   it.each<[string, Principal, string | undefined, ReturnType<typeof tenantToIssue>]>([
     ['operator issues for a tenant', operator('admin'), 'acme', { allowed: true, tenant: 'acme' }],
     ['operator issues an operator token', operator('admin'), undefined, { allowed: true, tenant: undefined }],
+    ['operator issues an operator token with *', operator('admin'), '*', { allowed: true, tenant: undefined }],
+    ['tenant admin, operator token', acme('admin'), '*', { allowed: false, message: "tokens can only be issued for the token's own tenant" }],
     ['tenant admin, own tenant', acme('admin'), 'acme', { allowed: true, tenant: 'acme' }],
     ['tenant admin, no tenant given: own', acme('admin'), undefined, { allowed: true, tenant: 'acme' }],
     ['tenant admin, other tenant', acme('admin'), 'other', { allowed: false, message: "tokens can only be issued for the token's own tenant" }],

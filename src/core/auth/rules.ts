@@ -1,7 +1,7 @@
 import { Labels } from 'src/core/model/labels';
 import { MetricFamily } from 'src/core/model/metric-family';
 import { TENANT_LABEL } from 'src/core/grouping/grouping-key';
-import { isOperator, Principal } from 'src/core/auth/principal';
+import { ANY_TENANT, isOperator, Principal } from 'src/core/auth/principal';
 import { RouteAccess } from 'src/core/auth/route-access';
 
 /** Outcome of an authorization check; a refusal is always HTTP 403. */
@@ -59,16 +59,16 @@ export function readTenantOf(principal: Principal | undefined): string | undefin
 }
 
 /**
- * The tenant a new token is issued for. Operators may issue for any tenant or, with undefined/`*`,
- * another operator token; a tenant admin only for its own tenant (also when none is requested).
- * `requested` is already validated.
+ * The tenant a new token is issued for (undefined: an operator token). `requested` is a validated
+ * tenant name, `*`, or undefined (none given). Operators may issue for any tenant or, with `*` or
+ * none, another operator token; a tenant admin only for its own tenant, which is also the default.
  */
 export function tenantToIssue(
   principal: Principal,
   requested: string | undefined,
 ): { allowed: true; tenant?: string } | { allowed: false; message: string } {
   if (isOperator(principal)) {
-    return { allowed: true, tenant: requested };
+    return { allowed: true, tenant: requested === ANY_TENANT ? undefined : requested };
   }
   if (requested === undefined || requested === principal.tenant) {
     return { allowed: true, tenant: principal.tenant };
