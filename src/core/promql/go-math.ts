@@ -56,7 +56,7 @@ export function goLog2(x: number): number {
   return Math.log(frac) * Math.LOG2E + exp;
 }
 
-/** Go's `math.Log10`, `Log(x) × (1/Ln10)`: so `log10(1000)` is 2.9999999999999996 as in Prometheus. */
+/** Go's `math.Log10`, computed as `Log(x) × (1/Ln10)`. */
 export function goLog10(x: number): number {
   return Math.log(x) * Math.LOG10E;
 }
