@@ -18,6 +18,7 @@ const BODY = (i: number): string =>
   `# HELP dur_gauge 持久 gauge ${i}\n# TYPE dur_gauge gauge\ndur_gauge{k="${i}"} ${i}.5\n# TYPE dur_hist histogram\ndur_hist_bucket{le="1"} ${i}\ndur_hist_bucket{le="+Inf"} ${i + 1}\ndur_hist_sum 3.5\ndur_hist_count ${i + 1}\n`;
 
 describe('durability across restarts and crashes', () => {
+  jest.setTimeout(240000);
   let db: TestDatabase;
   let gw: GatewayProcess | undefined;
 

@@ -108,7 +108,8 @@ export async function startProcess(db: TestDatabase, env: Record<string, string>
 }
 
 async function waitReady(url: string, proc: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 30000;
+  // The embedded engine starts in seconds, but a loaded 2-core CI machine can take much longer.
+  const deadline = Date.now() + 90000;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) {
       throw new Error(`gateway exited with ${proc.exitCode}:\n${log()}`);
@@ -124,7 +125,7 @@ async function waitReady(url: string, proc: ChildProcess, log: () => string): Pr
     await new Promise((r) => setTimeout(r, 100));
   }
   proc.kill('SIGKILL');
-  throw new Error(`gateway at ${url} not ready after 30s:\n${log()}`);
+  throw new Error(`gateway at ${url} not ready after 90s:\n${log()}`);
 }
 
 /** A TCP port that was free a moment ago. */
