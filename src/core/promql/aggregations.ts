@@ -7,19 +7,18 @@
 import type { AggregateExpr } from './ast';
 import { PromqlEvalError } from './errors';
 import { formatGoFloat, formatGoFloatF, goQuote } from './go-format';
-import { Labels, METRIC_NAME, labelsFromPairs, withLabels } from './labels';
+import { Labels, METRIC_NAME, encodePairs, encodeValues, labelsFromPairs, withLabels } from './labels';
 import { quantile } from './functions';
 import type { Sample, Vector } from './values';
 
-/** Per-node memo of grouping keys and group label sets, reused across steps. */
+/** Per-node memo of group label sets, reused across steps. */
 export interface AggregationCache {
-  keys: WeakMap<Labels, string>;
   groupLabels: Map<string, Labels>;
 }
 
 /** A fresh cache for one aggregation node. */
 export function newAggregationCache(): AggregationCache {
-  return { keys: new WeakMap(), groupLabels: new Map() };
+  return { groupLabels: new Map() };
 }
 
 interface Group {
@@ -63,7 +62,7 @@ export function aggregate(e: AggregateExpr, input: Vector, param: number | strin
   const ordered: Group[] = [];
   for (const original of input) {
     const s = valueLabel === '' ? original : { labels: withLabels(original.labels, { [valueLabel]: formatGoFloatF(original.v) }), v: original.v };
-    const key = valueLabel === '' ? cachedKey(e, grouping, s.labels, cache) : groupingKey(e.without, grouping, s.labels);
+    const key = groupingKey(e.without, grouping, s.labels);
     const group = groups.get(key);
     if (group === undefined) {
       const g = newGroup(e, grouping, key, s, cache);
@@ -76,20 +75,11 @@ export function aggregate(e: AggregateExpr, input: Vector, param: number | strin
   return finish(e, ordered, typeof param === 'number' ? param : NaN);
 }
 
-function cachedKey(e: AggregateExpr, grouping: string[], labels: Labels, cache: AggregationCache): string {
-  let key = cache.keys.get(labels);
-  if (key === undefined) {
-    key = groupingKey(e.without, grouping, labels);
-    cache.keys.set(labels, key);
-  }
-  return key;
-}
-
 function groupingKey(without: boolean, grouping: string[], labels: Labels): string {
   if (without) {
-    return JSON.stringify(Object.entries(labels).filter(([k]) => k !== METRIC_NAME && !grouping.includes(k)));
+    return encodePairs(labels, (k) => k !== METRIC_NAME && !grouping.includes(k));
   }
-  return JSON.stringify(grouping.map((g) => labels[g] ?? ''));
+  return encodeValues(grouping.map((g) => labels[g] ?? ''));
 }
 
 function groupLabelsOf(without: boolean, grouping: string[], labels: Labels): Labels {

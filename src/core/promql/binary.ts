@@ -8,18 +8,17 @@ import type { BinaryExpr, BinaryOp, VectorMatching } from './ast';
 import { isComparisonOp } from './ast';
 import { PromqlEvalError } from './errors';
 import { goPow } from './go-math';
-import { Labels, METRIC_NAME, dropMetricName, labelsFromPairs, labelsKey } from './labels';
+import { Labels, METRIC_NAME, dropMetricName, encodePairs, labelsFromPairs, labelsKey } from './labels';
 import { Vector, labelsString } from './values';
 
-/** Per-node memo of match signatures and result label sets, reused across steps. */
+/** Per-node memo of result label sets, reused across steps. */
 export interface BinaryCache {
-  signatures: WeakMap<Labels, string>;
   results: Map<string, Labels>;
 }
 
 /** A fresh cache for one binary node. */
 export function newBinaryCache(): BinaryCache {
-  return { signatures: new WeakMap(), results: new Map() };
+  return { results: new Map() };
 }
 
 /**
@@ -92,13 +91,8 @@ export function vectorScalarBinop(e: BinaryExpr, vec: Vector, scalar: number, sc
 }
 
 /** The match signature of a label set: the `on` labels, or all but the ignored ones and `__name__`. */
-function signature(m: VectorMatching, labels: Labels, cache: BinaryCache): string {
-  let sig = cache.signatures.get(labels);
-  if (sig === undefined) {
-    sig = JSON.stringify(Object.entries(matchedLabels(m, labels)));
-    cache.signatures.set(labels, sig);
-  }
-  return sig;
+function signature(m: VectorMatching, labels: Labels): string {
+  return m.on ? encodePairs(labels, (k) => m.labels.includes(k)) : encodePairs(labels, (k) => k !== METRIC_NAME && !m.labels.includes(k));
 }
 
 function matchedLabels(m: VectorMatching, labels: Labels): Labels {
@@ -113,8 +107,8 @@ export function vectorAnd(m: VectorMatching, lhs: Vector, rhs: Vector, cache: Bi
   if (lhs.length === 0 || rhs.length === 0) {
     return [];
   }
-  const right = new Set(rhs.map((s) => signature(m, s.labels, cache)));
-  return lhs.filter((s) => right.has(signature(m, s.labels, cache)));
+  const right = new Set(rhs.map((s) => signature(m, s.labels)));
+  return lhs.filter((s) => right.has(signature(m, s.labels)));
 }
 
 /** `or`: all left elements, then right elements whose signature no left element has. */
@@ -125,8 +119,8 @@ export function vectorOr(m: VectorMatching, lhs: Vector, rhs: Vector, cache: Bin
   if (rhs.length === 0) {
     return [...lhs];
   }
-  const left = new Set(lhs.map((s) => signature(m, s.labels, cache)));
-  return [...lhs, ...rhs.filter((s) => !left.has(signature(m, s.labels, cache)))];
+  const left = new Set(lhs.map((s) => signature(m, s.labels)));
+  return [...lhs, ...rhs.filter((s) => !left.has(signature(m, s.labels)))];
 }
 
 /** `unless`: left elements without a matching right element. */
@@ -134,8 +128,8 @@ export function vectorUnless(m: VectorMatching, lhs: Vector, rhs: Vector, cache:
   if (lhs.length === 0 || rhs.length === 0) {
     return [...lhs];
   }
-  const right = new Set(rhs.map((s) => signature(m, s.labels, cache)));
-  return lhs.filter((s) => !right.has(signature(m, s.labels, cache)));
+  const right = new Set(rhs.map((s) => signature(m, s.labels)));
+  return lhs.filter((s) => !right.has(signature(m, s.labels)));
 }
 
 /**
@@ -149,7 +143,7 @@ export function vectorBinop(e: BinaryExpr, lhsIn: Vector, rhsIn: Vector, cache: 
   const [lhs, rhs] = swapped ? [rhsIn, lhsIn] : [lhsIn, rhsIn];
   const right = new Map<string, (typeof rhs)[number]>();
   for (const rs of rhs) {
-    const sig = signature(m, rs.labels, cache);
+    const sig = signature(m, rs.labels);
     const dup = right.get(sig);
     if (dup) {
       throw new PromqlEvalError(
@@ -162,7 +156,7 @@ export function vectorBinop(e: BinaryExpr, lhsIn: Vector, rhsIn: Vector, cache: 
   const matched = new Map<string, Set<string> | null>();
   const out: Vector = [];
   for (const ls of lhs) {
-    const sig = signature(m, ls.labels, cache);
+    const sig = signature(m, ls.labels);
     const rs = right.get(sig);
     if (!rs) {
       continue;

@@ -185,6 +185,7 @@ class Evaluator {
   private readonly subqueries = new Map<SubqueryExpr, SubqueryState>();
   private readonly binaryCaches = new Map<BinaryExpr, BinaryCache>();
   private readonly aggregationCaches = new Map<AggregateExpr, AggregationCache>();
+  private readonly cursors = new Map<Expr, WindowCursor>();
   private readonly maxSamples: number;
   private readonly deadline: number | undefined;
   private readonly now: () => number;
@@ -233,16 +234,19 @@ class Evaluator {
 
   rangeResult(expr: Expr, startMs: number, endMs: number, stepMs: number): RangeQueryResult {
     const series = new Map<string, MatrixSeries>();
+    // Most steps repeat the same label-set objects; looking them up by identity first is cheap.
+    const byObject = new Map<Labels, MatrixSeries>();
     for (let t = startMs; t <= endMs; t += stepMs) {
       this.checkLimits();
       const value = this.eval(expr, t);
       const samples: Vector = value.kind === 'scalar' ? [{ labels: emptyLabels(), v: value.v }] : value.kind === 'vector' ? value.samples : [];
       for (const s of samples) {
-        const key = labelsKey(s.labels);
-        let out = series.get(key);
+        let out = byObject.get(s.labels);
         if (!out) {
-          out = { metric: s.labels, points: [] };
+          const key = labelsKey(s.labels);
+          out = series.get(key) ?? { metric: s.labels, points: [] };
           series.set(key, out);
+          byObject.set(s.labels, out);
         }
         out.points.push({ t, v: s.v });
       }
@@ -332,13 +336,22 @@ class Evaluator {
   private evalMatrix(ms: MatrixSelector, t: number): RangeValue {
     const vs = ms.selector;
     const refT = refTime(vs.at, t, this.times) - vs.offsetMs;
-    return { kind: 'matrix', series: windows(this.data.get(vs) ?? [], refT - ms.rangeMs, refT), refT, rangeMs: ms.rangeMs };
+    return { kind: 'matrix', series: this.cursor(ms).windows(this.data.get(vs) ?? [], refT - ms.rangeMs, refT), refT, rangeMs: ms.rangeMs };
   }
 
   private evalSubquery(sq: SubqueryExpr, t: number): RangeValue {
     const refT = refTime(sq.at, t, this.times) - sq.offsetMs;
     const state = this.advanceSubquery(sq, refT);
-    return { kind: 'matrix', series: windows([...state.series.values()], refT - sq.rangeMs, refT), refT, rangeMs: sq.rangeMs };
+    return { kind: 'matrix', series: this.cursor(sq).windows([...state.series.values()], refT - sq.rangeMs, refT), refT, rangeMs: sq.rangeMs };
+  }
+
+  private cursor(node: Expr): WindowCursor {
+    let c = this.cursors.get(node);
+    if (!c) {
+      c = new WindowCursor();
+      this.cursors.set(node, c);
+    }
+    return c;
   }
 
   /** Evaluates the inner expression at the aligned steps up to refT that earlier steps did not cover. */
@@ -493,17 +506,65 @@ function prepareSeries(record: Record<string, string>, samples: { t: number; v: 
   return { labels, t, v, stale };
 }
 
-/** The non-empty [lo, hi] windows (inclusive) of each series. */
-function windows(series: { labels: Labels; t: number[]; v: number[] }[], lo: number, hi: number): WindowSeries[] {
-  const out: WindowSeries[] = [];
-  for (const s of series) {
-    const a = firstAtOrAfter(s.t, lo);
-    const b = lastAtOrBefore(s.t, hi) + 1;
-    if (b > a) {
-      out.push({ labels: s.labels, t: s.t, v: s.v, lo: a, hi: b });
+/**
+ * Per-node positions of the last window of each series. Range queries move windows forward
+ * step by step, so the next window is usually found by advancing a few samples instead of two
+ * binary searches per series and step.
+ */
+class WindowCursor {
+  private starts = new Int32Array(0);
+  private ends = new Int32Array(0);
+  private lastLo = Infinity;
+  private lastHi = Infinity;
+
+  /** The non-empty [lo, hi] windows (both inclusive) of each series, in series order. */
+  windows(series: readonly { labels: Labels; t: number[]; v: number[] }[], lo: number, hi: number): WindowSeries[] {
+    const forward = lo >= this.lastLo && hi >= this.lastHi;
+    if (!forward || this.starts.length < series.length) {
+      this.grow(series.length, forward);
     }
+    const out: WindowSeries[] = [];
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i];
+      const a = forward ? seek(s.t, this.starts[i], lo, false) : firstAtOrAfter(s.t, lo);
+      const b = forward ? seek(s.t, this.ends[i], hi, true) : lastAtOrBefore(s.t, hi) + 1;
+      this.starts[i] = a;
+      this.ends[i] = b;
+      if (b > a) {
+        out.push({ labels: s.labels, t: s.t, v: s.v, lo: a, hi: b });
+      }
+    }
+    this.lastLo = lo;
+    this.lastHi = hi;
+    return out;
   }
-  return out;
+
+  private grow(n: number, keep: boolean): void {
+    const starts = new Int32Array(Math.max(n, 8));
+    const ends = new Int32Array(Math.max(n, 8));
+    if (keep) {
+      starts.set(this.starts);
+      ends.set(this.ends);
+    }
+    this.starts = starts;
+    this.ends = ends;
+  }
+}
+
+/**
+ * From index `from`, the first index whose time is >= bound (or > bound when `inclusive`):
+ * a short linear walk, then bisection for long jumps.
+ */
+function seek(ts: number[], from: number, bound: number, inclusive: boolean): number {
+  let i = from;
+  const before = (t: number): boolean => (inclusive ? t <= bound : t < bound);
+  for (let steps = 0; steps < 8; steps++) {
+    if (i >= ts.length || !before(ts[i])) {
+      return i;
+    }
+    i++;
+  }
+  return inclusive ? lastAtOrBefore(ts, bound, i) + 1 : firstAtOrAfter(ts, bound, i);
 }
 
 function windowPoints(w: WindowSeries): MatrixSeries {

@@ -1,18 +1,34 @@
 /**
- * Label-set helpers used by the evaluator. Label sets are plain frozen records whose keys are in
- * ascending order; derived sets and keys are memoised per object so repeated steps of a range
- * query reuse them.
+ * Label-set helpers used by the evaluator. Label sets are plain records whose keys are in
+ * ascending order and which are never mutated once built. Their identity key and their
+ * name-less variant are memoised on the object itself, in non-enumerable symbol properties
+ * (invisible to spreading, JSON and Object.entries), so repeated steps of a range query reuse
+ * them. WeakMaps were avoided on purpose: with 100k label sets their GC cost dominated.
  */
 
-/** An immutable label set with keys in ascending code-unit order. */
+/** A label set with keys in ascending code-unit order; treat it as immutable. */
 export type Labels = Readonly<Record<string, string>>;
 
 /** The label that holds the metric name. */
 export const METRIC_NAME = '__name__';
 
-const EMPTY: Labels = Object.freeze({});
-const keyCache = new WeakMap<Labels, string>();
-const dropNameCache = new WeakMap<Labels, Labels>();
+const KEY = Symbol('labelsKey');
+const WITHOUT_NAME = Symbol('withoutMetricName');
+
+interface Memo {
+  [KEY]?: string;
+  [WITHOUT_NAME]?: Labels;
+}
+
+const EMPTY: Labels = {};
+
+function memo(labels: Labels): Memo {
+  return labels as unknown as Memo;
+}
+
+function remember<K extends typeof KEY | typeof WITHOUT_NAME>(labels: Labels, key: K, value: NonNullable<Memo[K]>): void {
+  Object.defineProperty(labels, key, { value, enumerable: false });
+}
 
 /** The empty label set. */
 export function emptyLabels(): Labels {
@@ -26,12 +42,22 @@ export function labelsFromPairs(pairs: Iterable<readonly [string, string]>): Lab
   for (const [k, v] of list) {
     out[k] = v;
   }
-  return Object.freeze(out);
+  return out;
 }
 
-/** Normalises a record from a SeriesSource into a frozen, sorted label set. */
-export function labelsFromRecord(record: Record<string, string>): Labels {
-  return labelsFromPairs(Object.entries(record));
+/** Copies a record from a SeriesSource into a sorted label set (fast path for sorted input). */
+export function labelsFromRecord(record: Readonly<Record<string, string>>): Labels {
+  const out: Record<string, string> = {};
+  let previous = '';
+  for (const k in record) {
+    const v = record[k];
+    if (v === '' || k <= previous) {
+      return labelsFromPairs(Object.entries(record));
+    }
+    out[k] = v;
+    previous = k;
+  }
+  return out;
 }
 
 /** Code-unit string comparison (Prometheus compares bytes; equal for ASCII label names). */
@@ -41,12 +67,45 @@ export function compareStrings(a: string, b: string): number {
 
 /** A unique string identity for a label set (memoised). */
 export function labelsKey(labels: Labels): string {
-  let key = keyCache.get(labels);
+  let key = memo(labels)[KEY];
   if (key === undefined) {
-    key = JSON.stringify(Object.entries(labels));
-    keyCache.set(labels, key);
+    key = encodePairs(labels, () => true);
+    remember(labels, KEY, key);
   }
   return key;
+}
+
+const SEP = '\u0000';
+
+/**
+ * An unambiguous string for the pairs of `labels` whose name passes `include`: names and values
+ * separated by NUL, which label names cannot contain; in the rare case that a value contains NUL,
+ * a JSON encoding (distinguished by its leading `\u0001`) is used instead.
+ */
+export function encodePairs(labels: Labels, include: (name: string) => boolean): string {
+  let out = '';
+  for (const k in labels) {
+    if (include(k)) {
+      const v = labels[k];
+      if (v.includes(SEP)) {
+        return `\u0001${JSON.stringify(Object.entries(labels).filter(([name]) => include(name)))}`;
+      }
+      out += k + SEP + v + SEP;
+    }
+  }
+  return out;
+}
+
+/** An unambiguous string for a list of values (see encodePairs). */
+export function encodeValues(values: readonly string[]): string {
+  let out = '';
+  for (const v of values) {
+    if (v.includes(SEP)) {
+      return `\u0001${JSON.stringify(values)}`;
+    }
+    out += v + SEP;
+  }
+  return out;
 }
 
 /** The label set without `__name__` (memoised; returns the same object when there is no name). */
@@ -54,10 +113,10 @@ export function dropMetricName(labels: Labels): Labels {
   if (!(METRIC_NAME in labels)) {
     return labels;
   }
-  let out = dropNameCache.get(labels);
+  let out = memo(labels)[WITHOUT_NAME];
   if (out === undefined) {
     out = labelsFromPairs(Object.entries(labels).filter(([k]) => k !== METRIC_NAME));
-    dropNameCache.set(labels, out);
+    remember(labels, WITHOUT_NAME, out);
   }
   return out;
 }

@@ -37,8 +37,13 @@ export class MemorySeriesSource implements SeriesSource {
       this.series.set(key, s);
       this.sorted = undefined;
     }
-    s.samples.push(...samples.map((x) => ({ ...x })));
-    s.samples.sort((a, b) => a.t - b.t);
+    const wasSorted = s.samples.length === 0 || samples.length === 0 || s.samples[s.samples.length - 1].t <= samples[0].t;
+    for (const x of samples) {
+      s.samples.push({ ...x });
+    }
+    if (!wasSorted || samples.some((x, i) => i > 0 && samples[i - 1].t > x.t)) {
+      s.samples.sort((a, b) => a.t - b.t);
+    }
     s.times = s.samples.map((x) => x.t);
     return this;
   }
@@ -59,7 +64,7 @@ export class MemorySeriesSource implements SeriesSource {
       }
       const to = lastAtOrBefore(s.times, range.endMs) + 1;
       if (to > from) {
-        out.push({ labels: { ...s.labels }, samples: s.samples.slice(from, to) });
+        out.push({ labels: s.labels, samples: s.samples.slice(from, to) });
       }
     }
     return out;
