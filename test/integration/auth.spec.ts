@@ -424,3 +424,29 @@ function tamper(jwt: string): string {
   const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
   return [h, Buffer.from(JSON.stringify({ ...claims, tenant: 'b' })).toString('base64url'), s].join('.');
 }
+
+describe('auth behind a route prefix', () => {
+  let db: TestDatabase;
+  let gw: InProcessGateway;
+  let keys: AuthKeys;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    keys = await makeAuthKeys(db.dataDir);
+    gw = await startInProcess(db, { ...keys.env, ROUTE_PREFIX: '/pgw' });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await db.drop();
+  });
+
+  it('classifies routes without the prefix: health open, push needs push, scrape needs read', async () => {
+    await request(gw.url).get('/pgw/-/healthy').expect(200);
+    await request(gw.url).get('/pgw/metrics').expect(401);
+    const push = `Bearer ${await hsToken(keys.secret, { tenant: 'p', scope: 'push' })}`;
+    await request(gw.url).put('/pgw/metrics/job/prefixed').set('Authorization', push).send('p 1\n').expect(200);
+    await request(gw.url).get('/pgw/metrics').set('Authorization', push).expect(403);
+    const text = (await request(gw.url).get('/pgw/metrics').set('Authorization', `Bearer ${await hsToken(keys.secret, { tenant: 'p', scope: 'read' })}`).expect(200)).text;
+    expect(pushedLines(text)).toContain('p{instance="",job="prefixed",tenant_userid="p"} 1');
+  });
+});
