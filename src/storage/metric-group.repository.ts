@@ -1,5 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { QueryFailedError, QueryRunner } from 'typeorm';
+import { PoolClient } from 'pg';
 import { Labels } from 'src/core/model/labels';
 import { MetricType } from 'src/core/model/metric-family';
 import { FamilyTypeRef } from 'src/core/consistency/check-consistency';
@@ -100,59 +101,78 @@ const UNIQUE_VIOLATION = '23505';
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 5;
 
-/** Locks, in a fixed order so concurrent pushes cannot deadlock: shared for settled names, exclusive otherwise. */
-const LOCK_NAMES = `
-  SELECT CASE WHEN l.exclusive THEN pg_advisory_xact_lock(l.k) ELSE pg_advisory_xact_lock_shared(l.k) END
-  FROM (SELECT hashtextextended(n, 7) AS k, bool_or(x) AS exclusive
-        FROM unnest($1::text[], $2::bool[]) AS u(n, x) GROUP BY 1 ORDER BY 1) l`;
-
-/** Which pushed (name, type) pairs already exist somewhere: one index probe each. */
-const SETTLED_TYPES = `
-  SELECT u.name, EXISTS (SELECT 1 FROM metric_family f WHERE f.name = u.name AND f.type = u.type) AS settled
-  FROM unnest($1::text[], $2::int2[]) AS u(name, type)`;
+/**
+ * Takes the push's advisory locks in one fixed (hash) order, so concurrent pushes cannot deadlock:
+ * the group's key exclusively; each pushed name exclusively unless a family of that name and type
+ * already exists ("settled": the type cannot change while we hold the lock shared); derived and
+ * base names shared. A push that would introduce or change a name's type thus waits for every
+ * push of that name, and re-reads the store after the lock (next statement, fresh snapshot).
+ * $1 names, $2 pushed types (-1 for lookup-only names), $3 always-exclusive flags.
+ */
+const LOCK_PUSH = `
+  SELECT count(CASE WHEN l.exclusive THEN pg_advisory_xact_lock(l.k) ELSE pg_advisory_xact_lock_shared(l.k) END)
+  FROM (
+    SELECT hashtextextended(u.n, 7) AS k,
+           bool_or(u.force OR (u.type >= 0 AND NOT EXISTS (
+             SELECT 1 FROM metric_family f WHERE f.name = u.n AND f.type = u.type))) AS exclusive
+    FROM unnest($1::text[], $2::int2[], $3::bool[]) AS u(n, type, force)
+    GROUP BY 1 ORDER BY 1
+  ) l`;
 
 /**
- * Every (name, type) present among the lookup names, excluding the families this push replaces,
- * with one example group: at most six index probes per name, whatever the store holds.
+ * What the consistency check needs, read after the locks: every (name, type) present among the
+ * lookup names outside what this push replaces, with one example group (at most six index probes
+ * per name, whatever the store holds), and the families of pushed names in groups whose exposed
+ * key is a collision candidate. $1 lookup names, $2 tenant, $3 grouping key, $4 replace?,
+ * $5 pushed names, $6 candidate exposed keys.
  */
-const EXISTING_TYPES = `
-  SELECT u.name, t.type, g.labels::text AS labels
+const READ_CONTEXT = `
+  WITH own AS (SELECT id FROM metric_group WHERE tenant = $2 AND grouping_key = $3)
+  SELECT 't' AS kind, u.name, t.type, g.labels::text AS detail, NULL::bytea AS body
   FROM unnest($1::text[]) AS u(name)
   CROSS JOIN generate_series(0, 5) AS t(type)
   CROSS JOIN LATERAL (
     SELECT f.group_id FROM metric_family f
     WHERE f.name = u.name AND f.type = t.type
-      AND NOT (f.group_id = $2 AND ($3 OR f.name = ANY($4::text[])))
+      AND NOT (f.group_id IS NOT DISTINCT FROM (SELECT id FROM own) AND ($4 OR f.name = ANY($5::text[])))
     LIMIT 1) x
-  JOIN metric_group g ON g.id = x.group_id`;
+  JOIN metric_group g ON g.id = x.group_id
+  UNION ALL
+  SELECT 'c', f.name, NULL, g.exposed_key, f.body
+  FROM metric_group g JOIN metric_family f ON f.group_id = g.id
+  WHERE g.exposed_key = ANY($6::text[]) AND f.name = ANY($5::text[])`;
 
-/** Families of the pushed names in other groups that could expose the same series. */
-const COLLISION_CANDIDATES = `
-  SELECT g.exposed_key, f.name, f.body FROM metric_group g JOIN metric_family f ON f.group_id = g.id
-  WHERE g.exposed_key = ANY($1::text[]) AND f.name = ANY($2::text[])`;
-
-const FIND_GROUP_ID = `SELECT id FROM metric_group WHERE tenant = $1 AND grouping_key = $2`;
-
-const UPSERT_GROUP_PUSHED = `
-  INSERT INTO metric_group (tenant, grouping_key, exposed_key, labels, push_time)
-  VALUES ($1, $2, $3, $4::jsonb, $5)
-  ON CONFLICT (tenant, grouping_key)
-  DO UPDATE SET push_time = EXCLUDED.push_time, revision = nextval('metric_group_revision_seq')
-  RETURNING id`;
+/**
+ * Writes the push in one statement: upserts the group (new revision, push time), upserts the
+ * pushed families and, for a replace, deletes the group's other families. The DELETE and the
+ * upsert touch disjoint rows, so they can share one snapshot.
+ * $1 tenant, $2 key, $3 exposed key, $4 labels, $5 now, $6..$10 family columns, $11 replace?
+ */
+const WRITE_PUSH = `
+  WITH g AS (
+    INSERT INTO metric_group (tenant, grouping_key, exposed_key, labels, push_time)
+    VALUES ($1, $2, $3, $4::jsonb, $5)
+    ON CONFLICT (tenant, grouping_key)
+    DO UPDATE SET push_time = EXCLUDED.push_time, revision = nextval('metric_group_revision_seq')
+    RETURNING id
+  ), removed AS (
+    DELETE FROM metric_family f USING g
+    WHERE $11 AND f.group_id = g.id AND f.name <> ALL($6::text[])
+  ), written AS (
+    INSERT INTO metric_family (group_id, name, type, help, pushed_at, body, exposition)
+    SELECT g.id, u.name, u.type, u.help, $5, u.body, u.exposition
+    FROM g, unnest($6::text[], $7::int2[], $8::text[], $9::bytea[], $10::text[]) AS u(name, type, help, body, exposition)
+    ON CONFLICT (group_id, name) DO UPDATE
+      SET type = EXCLUDED.type, help = EXCLUDED.help, pushed_at = EXCLUDED.pushed_at,
+          body = EXCLUDED.body, exposition = EXCLUDED.exposition
+  )
+  SELECT id::text AS id FROM g`;
 
 const UPSERT_GROUP_FAILED = `
   INSERT INTO metric_group (tenant, grouping_key, exposed_key, labels, push_failure_time)
   VALUES ($1, $2, $3, $4::jsonb, $5)
   ON CONFLICT (tenant, grouping_key)
   DO UPDATE SET push_failure_time = EXCLUDED.push_failure_time, revision = nextval('metric_group_revision_seq')`;
-
-const DELETE_ALL_FAMILIES = `DELETE FROM metric_family WHERE group_id = $1`;
-const DELETE_NAMED_FAMILIES = `DELETE FROM metric_family WHERE group_id = $1 AND name = ANY($2::text[])`;
-
-const INSERT_FAMILIES = `
-  INSERT INTO metric_family (group_id, name, type, help, pushed_at, body, exposition)
-  SELECT $1, u.name, u.type, u.help, $2, u.body, u.exposition
-  FROM unnest($3::text[], $4::int2[], $5::text[], $6::bytea[], $7::text[]) AS u(name, type, help, body, exposition)`;
 
 const DELETE_GROUP = `DELETE FROM metric_group WHERE tenant = $1 AND grouping_key = $2 RETURNING id::text AS id`;
 const WIPE_ALL = `DELETE FROM metric_group RETURNING id::text AS id`;
@@ -202,64 +222,40 @@ export class MetricGroupRepository {
   }
 
   private async pushInTransaction(q: QueryRunner, write: PushWrite, check: (stored: StoredContext) => void): Promise<void> {
-    const { group } = write;
-    const pushedNames = write.families.map((f) => f.name);
-    const settled = await this.settledNames(q, write);
-    const lockNames = [`group:${group.tenant}:${group.groupingKey}`, ...write.lookupNames];
-    const exclusive = [true, ...write.lookupNames.map((n) => pushedNames.includes(n) && !settled.has(n))];
-    await q.query(LOCK_NAMES, [lockNames, exclusive]);
-    const found = (await q.query(FIND_GROUP_ID, [group.tenant, group.groupingKey])) as { id: string }[];
-    const existingId = found.length > 0 ? found[0].id : '-1';
-    const existing =
-      write.lookupNames.length === 0
-        ? []
-        : ((await q.query(EXISTING_TYPES, [write.lookupNames, existingId, write.mode === 'replace', pushedNames])) as {
-            name: string;
-            type: number;
-            labels: string;
-          }[]);
-    const candidates =
-      write.collisionKeys.length === 0 || pushedNames.length === 0
-        ? []
-        : ((await q.query(COLLISION_CANDIDATES, [write.collisionKeys, pushedNames])) as { exposed_key: string; name: string; body: Buffer }[]);
-    check({
-      existing: existing.map((r) => ({ name: r.name, type: r.type, where: `group ${formatLabels(JSON.parse(r.labels) as Labels)}` })),
-      candidates: candidates.map((c) => ({ exposedKey: c.exposed_key, name: c.name, body: c.body })),
-    });
-    const [{ id }] = (await q.query(UPSERT_GROUP_PUSHED, [
+    const { group, families } = write;
+    const pushedNames = families.map((f) => f.name);
+    const pushedType = new Map(families.map((f) => [f.name, f.type as number]));
+    const lockNames = [`{group}${JSON.stringify([group.tenant, group.groupingKey])}`, ...write.lookupNames];
+    const lockTypes = [-1, ...write.lookupNames.map((n) => pushedType.get(n) ?? -1)];
+    const force = [true, ...write.lookupNames.map(() => false)];
+    await runNamed(q, 'pgw_lock_push', LOCK_PUSH, [lockNames, lockTypes, force]);
+    if (write.lookupNames.length > 0 || write.collisionKeys.length > 0) {
+      const rows = await runNamed<ContextRow>(q, 'pgw_read_context', READ_CONTEXT, [
+        write.lookupNames,
+        group.tenant,
+        group.groupingKey,
+        write.mode === 'replace',
+        pushedNames,
+        pushedNames.length === 0 ? [] : write.collisionKeys,
+      ]);
+      check(toStoredContext(rows));
+    }
+    const [{ id }] = await runNamed<{ id: string }>(q, 'pgw_write_push', WRITE_PUSH, [
       group.tenant,
       group.groupingKey,
       group.exposedKey,
       JSON.stringify(group.labels),
       write.now,
-    ])) as { id: string }[];
-    await q.query(write.mode === 'replace' ? DELETE_ALL_FAMILIES : DELETE_NAMED_FAMILIES, write.mode === 'replace' ? [id] : [id, pushedNames]);
-    if (write.families.length > 0) {
-      const f = write.families;
-      await q.query(INSERT_FAMILIES, [
-        id,
-        write.now,
-        f.map((x) => x.name),
-        f.map((x) => x.type),
-        f.map((x) => x.help),
-        f.map((x) => x.body),
-        f.map((x) => x.exposition),
-      ]);
-    }
+      pushedNames,
+      families.map((x) => x.type),
+      families.map((x) => x.help),
+      families.map((x) => x.body),
+      families.map((x) => x.exposition),
+      write.mode === 'replace',
+    ]);
     if (this.hooks !== undefined) {
       await this.hooks.afterPush(q, { groupId: id, tenant: group.tenant, mode: write.mode, families: write.sanitized, now: write.now });
     }
-  }
-
-  private async settledNames(q: QueryRunner, write: PushWrite): Promise<Set<string>> {
-    if (write.lookupNames.length === 0 || write.families.length === 0) {
-      return new Set();
-    }
-    const rows = (await q.query(SETTLED_TYPES, [write.families.map((f) => f.name), write.families.map((f) => f.type)])) as {
-      name: string;
-      settled: boolean;
-    }[];
-    return new Set(rows.filter((r) => r.settled).map((r) => r.name));
   }
 
   /** Sets push_failure_time of a group (creating it, empty, if absent). No-op when the key collides. */
@@ -369,4 +365,38 @@ function sqlState(error: unknown): string | undefined {
 
 function isUniqueViolation(error: unknown): boolean {
   return sqlState(error) === UNIQUE_VIOLATION;
+}
+
+interface ContextRow {
+  kind: 't' | 'c';
+  name: string;
+  type: number | null;
+  detail: string;
+  body: Buffer | null;
+}
+
+function toStoredContext(rows: ContextRow[]): StoredContext {
+  const context: StoredContext = { existing: [], candidates: [] };
+  for (const r of rows) {
+    if (r.kind === 't') {
+      context.existing.push({ name: r.name, type: r.type ?? 0, where: `group ${formatLabels(JSON.parse(r.detail) as Labels)}` });
+    } else {
+      context.candidates.push({ exposedKey: r.detail, name: r.name, body: r.body ?? Buffer.alloc(0) });
+    }
+  }
+  return context;
+}
+
+/**
+ * Runs a hot statement as a named prepared statement on the transaction's own connection, so
+ * PostgreSQL parses and plans it once per connection instead of once per push.
+ */
+async function runNamed<T>(q: QueryRunner, name: string, text: string, values: unknown[]): Promise<T[]> {
+  const client = (q as unknown as { databaseConnection: PoolClient }).databaseConnection;
+  try {
+    const result = await client.query({ name, text, values });
+    return result.rows as T[];
+  } catch (error) {
+    throw new QueryFailedError(text, values, error as Error);
+  }
 }
