@@ -7,6 +7,7 @@ import { IngestModule } from 'src/ingest/ingest.module';
 import { ApiModule } from 'src/api/api.module';
 import { DomainErrorFilter } from 'src/http/domain-error.filter';
 import { AuthModule } from 'src/auth/auth.module';
+import { QueryModule } from 'src/query/query.module';
 
 /** The whole gateway for one validated configuration. */
 @Module({})
@@ -14,7 +15,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), TelemetryModule, AuthModule, IngestModule, ApiModule],
+      imports: [ConfigModule.forRoot(config), TelemetryModule, AuthModule, IngestModule, ApiModule, QueryModule],
       providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],
     };
   }

@@ -1,4 +1,5 @@
 import { parseTtl } from 'src/core/auth/ttl';
+import { parseDuration } from 'src/core/promql/duration';
 
 /**
  * The gateway's settings, read once from the environment and validated as a whole:
@@ -21,6 +22,15 @@ export interface AppConfig {
   readonly lifecycleApiEnabled: boolean;
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
   readonly auth: AuthSettings;
+  readonly history: HistorySettings;
+}
+
+/** The push history behind the query API (DESIGN §7). */
+export interface HistorySettings {
+  /** HISTORY_ENABLED: append every pushed sample; when false only each series' current value is kept. */
+  readonly enabled: boolean;
+  /** HISTORY_RETENTION: samples older than this are dropped (whole daily partitions), in ms. */
+  readonly retentionMs: number;
 }
 
 /** Token auth (DESIGN §6). Off unless at least one verification key is configured. */
@@ -72,6 +82,10 @@ export function loadConfig(env: Env): AppConfig {
     lifecycleApiEnabled: read.boolean('LIFECYCLE_API_ENABLED', false),
     logLevel: read.oneOf('LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info'),
     auth: readAuthSettings(read, problems),
+    history: Object.freeze({
+      enabled: read.boolean('HISTORY_ENABLED', true),
+      retentionMs: read.duration('HISTORY_RETENTION', '7d', 3600_000),
+    }),
   };
   if (problems.length > 0) {
     throw new ConfigError(problems);
@@ -154,6 +168,22 @@ class EnvReader {
     }
     this.problems.push(`${name}=${JSON.stringify(value)}: expected true or false`);
     return fallback;
+  }
+
+  /** A Prometheus duration (`7d`, `36h`, `1w2d`) in ms, at least `minMs`. */
+  duration(name: string, fallback: string, minMs: number): number {
+    const value = this.raw(name) ?? fallback;
+    let ms: number | undefined;
+    try {
+      ms = parseDuration(value);
+    } catch {
+      ms = undefined;
+    }
+    if (ms === undefined || ms < minMs) {
+      this.problems.push(`${name}=${JSON.stringify(value)}: expected a duration such as 7d or 36h, at least ${minMs / 1000}s`);
+      return parseDuration(fallback);
+    }
+    return ms;
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {

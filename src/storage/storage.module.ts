@@ -5,6 +5,9 @@ import { Database, openDatabase } from 'src/storage/database';
 import { DATABASE } from 'src/storage/storage.tokens';
 import { MetricGroupRepository } from 'src/storage/metric-group.repository';
 import { GroupCache } from 'src/storage/group-cache.service';
+import { WRITE_HOOKS } from 'src/storage/write-hooks';
+import { HistoryRepository } from 'src/storage/history.repository';
+import { HistoryMaintenance } from 'src/storage/history-maintenance.service';
 
 /** Opens the database (server or embedded), applies pending migrations unless disabled, exports repositories. */
 @Module({
@@ -26,8 +29,11 @@ import { GroupCache } from 'src/storage/group-cache.service';
     },
     MetricGroupRepository,
     GroupCache,
+    HistoryRepository,
+    HistoryMaintenance,
+    { provide: WRITE_HOOKS, useExisting: HistoryRepository },
   ],
-  exports: [MetricGroupRepository, GroupCache, DATABASE],
+  exports: [MetricGroupRepository, GroupCache, DATABASE, HistoryRepository, HistoryMaintenance],
 })
 export class StorageModule implements OnApplicationShutdown {
   constructor(@Inject(DATABASE) private readonly db: Database) {}

@@ -1,0 +1,42 @@
+/**
+ * Request parameters of the Prometheus HTTP API as Go's `r.ParseForm` + `r.FormValue` see them:
+ * form-encoded body parameters (POST, `application/x-www-form-urlencoded`) first, then the URL's
+ * query string; `+` is a space, keys are percent-decoded (`match%5B%5D` → `match[]`), repeated
+ * keys keep every value.
+ */
+export class ApiParams {
+  private constructor(private readonly pairs: readonly [string, string][]) {}
+
+  /** From a raw URL (path plus optional query string), body and Content-Type header. */
+  static fromRequest(url: string, body: unknown, contentType: string | undefined): ApiParams {
+    const pairs: [string, string][] = [];
+    if (Buffer.isBuffer(body) && body.length > 0 && isFormContentType(contentType)) {
+      pairs.push(...new URLSearchParams(body.toString('utf8')));
+    }
+    const q = url.indexOf('?');
+    if (q >= 0) {
+      pairs.push(...new URLSearchParams(url.slice(q + 1)));
+    }
+    return new ApiParams(pairs);
+  }
+
+  /** Builds params from pairs (tests). */
+  static of(pairs: [string, string][]): ApiParams {
+    return new ApiParams(pairs);
+  }
+
+  /** The first value of `name`, or undefined (Go's FormValue returns "" for both absent and empty). */
+  first(name: string): string | undefined {
+    const pair = this.pairs.find(([k]) => k === name);
+    return pair === undefined || pair[1] === '' ? undefined : pair[1];
+  }
+
+  /** Every value of `name`, body values before URL values. */
+  all(name: string): string[] {
+    return this.pairs.filter(([k]) => k === name).map(([, v]) => v);
+  }
+}
+
+function isFormContentType(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0].trim().toLowerCase() === 'application/x-www-form-urlencoded';
+}

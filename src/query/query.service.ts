@@ -1,0 +1,319 @@
+import { Injectable } from '@nestjs/common';
+import type { Expr, VectorSelector } from 'src/core/promql/ast';
+import { EvalOptions, evaluateInstant, evaluateRange } from 'src/core/promql/evaluator';
+import { parseExpr } from 'src/core/promql/parser';
+import { MAX_TIME_MS, MIN_TIME_MS, parseDurationParam, parseTimeParam } from 'src/core/promql/api-params';
+import { ApiQueryData, toApiData } from 'src/core/promql/result';
+import type { LabelMatcher } from 'src/core/promql/series-source';
+import { compareStrings, isValidLabelName } from 'src/core/model/labels';
+import { MetricType, TEXT_TYPE_NAMES } from 'src/core/model/metric-family';
+import { PUSH_TIME_METRIC } from 'src/core/grouping/sanitize';
+import { PUSH_TIME_HELP } from 'src/core/scrape/render';
+import { HistoryRepository, HistorySeries, SeriesScope } from 'src/storage/history.repository';
+import { GroupCache } from 'src/storage/group-cache.service';
+import { BUILD_INFO } from 'src/telemetry/build-info';
+import { ApiError } from 'src/query/api-error';
+import { ApiParams } from 'src/query/api-params';
+import { SqlSeriesSource } from 'src/query/sql-series-source';
+
+/** A successful API answer (`status` first, as Prometheus writes it). */
+export interface ApiSuccess<T = unknown> {
+  status: 'success';
+  data: T;
+  warnings?: string[];
+}
+
+/** Who asks: the tenant whose series a read may see (undefined: all), and a cancellation flag. */
+export interface QueryContext {
+  tenant?: string;
+  signal?: { readonly aborted: boolean };
+}
+
+/** Prometheus' default --query.timeout; a `timeout` parameter can only shorten it. */
+const MAX_TIMEOUT_MS = 120_000;
+const TRUNCATED = 'results truncated due to limit';
+
+/**
+ * The Prometheus HTTP API (query, query_range, series, labels, label values, metadata and the
+ * stubs Grafana probes) over the push history. Parameter parsing and PromQL are core functions;
+ * data comes from HistoryRepository (series, samples) and GroupCache (metadata).
+ */
+@Injectable()
+export class QueryService {
+  constructor(
+    private readonly history: HistoryRepository,
+    private readonly groups: GroupCache,
+  ) {}
+
+  /** `/api/v1/query`: instant query at `time` (default now). */
+  async query(p: ApiParams, ctx: QueryContext): Promise<ApiSuccess<ApiQueryData>> {
+    const timeMs = timeParam(p, 'time', Date.now(), true);
+    const opts = evalOptions(p, ctx);
+    const expr = parseQueryParam(p.first('query'));
+    const result = await evaluateInstant(expr, timeMs, this.source(ctx), opts);
+    return success(toApiData(result));
+  }
+
+  /** `/api/v1/query_range`: `start`, `end` (inclusive) and `step` are required. */
+  async queryRange(p: ApiParams, ctx: QueryContext): Promise<ApiSuccess<ApiQueryData>> {
+    const startMs = timeParam(p, 'start', undefined, false);
+    const endMs = timeParam(p, 'end', undefined, false);
+    if (endMs < startMs) {
+      throw ApiError.invalidParam('end', new Error('end timestamp must not be before start time'));
+    }
+    const stepMs = durationParam(p, 'step');
+    if (!(stepMs > 0)) {
+      throw ApiError.invalidParam('step', new Error('zero or negative query resolution step widths are not accepted. Try a positive integer'));
+    }
+    const opts = evalOptions(p, ctx);
+    const expr = parseQueryParam(p.first('query'));
+    const result = await evaluateRange(expr, startMs, endMs, stepMs, this.source(ctx), opts);
+    return success(toApiData(result));
+  }
+
+  /** `/api/v1/series`: label sets of the series matching any `match[]`, sorted. */
+  async series(p: ApiParams, ctx: QueryContext): Promise<ApiSuccess<Record<string, string>[]>> {
+    if (p.all('match[]').length === 0) {
+      throw new ApiError('bad_data', 'no match[] parameter provided');
+    }
+    const scope = scopeParams(p, ctx);
+    const limit = limitParam(p);
+    const found = await this.matching(matchSets(p), scope);
+    const out = found.slice(0, limit).map(fullLabels);
+    return success(out, found.length > limit ? [TRUNCATED] : undefined);
+  }
+
+  /** `/api/v1/labels`: label names of the series in range (matching any `match[]` when given). */
+  async labels(p: ApiParams, ctx: QueryContext): Promise<ApiSuccess<string[]>> {
+    const scope = scopeParams(p, ctx);
+    const sets = matchSets(p);
+    let names: string[];
+    if (sets.length === 0) {
+      names = await this.history.labelNames(scope);
+    } else {
+      const all = new Set<string>();
+      for (const s of await this.matching(sets, scope)) {
+        all.add('__name__');
+        Object.keys(s.labels).forEach((n) => all.add(n));
+      }
+      names = [...all].sort(compareStrings);
+    }
+    return limited(names, limitParam(p));
+  }
+
+  /** `/api/v1/label/<name>/values`: values of one label (`__name__`: metric names). */
+  async labelValues(name: string, p: ApiParams, ctx: QueryContext): Promise<ApiSuccess<string[]>> {
+    if (!isValidLabelName(name)) {
+      throw new ApiError('bad_data', `invalid label name: ${JSON.stringify(name)}`);
+    }
+    const scope = scopeParams(p, ctx);
+    const sets = matchSets(p);
+    let values: string[];
+    if (sets.length === 0) {
+      values = await this.history.labelValues(name, scope);
+    } else {
+      const all = new Set<string>();
+      for (const s of await this.matching(sets, scope)) {
+        const v = name === '__name__' ? s.name : s.labels[name];
+        if (v !== undefined && v !== '') {
+          all.add(v);
+        }
+      }
+      values = [...all].sort(compareStrings);
+    }
+    return limited(values, limitParam(p));
+  }
+
+  /**
+   * `/api/v1/metadata`: type and HELP per metric family of the current groups (untyped is
+   * "unknown", as Prometheus reports it), plus push_time_seconds. `metric`, `limit` and
+   * `limit_per_metric` as in Prometheus.
+   */
+  async metadata(p: ApiParams, ctx: QueryContext): Promise<ApiSuccess<Record<string, { type: string; help: string; unit: string }[]>>> {
+    const limit = integerParam(p, 'limit', 'limit must be a number');
+    const perMetric = integerParam(p, 'limit_per_metric', 'limit_per_metric must be a number');
+    const only = p.first('metric');
+    const byName = new Map<string, Map<string, { type: string; help: string; unit: string }>>();
+    const add = (name: string, type: string, help: string): void => {
+      if (only !== undefined && name !== only) {
+        return;
+      }
+      const entries = byName.get(name) ?? new Map();
+      entries.set(`${type}\x00${help}`, { type, help, unit: '' });
+      byName.set(name, entries);
+    };
+    const { groups } = await this.groups.current();
+    for (const g of groups) {
+      if (ctx.tenant !== undefined && g.tenant !== ctx.tenant) {
+        continue;
+      }
+      g.families.forEach((f) => add(f.name, metadataType(f.type), f.help));
+      if (g.pushTime > 0) {
+        add(PUSH_TIME_METRIC, 'gauge', PUSH_TIME_HELP);
+      }
+    }
+    const data: Record<string, { type: string; help: string; unit: string }[]> = {};
+    for (const name of [...byName.keys()].sort(compareStrings)) {
+      if (limit !== undefined && limit >= 0 && Object.keys(data).length >= limit) {
+        break;
+      }
+      const entries = [...byName.get(name)!.values()];
+      data[name] = perMetric !== undefined && perMetric > 0 ? entries.slice(0, perMetric) : entries;
+    }
+    return success(data);
+  }
+
+  /** `/api/v1/query_exemplars`: parameters validated like Prometheus; the gateway stores no exemplars. */
+  exemplars(p: ApiParams): ApiSuccess<never[]> {
+    const startMs = timeParam(p, 'start', MIN_TIME_MS, true);
+    const endMs = timeParam(p, 'end', MAX_TIME_MS, true);
+    if (endMs < startMs) {
+      throw new ApiError('bad_data', 'end timestamp must not be before start timestamp');
+    }
+    parseExpr(p.first('query') ?? '');
+    return success([]);
+  }
+
+  /** `/api/v1/rules`: the gateway evaluates no rules. */
+  rules(p: ApiParams): ApiSuccess<{ groups: never[] }> {
+    const type = p.first('type');
+    if (type !== undefined && type !== 'alert' && type !== 'record') {
+      throw ApiError.invalidParam('type', new Error(`not supported value ${JSON.stringify(type)}`));
+    }
+    return success({ groups: [] });
+  }
+
+  /** `/api/v1/status/buildinfo`, without `features` so Grafana treats the gateway as plain Prometheus. */
+  buildInfo(): ApiSuccess<Record<string, string>> {
+    return success({
+      version: BUILD_INFO.version,
+      revision: BUILD_INFO.revision,
+      branch: BUILD_INFO.branch,
+      buildUser: BUILD_INFO.buildUser,
+      buildDate: BUILD_INFO.buildDate,
+      goVersion: `node ${process.version}`,
+    });
+  }
+
+  private source(ctx: QueryContext): SqlSeriesSource {
+    return new SqlSeriesSource(this.history, ctx.tenant);
+  }
+
+  /** Series matching any of the matcher sets, deduplicated, in label-set order. */
+  private async matching(sets: LabelMatcher[][], scope: SeriesScope): Promise<HistorySeries[]> {
+    const results = await Promise.all(sets.map((m) => this.history.findSeries(m, scope)));
+    if (results.length === 1) {
+      return results[0];
+    }
+    const byId = new Map<number, { key: string; s: HistorySeries }>();
+    for (const s of results.flat()) {
+      byId.set(s.id, { key: sortKey(s), s });
+    }
+    return [...byId.values()].sort((a, b) => compareStrings(a.key, b.key)).map((x) => x.s);
+  }
+}
+
+function success<T>(data: T, warnings?: string[]): ApiSuccess<T> {
+  return warnings === undefined ? { status: 'success', data } : { status: 'success', data, warnings };
+}
+
+function limited(values: string[], limit: number): ApiSuccess<string[]> {
+  return values.length > limit ? success(values.slice(0, limit), [TRUNCATED]) : success(values);
+}
+
+/** Prometheus' parseTimeParam (`time`, `start`, `end`); required params have no default. */
+function timeParam(p: ApiParams, name: string, fallback: number | undefined, wrapped: boolean): number {
+  const text = p.first(name);
+  if (text === undefined && fallback !== undefined) {
+    return fallback;
+  }
+  try {
+    return parseTimeParam(text ?? '');
+  } catch (error) {
+    const cause = wrapped ? new Error(`Invalid time value for '${name}': ${(error as Error).message}`) : error;
+    throw ApiError.invalidParam(name, cause);
+  }
+}
+
+function durationParam(p: ApiParams, name: string): number {
+  try {
+    return parseDurationParam(p.first(name) ?? '');
+  } catch (error) {
+    throw ApiError.invalidParam(name, error);
+  }
+}
+
+function evalOptions(p: ApiParams, ctx: QueryContext): EvalOptions {
+  const timeout = p.first('timeout') === undefined ? MAX_TIMEOUT_MS : Math.min(durationParam(p, 'timeout'), MAX_TIMEOUT_MS);
+  return { timeoutMs: timeout, signal: ctx.signal };
+}
+
+function parseQueryParam(query: string | undefined): Expr {
+  try {
+    return parseExpr(query ?? '');
+  } catch (error) {
+    throw ApiError.invalidParam('query', error);
+  }
+}
+
+/** `start`/`end` of the metadata endpoints (default: all time) and the caller's tenant. */
+function scopeParams(p: ApiParams, ctx: QueryContext): SeriesScope {
+  const startMs = timeParam(p, 'start', MIN_TIME_MS, true);
+  const endMs = timeParam(p, 'end', MAX_TIME_MS, true);
+  return { tenant: ctx.tenant, startMs, endMs };
+}
+
+/** Every `match[]` as a matcher list; each must be a plain selector with a non-empty matcher. */
+function matchSets(p: ApiParams): LabelMatcher[][] {
+  return p.all('match[]').map((text) => {
+    let expr: Expr;
+    try {
+      expr = parseExpr(text);
+    } catch (error) {
+      const empty = /at least one non-empty matcher/.test((error as Error).message);
+      throw ApiError.invalidParam('match[]', empty ? new Error('match[] must contain at least one non-empty matcher') : error);
+    }
+    if (expr.type !== 'VectorSelector' || expr.offsetMs !== 0 || expr.at !== undefined) {
+      throw ApiError.invalidParam('match[]', new Error(`1:1: parse error: expected a metric selector, got ${JSON.stringify(text)}`));
+    }
+    return (expr as VectorSelector).matchers;
+  });
+}
+
+/** `limit` of series/labels/values: a positive integer; absent or 0 means no limit. */
+function limitParam(p: ApiParams): number {
+  const n = integerParam(p, 'limit', 'invalid parameter "limit": expected an integer');
+  return n === undefined || n <= 0 ? Number.POSITIVE_INFINITY : n;
+}
+
+function integerParam(p: ApiParams, name: string, message: string): number | undefined {
+  const text = p.first(name);
+  if (text === undefined) {
+    return undefined;
+  }
+  if (!/^[+-]?\d+$/.test(text)) {
+    throw new ApiError('bad_data', message);
+  }
+  return Number(text);
+}
+
+function metadataType(type: MetricType): string {
+  return type === MetricType.UNTYPED ? 'unknown' : TEXT_TYPE_NAMES[type];
+}
+
+/** Label set with `__name__`, names in byte order (how Prometheus writes label sets in JSON). */
+function fullLabels(s: HistorySeries): Record<string, string> {
+  const all: Record<string, string> = { ...s.labels, __name__: s.name };
+  const out: Record<string, string> = {};
+  for (const n of Object.keys(all).sort(compareStrings)) {
+    out[n] = all[n];
+  }
+  return out;
+}
+
+function sortKey(s: HistorySeries): string {
+  const all = fullLabels(s);
+  return Object.entries(all)
+    .map(([k, v]) => `${k}\x01${v}`)
+    .join('\x01');
+}

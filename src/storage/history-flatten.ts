@@ -1,0 +1,124 @@
+/**
+ * Turns pushed metric families into the series a Prometheus scrape of the gateway would ingest
+ * (pure; no I/O). Kept next to the history repository, which is its only user.
+ */
+import { compareStrings, Labels } from 'src/core/model/labels';
+import { Histogram, Metric, MetricFamily, MetricType } from 'src/core/model/metric-family';
+import { formatFloat } from 'src/core/exposition/format-float';
+import { PUSH_TIME_METRIC } from 'src/core/grouping/sanitize';
+
+/** One sample of one series of a push. */
+export interface HistoryPoint {
+  /** The metric name (`__name__`), e.g. `http_duration_seconds_bucket`. */
+  name: string;
+  /** The metric family it belongs to, e.g. `http_duration_seconds`. */
+  family: string;
+  /** Labels without `__name__`, empty values dropped, sorted by name. */
+  labels: Labels;
+  /** Canonical key of the full label set (see seriesKey). */
+  key: string;
+  value: number;
+}
+
+/**
+ * The series of the families, as the text exposition of the same families is scraped: counter,
+ * gauge and untyped → one series each; summary → `{quantile}` series, `_sum`, `_count`;
+ * histogram and gauge histogram → `_bucket{le}` (plus `le="+Inf"` holding the count when no
+ * bucket has that bound), `_sum`, `_count`. Labels with an empty value are dropped, as Prometheus
+ * drops them when it ingests a scrape (the gateway's `instance=""` thus disappears). When two
+ * series end up with the same key, the later one wins. Order: input order.
+ */
+export function flattenFamilies(families: readonly MetricFamily[]): HistoryPoint[] {
+  const byKey = new Map<string, HistoryPoint>();
+  const add = (name: string, family: string, base: Labels, extra: Labels | undefined, value: number): void => {
+    const labels = extra === undefined ? base : sortedLabels({ ...base, ...extra });
+    const key = seriesKey(name, labels);
+    byKey.delete(key);
+    byKey.set(key, { name, family, labels, key, value });
+  };
+  for (const mf of families) {
+    for (const m of mf.metric) {
+      const base = sortedLabels(Object.fromEntries(m.label.map((l) => [l.name, l.value])));
+      flattenMetric(mf, m, (suffix, extra, value) => add(mf.name + suffix, mf.name, base, extra, value));
+    }
+  }
+  return [...byKey.values()];
+}
+
+type Emit = (suffix: string, extra: Labels | undefined, value: number) => void;
+
+function flattenMetric(mf: MetricFamily, m: Metric, emit: Emit): void {
+  switch (mf.type) {
+    case MetricType.COUNTER:
+      return m.counter ? emit('', undefined, m.counter.value) : undefined;
+    case MetricType.GAUGE:
+      return m.gauge ? emit('', undefined, m.gauge.value) : undefined;
+    case MetricType.UNTYPED:
+      return m.untyped ? emit('', undefined, m.untyped.value) : undefined;
+    case MetricType.SUMMARY: {
+      const s = m.summary;
+      if (s) {
+        s.quantile.forEach((q) => emit('', { quantile: labelFloat(q.quantile) }, q.value));
+        emit('_sum', undefined, s.sampleSum);
+        emit('_count', undefined, s.sampleCount);
+      }
+      return;
+    }
+    case MetricType.HISTOGRAM:
+    case MetricType.GAUGE_HISTOGRAM:
+      return m.histogram ? flattenHistogram(m.histogram, emit) : undefined;
+  }
+}
+
+function flattenHistogram(h: Histogram, emit: Emit): void {
+  const count = h.sampleCountFloat ?? h.sampleCount;
+  let infSeen = false;
+  for (const b of h.bucket) {
+    emit('_bucket', { le: labelFloat(b.upperBound) }, b.cumulativeCountFloat ?? b.cumulativeCount);
+    infSeen ||= b.upperBound === Infinity;
+  }
+  if (!infSeen) {
+    emit('_bucket', { le: '+Inf' }, count);
+  }
+  emit('_sum', undefined, h.sampleSum);
+  emit('_count', undefined, count);
+}
+
+/** The group's `push_time_seconds` sample (value: the push time in Unix seconds). */
+export function pushTimePoint(exposedLabels: Labels, nowSeconds: number): HistoryPoint {
+  const labels = sortedLabels(exposedLabels);
+  return { name: PUSH_TIME_METRIC, family: PUSH_TIME_METRIC, labels, key: seriesKey(PUSH_TIME_METRIC, labels), value: nowSeconds };
+}
+
+/**
+ * Canonical key of a series: label names (with `__name__`) in byte order, each followed by
+ * \x01 and its value, pairs separated by \x01; \x01 and \x02 inside values are escaped with \x02.
+ * Injective, and for values without control characters the byte order of keys (COLLATE "C") is
+ * Prometheus' label-set order (`labels.Compare`), so SQL can return series already sorted.
+ */
+export function seriesKey(name: string, labels: Labels): string {
+  const all: Labels = { ...labels, __name__: name };
+  const names = Object.keys(all).sort(compareStrings);
+  let key = '';
+  for (const n of names) {
+    const v = all[n];
+    key += `${key === '' ? '' : '\x01'}${n}\x01${v.includes('\x01') || v.includes('\x02') ? v.replace(/[\x01\x02]/g, (c) => `\x02${c}`) : v}`;
+  }
+  return key;
+}
+
+/** Copy with empty values dropped and names sorted. */
+function sortedLabels(labels: Labels): Labels {
+  const out: Labels = {};
+  for (const n of Object.keys(labels).sort(compareStrings)) {
+    if (labels[n] !== '') {
+      out[n] = labels[n];
+    }
+  }
+  return out;
+}
+
+/** `le`/`quantile` values as Go's text encoder writes them (`0.5`, `+Inf`, `1e-05`). */
+function labelFloat(v: number): string {
+  return v === 0 ? '0' : formatFloat(v);
+}

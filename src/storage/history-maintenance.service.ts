@@ -1,0 +1,76 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from 'src/config/env.schema';
+import { APP_CONFIG } from 'src/config/config.module';
+import { HistoryRepository } from 'src/storage/history.repository';
+
+const DAY_MS = 86_400_000;
+const INTERVAL_MS = 10 * 60_000;
+/** Partitions are created this many days ahead, so writers practically never create one. */
+const DAYS_AHEAD = 2;
+
+/** What one maintenance pass did; undefined when another replica was the leader. */
+export interface MaintenanceReport {
+  createdThrough: number;
+  dropped: string[];
+  deletedSeries: number;
+  /** Samples before this time (ms) are gone. */
+  keptFromMs: number;
+}
+
+/**
+ * History retention (DESIGN §5: one replica at a time). Every ten minutes, and once at start, the
+ * replica that wins a transaction-scoped advisory lock creates the next days' partitions, drops
+ * every daily partition that ends before now − HISTORY_RETENTION (so data is kept between the
+ * retention and the retention plus one day), and deletes the series that ended before the oldest
+ * kept day. Series still held by a group are never deleted: they stay present with their latest value.
+ */
+@Injectable()
+export class HistoryMaintenance implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('History');
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly history: HistoryRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runLogged();
+    this.timer = setInterval(() => void this.runLogged(), INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One pass at `nowMs` (tests pass a future time to exercise retention). */
+  async run(nowMs: number): Promise<MaintenanceReport | undefined> {
+    let report: MaintenanceReport | undefined;
+    await this.history.asLeader(async (q) => {
+      const today = Math.floor(nowMs / DAY_MS) * DAY_MS;
+      const ahead = Array.from({ length: DAYS_AHEAD + 1 }, (_, i) => today + i * DAY_MS);
+      if (this.history.recording) {
+        await this.history.ensurePartitions(q, ahead);
+      }
+      const keptFromMs = Math.floor((nowMs - this.config.history.retentionMs) / DAY_MS) * DAY_MS;
+      const old = (await this.history.listPartitions(q)).filter((p) => p.dayStartMs < keptFromMs);
+      await this.history.dropPartitions(q, old);
+      const deletedSeries = await this.history.deleteEndedSeries(q, keptFromMs);
+      report = { createdThrough: ahead[ahead.length - 1], dropped: old.map((p) => p.name), deletedSeries, keptFromMs };
+    });
+    return report;
+  }
+
+  private async runLogged(): Promise<void> {
+    try {
+      const report = await this.run(Date.now());
+      if (report !== undefined && (report.dropped.length > 0 || report.deletedSeries > 0)) {
+        this.logger.log(`retention: dropped ${report.dropped.join(', ') || 'no partitions'}, deleted ${report.deletedSeries} ended series`);
+      }
+    } catch (error) {
+      // Retried on the next tick; a lock timeout behind a long query is the usual cause.
+      this.logger.warn(`history maintenance failed: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,365 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { QueryRunner } from 'typeorm';
+import { Labels } from 'src/core/model/labels';
+import type { LabelMatcher } from 'src/core/promql/series-source';
+import { compileMatchers, ValuePredicate } from 'src/core/promql/matchers';
+import { AppConfig } from 'src/config/env.schema';
+import { APP_CONFIG } from 'src/config/config.module';
+import { Database } from 'src/storage/database';
+import { DATABASE } from 'src/storage/storage.tokens';
+import { PushWritten, WriteHooks } from 'src/storage/write-hooks';
+import { flattenFamilies, pushTimePoint } from 'src/storage/history-flatten';
+import { matchersToSql } from 'src/storage/history-matchers';
+
+const DAY_MS = 86_400_000;
+
+/** Which series a read may see, and when they must have existed. */
+export interface SeriesScope {
+  /** Only this tenant's series; undefined: every tenant. */
+  tenant?: string;
+  /** Inclusive bounds in ms: the series had a sample in, or was present during, [startMs, endMs]. */
+  startMs: number;
+  endMs: number;
+}
+
+/** A series as history_series holds it, with its latest sample. */
+export interface HistorySeries {
+  id: number;
+  name: string;
+  /** Labels without `__name__`. */
+  labels: Labels;
+  lastT: number;
+  lastV: number;
+  lastStale: boolean;
+}
+
+/** Raw samples of one series, ascending by t (ms). */
+export interface HistorySamples {
+  t: number[];
+  v: number[];
+  stale: boolean[];
+}
+
+/** A daily partition of history_sample. */
+export interface HistoryPartition {
+  name: string;
+  /** Start of its UTC day, ms. */
+  dayStartMs: number;
+}
+
+/**
+ * Records a push: upserts every pushed series (one statement for all of them), ends the series
+ * of the group the push removes (PUT: all not pushed; POST: those of the pushed families not
+ * pushed) and appends one sample per pushed series plus a staleness marker per ended series.
+ * Sample times are the push time, but never at or before the series' previous sample (clock skew
+ * between replicas cannot reorder a series). $1 tenant, $2 group id, $3 push time (ms),
+ * $4..$8 names, families, labels (JSON), keys, values, $9 replace?, $10 pushed family names,
+ * $11 record samples?
+ */
+const WRITE_PUSH = `
+  WITH input AS MATERIALIZED (
+    SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::float8[]) AS u(name, family, labels, key, v)
+  ), pushed AS (
+    INSERT INTO history_series AS s (tenant, name, family, labels, series_key, group_id, first_t, last_t, last_v, last_stale)
+    SELECT $1, i.name, i.family, i.labels::jsonb, i.key, $2, $3, $3, i.v, false FROM input i
+    ON CONFLICT (tenant, series_key) DO UPDATE
+      SET group_id = EXCLUDED.group_id, family = EXCLUDED.family,
+          last_t = GREATEST(EXCLUDED.last_t, s.last_t + 1), last_v = EXCLUDED.last_v, last_stale = false
+    RETURNING s.id, s.last_t, s.last_v
+  ), ended AS (
+    UPDATE history_series s
+    SET group_id = NULL, last_t = GREATEST($3, s.last_t + 1), last_v = 'NaN', last_stale = true
+    WHERE s.group_id = $2 AND ($9 OR s.family = ANY($10::text[]))
+      AND NOT EXISTS (SELECT 1 FROM input i WHERE i.key = s.series_key)
+    RETURNING s.id, s.last_t
+  )
+  INSERT INTO history_sample (series_id, t, v, stale)
+  SELECT id, last_t, last_v, false FROM pushed WHERE $11
+  UNION ALL
+  SELECT id, last_t, 'NaN', true FROM ended WHERE $11`;
+
+/** Ends every series of the deleted groups. $1 group ids, $2 time (ms), $3 record samples? */
+const END_GROUPS = `
+  WITH ended AS (
+    UPDATE history_series s
+    SET group_id = NULL, last_t = GREATEST($2, s.last_t + 1), last_v = 'NaN', last_stale = true
+    WHERE s.group_id = ANY($1::bigint[])
+    RETURNING s.id, s.last_t
+  )
+  INSERT INTO history_sample (series_id, t, v, stale) SELECT id, last_t, 'NaN', true FROM ended WHERE $3`;
+
+const GROUP_EXPOSED_KEY = `SELECT exposed_key FROM metric_group WHERE id = $1`;
+const ENSURE_PARTITIONS = `SELECT history_ensure_partition(d) FROM unnest($1::bigint[]) AS u(d)`;
+
+/**
+ * Samples of the given series in [$2, $3] and, when $4, the latest one before $2, each series'
+ * samples aggregated into comma-separated text (cheaper to transfer and split than rows).
+ */
+const LOAD_SAMPLES = `
+  SELECT x.series_id::float8 AS id,
+         string_agg(x.t::text, ',' ORDER BY x.t) AS t,
+         string_agg(x.v::text, ',' ORDER BY x.t) AS v,
+         string_agg(CASE WHEN x.stale THEN '1' ELSE '0' END, '' ORDER BY x.t) AS s
+  FROM (
+    SELECT series_id, t, v, stale FROM history_sample
+    WHERE series_id = ANY($1::bigint[]) AND t >= $2 AND t <= $3
+    UNION ALL
+    SELECT p.series_id, p.t, p.v, p.stale FROM unnest($1::bigint[]) AS i(id)
+    CROSS JOIN LATERAL (
+      SELECT series_id, t, v, stale FROM history_sample
+      WHERE $4 AND series_id = i.id AND t < $2 ORDER BY t DESC LIMIT 1) p
+  ) x
+  GROUP BY x.series_id`;
+
+const LIST_PARTITIONS = `
+  SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+  WHERE i.inhparent = 'history_sample'::regclass`;
+
+/** Series that ended before the oldest kept sample: nothing of them is left to query. */
+const DELETE_ENDED_SERIES = `DELETE FROM history_series WHERE group_id IS NULL AND last_stale AND last_t < $1`;
+
+const TRY_LEADER = `SELECT pg_try_advisory_xact_lock(hashtextextended('history maintenance', 7)) AS leader`;
+
+interface SeriesRow {
+  id: number;
+  name: string;
+  labels: Labels;
+  last_t: number;
+  last_v: number;
+  last_stale: boolean;
+}
+
+/**
+ * All SQL on the push history (history_series, history_sample). As WriteHooks it records every
+ * push and delete inside the store's own transaction, so history and groups commit together;
+ * the read methods serve the query API.
+ */
+@Injectable()
+export class HistoryRepository implements WriteHooks {
+  private readonly knownDays = new Set<number>();
+  private readonly exposedByGroup = new Map<string, Labels>();
+
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Whether samples are appended (HISTORY_ENABLED); otherwise only the series' latest values are kept. */
+  get recording(): boolean {
+    return this.config.history.enabled;
+  }
+
+  /** See WriteHooks.afterPush: one statement for all series and samples (plus a partition check once a day). */
+  async afterPush(q: QueryRunner, push: PushWritten): Promise<void> {
+    const t = Math.round(push.now * 1000);
+    const points = flattenFamilies(push.families);
+    points.push(pushTimePoint(await this.exposedLabels(q, push.groupId), push.now));
+    if (this.recording) {
+      await this.ensureDaysAround(q, t);
+    }
+    const families = [...new Set([...push.families.map((f) => f.name), ...points.map((p) => p.family)])];
+    await q.query(WRITE_PUSH, [
+      push.tenant,
+      push.groupId,
+      t,
+      points.map((p) => p.name),
+      points.map((p) => p.family),
+      points.map((p) => JSON.stringify(p.labels)),
+      points.map((p) => p.key),
+      points.map((p) => p.value),
+      push.mode === 'replace',
+      families,
+      this.recording,
+    ]);
+  }
+
+  /** See WriteHooks.afterDelete: a staleness marker for every series of the groups. */
+  async afterDelete(q: QueryRunner, groupIds: string[], now: number): Promise<void> {
+    const t = Math.round(now * 1000);
+    if (this.recording) {
+      await this.ensureDaysAround(q, t);
+    }
+    await q.query(END_GROUPS, [groupIds, t, this.recording]);
+    groupIds.forEach((id) => this.exposedByGroup.delete(id));
+  }
+
+  /** The group's exposed labels (immutable per group id, hence cached). */
+  private async exposedLabels(q: QueryRunner, groupId: string): Promise<Labels> {
+    let labels = this.exposedByGroup.get(groupId);
+    if (labels === undefined) {
+      const rows = (await q.query(GROUP_EXPOSED_KEY, [groupId])) as { exposed_key: string }[];
+      labels = rows.length === 0 ? {} : Object.fromEntries(JSON.parse(rows[0].exposed_key) as [string, string][]);
+      if (this.exposedByGroup.size >= 100_000) {
+        this.exposedByGroup.clear();
+      }
+      this.exposedByGroup.set(groupId, labels);
+    }
+    return labels;
+  }
+
+  /** Makes sure the partitions of t's day and the next exist (rarely more than a cache lookup). */
+  private async ensureDaysAround(q: QueryRunner, t: number): Promise<void> {
+    const day = Math.floor(t / DAY_MS) * DAY_MS;
+    const missing = [day, day + DAY_MS].filter((d) => !this.knownDays.has(d));
+    if (missing.length > 0) {
+      await q.query(ENSURE_PARTITIONS, [missing]);
+      missing.forEach((d) => this.knownDays.add(d));
+    }
+  }
+
+  /**
+   * Series matching every matcher, in label-set order, that had a sample in or were present during
+   * [scope.startMs, scope.endMs]: present means their latest sample at or before startMs is not a
+   * staleness marker. With `presentBefore` false, only series with a sample inside the range.
+   * Matchers are applied in SQL where exact, otherwise re-checked here.
+   */
+  async findSeries(matchers: readonly LabelMatcher[], scope: SeriesScope, presentBefore = true): Promise<HistorySeries[]> {
+    const params: unknown[] = [scope.startMs, scope.endMs];
+    const { conditions, residual } = matchersToSql(matchers, params);
+    const where = [
+      's.first_t <= $2',
+      presentBefore ? '(s.last_t >= $1 OR NOT s.last_stale)' : 's.last_t >= $1',
+      ...(scope.tenant === undefined ? [] : [`s.tenant = $${params.push(scope.tenant)}`]),
+      ...conditions,
+    ];
+    const sql = `
+      SELECT s.id::float8 AS id, s.name, s.labels, s.last_t::float8 AS last_t, s.last_v, s.last_stale
+      FROM history_series s WHERE ${where.join(' AND ')}
+      ORDER BY s.series_key`;
+    const rows = (await this.db.dataSource.query(sql, params)) as SeriesRow[];
+    const predicates = compileMatchers(residual);
+    const out: HistorySeries[] = [];
+    for (const r of rows) {
+      if (predicates.length === 0 || matchesWithName(r, predicates)) {
+        out.push({ id: r.id, name: r.name, labels: r.labels, lastT: r.last_t, lastV: r.last_v, lastStale: r.last_stale });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Raw samples (staleness markers included) of the series in [startMs, endMs] and, with
+   * `includePrevious`, the latest sample before startMs. Series without any are absent.
+   */
+  async loadSamples(ids: number[], startMs: number, endMs: number, includePrevious: boolean): Promise<Map<number, HistorySamples>> {
+    const out = new Map<number, HistorySamples>();
+    if (ids.length === 0) {
+      return out;
+    }
+    const rows = (await this.db.dataSource.query(LOAD_SAMPLES, [ids, startMs, endMs, includePrevious])) as {
+      id: number;
+      t: string;
+      v: string;
+      s: string;
+    }[];
+    for (const r of rows) {
+      const stale: boolean[] = [];
+      for (let i = 0; i < r.s.length; i++) {
+        stale.push(r.s.charCodeAt(i) === 49);
+      }
+      out.set(r.id, { t: r.t.split(',').map(Number), v: r.v.split(',').map(Number), stale });
+    }
+    return out;
+  }
+
+  /** Distinct label names (`__name__` included) of the series in scope, sorted. */
+  async labelNames(scope: SeriesScope): Promise<string[]> {
+    const params: unknown[] = [scope.startMs, scope.endMs];
+    const sql = `
+      SELECT k FROM (
+        SELECT DISTINCT jsonb_object_keys(s.labels) AS k FROM history_series s WHERE ${this.scopeWhere(scope, params)}
+        UNION SELECT '__name__' FROM history_series s WHERE ${this.scopeWhere(scope, params)}
+      ) x ORDER BY k COLLATE "C"`;
+    return ((await this.db.dataSource.query(sql, params)) as { k: string }[]).map((r) => r.k);
+  }
+
+  /** Distinct values of one label (`__name__`: metric names) of the series in scope, sorted. */
+  async labelValues(name: string, scope: SeriesScope): Promise<string[]> {
+    const params: unknown[] = [scope.startMs, scope.endMs];
+    const column = name === '__name__' ? 's.name' : `s.labels->>$${params.push(name)}`;
+    const sql = `
+      SELECT v FROM (
+        SELECT DISTINCT ${column} AS v FROM history_series s
+        WHERE ${this.scopeWhere(scope, params)}${name === '__name__' ? '' : ` AND s.labels ? $3`}
+      ) x ORDER BY v COLLATE "C"`;
+    return ((await this.db.dataSource.query(sql, params)) as { v: string }[]).map((r) => r.v);
+  }
+
+  private scopeWhere(scope: SeriesScope, params: unknown[]): string {
+    const parts = ['s.first_t <= $2', '(s.last_t >= $1 OR NOT s.last_stale)'];
+    if (scope.tenant !== undefined) {
+      parts.push(`s.tenant = $${params.push(scope.tenant)}`);
+    }
+    return parts.join(' AND ');
+  }
+
+  // ---- maintenance (retention leader) ----
+
+  /**
+   * Runs `fn` in a transaction if this process wins the maintenance lock (a transaction-scoped
+   * advisory lock, so no connection is held between runs); returns false without running it when
+   * another replica holds the lock. `lock_timeout` keeps DDL from queueing behind long queries
+   * (and pushes from queueing behind the DDL).
+   */
+  async asLeader(fn: (q: QueryRunner) => Promise<void>): Promise<boolean> {
+    const q = this.db.dataSource.createQueryRunner();
+    try {
+      await q.connect();
+      await q.startTransaction();
+      const [{ leader }] = (await q.query(TRY_LEADER)) as { leader: boolean }[];
+      if (!leader) {
+        await q.rollbackTransaction();
+        return false;
+      }
+      await q.query(`SET LOCAL lock_timeout = '5s'`);
+      await fn(q);
+      await q.commitTransaction();
+      return true;
+    } catch (error) {
+      if (q.isTransactionActive) {
+        await q.rollbackTransaction().catch(() => undefined);
+      }
+      throw error;
+    } finally {
+      await q.release();
+    }
+  }
+
+  /** Creates the daily partitions starting at the given day starts (ms) when missing. */
+  async ensurePartitions(q: QueryRunner, dayStarts: number[]): Promise<void> {
+    await q.query(ENSURE_PARTITIONS, [dayStarts]);
+    dayStarts.forEach((d) => this.knownDays.add(d));
+  }
+
+  /** Every partition of history_sample with the day it holds. */
+  async listPartitions(q: QueryRunner): Promise<HistoryPartition[]> {
+    const rows = (await q.query(LIST_PARTITIONS)) as { name: string }[];
+    return rows.flatMap((r) => {
+      const m = /^history_sample_p(\d{4})(\d{2})(\d{2})$/.exec(r.name);
+      return m ? [{ name: r.name, dayStartMs: Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) }] : [];
+    });
+  }
+
+  /** Drops whole partitions (cheap: no row deletes, no vacuum). */
+  async dropPartitions(q: QueryRunner, partitions: HistoryPartition[]): Promise<void> {
+    for (const p of partitions) {
+      await q.query(`DROP TABLE IF EXISTS "${p.name.replace(/"/g, '')}"`);
+      this.knownDays.delete(p.dayStartMs);
+    }
+  }
+
+  /** Deletes series that ended before `beforeMs` (their samples are all gone). Returns how many. */
+  async deleteEndedSeries(q: QueryRunner, beforeMs: number): Promise<number> {
+    const [, count] = (await q.query(DELETE_ENDED_SERIES, [beforeMs])) as [unknown, number];
+    return count;
+  }
+}
+
+function matchesWithName(r: SeriesRow, predicates: [string, ValuePredicate][]): boolean {
+  for (const [name, test] of predicates) {
+    if (!test(name === '__name__' ? r.name : (r.labels[name] ?? ''))) {
+      return false;
+    }
+  }
+  return true;
+}
