@@ -4,12 +4,12 @@
  * series, highest (lowest) first, NaN last; `without` also drops `__name__`.
  */
 
-import type { AggregateExpr } from './ast';
-import { PromqlEvalError } from './errors';
-import { formatGoFloat, formatGoFloatF, goQuote } from './go-format';
-import { Labels, METRIC_NAME, encodePairs, encodeValues, labelsFromPairs, withLabels } from './labels';
-import { quantile } from './functions';
-import type { Sample, Vector } from './values';
+import type { AggregateExpr } from 'src/core/promql/ast';
+import { PromqlEvalError } from 'src/core/promql/errors';
+import { formatGoFloat, formatGoFloatF, goQuote } from 'src/core/promql/go-format';
+import { Labels, METRIC_NAME, encodePairs, encodeValues, labelsFromPairs, withLabels } from 'src/core/promql/labels';
+import { quantile } from 'src/core/promql/functions';
+import type { Sample, Vector } from 'src/core/promql/values';
 
 /** Per-node memo of group label sets, reused across steps. */
 export interface AggregationCache {

@@ -1,5 +1,5 @@
-import { MAX_TIME_MS, MIN_TIME_MS, parseDurationParam, parseTimeParam } from './api-params';
-import { PromqlEvalError } from './errors';
+import { MAX_TIME_MS, MIN_TIME_MS, parseDurationParam, parseTimeParam } from 'src/core/promql/api-params';
+import { PromqlEvalError } from 'src/core/promql/errors';
 
 describe('parseTimeParam', () => {
   it.each([
@@ -11,6 +11,7 @@ describe('parseTimeParam', () => {
     ['RFC 3339 UTC', '2015-07-01T20:10:51.781Z', 1435781451781],
     ['RFC 3339 without fraction', '2015-07-01T20:10:51Z', 1435781451000],
     ['RFC 3339 with offset', '2015-07-01T22:10:51+02:00', 1435781451000],
+    ['RFC 3339 year 0050', '0050-01-01T00:00:00Z', -60589296000000],
     ['RFC 3339 nanoseconds are truncated', '2015-07-01T20:10:51.781999999Z', 1435781451781],
     ["Prometheus' formatted MinTime", '-292275055-05-16T16:47:04.192Z', MIN_TIME_MS],
     ["Prometheus' formatted MaxTime", '292277025-08-18T07:12:54.999Z', MAX_TIME_MS],

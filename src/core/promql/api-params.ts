@@ -1,8 +1,8 @@
 /** Parsing of the `time`, `start`, `end`, `step` and `timeout` parameters of Prometheus' HTTP API. */
 
-import { parseDuration } from './duration';
-import { PromqlEvalError } from './errors';
-import { parseGoFloat } from './go-format';
+import { parseDuration } from 'src/core/promql/duration';
+import { PromqlEvalError } from 'src/core/promql/errors';
+import { parseGoFloat } from 'src/core/promql/go-format';
 
 /** Earliest time this gateway represents, in ms (JavaScript's Date range; Prometheus' own minimum is earlier). */
 export const MIN_TIME_MS = -8.64e15;
@@ -94,9 +94,17 @@ function parseRfc3339(text: string): number | undefined {
     }
     zoneMinutes = (m[9] === '-' ? -1 : 1) * (zh * 60 + zm);
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - zoneMinutes * 60000;
+  return utc(year, month - 1, day, hour, minute, second, ms) - zoneMinutes * 60000;
+}
+
+/** Date.UTC without its mapping of years 0-99 to 1900-1999. */
+function utc(year: number, monthIndex: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, monthIndex, day);
+  d.setUTCHours(hour, minute, second, ms);
+  return d.getTime();
 }
 
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return new Date(utc(year, month, 0)).getUTCDate();
 }

@@ -5,7 +5,7 @@
  * printing reproduces them. Times and durations are integer milliseconds.
  */
 
-import type { LabelMatcher } from './series-source';
+import type { LabelMatcher } from 'src/core/promql/series-source';
 
 /** The four PromQL value types, as Prometheus' `ValueType` strings. */
 export type ValueType = 'scalar' | 'vector' | 'matrix' | 'string';

@@ -1,4 +1,4 @@
-import { approx, instantRows, load } from './testing';
+import { approx, instantRows, load } from 'src/core/promql/testing';
 
 /** One sample per series at t=0; all queries run at t=0. */
 const fixture = () =>

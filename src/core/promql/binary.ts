@@ -4,12 +4,12 @@
  * `on`/`ignoring` (which always ignores `__name__`) with `group_left`/`group_right`.
  */
 
-import type { BinaryExpr, BinaryOp, VectorMatching } from './ast';
-import { isComparisonOp } from './ast';
-import { PromqlEvalError } from './errors';
-import { goPow } from './go-math';
-import { Labels, METRIC_NAME, dropMetricName, encodePairs, labelsFromPairs, labelsKey } from './labels';
-import { Vector, labelsString } from './values';
+import type { BinaryExpr, BinaryOp, VectorMatching } from 'src/core/promql/ast';
+import { isComparisonOp } from 'src/core/promql/ast';
+import { PromqlEvalError } from 'src/core/promql/errors';
+import { goPow } from 'src/core/promql/go-math';
+import { Labels, METRIC_NAME, dropMetricName, encodePairs, labelsFromPairs, labelsKey } from 'src/core/promql/labels';
+import { Vector, labelsString } from 'src/core/promql/values';
 
 /** Per-node memo of result label sets, reused across steps. */
 export interface BinaryCache {
@@ -103,7 +103,7 @@ function matchedLabels(m: VectorMatching, labels: Labels): Labels {
 }
 
 /** `and`: left elements with a matching right element. */
-export function vectorAnd(m: VectorMatching, lhs: Vector, rhs: Vector, cache: BinaryCache): Vector {
+export function vectorAnd(m: VectorMatching, lhs: Vector, rhs: Vector): Vector {
   if (lhs.length === 0 || rhs.length === 0) {
     return [];
   }
@@ -112,7 +112,7 @@ export function vectorAnd(m: VectorMatching, lhs: Vector, rhs: Vector, cache: Bi
 }
 
 /** `or`: all left elements, then right elements whose signature no left element has. */
-export function vectorOr(m: VectorMatching, lhs: Vector, rhs: Vector, cache: BinaryCache): Vector {
+export function vectorOr(m: VectorMatching, lhs: Vector, rhs: Vector): Vector {
   if (lhs.length === 0) {
     return [...rhs];
   }
@@ -124,7 +124,7 @@ export function vectorOr(m: VectorMatching, lhs: Vector, rhs: Vector, cache: Bin
 }
 
 /** `unless`: left elements without a matching right element. */
-export function vectorUnless(m: VectorMatching, lhs: Vector, rhs: Vector, cache: BinaryCache): Vector {
+export function vectorUnless(m: VectorMatching, lhs: Vector, rhs: Vector): Vector {
   if (lhs.length === 0 || rhs.length === 0) {
     return [...lhs];
   }

@@ -14,10 +14,10 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { evaluateInstant, evaluateRange } from './evaluator';
-import { MemorySeriesSource } from './memory-series-source';
-import { ApiQueryData, toApiData } from './result';
-import { T0, differentialOpenMetrics, differentialSeries } from './testdata/differential-fixture';
+import { evaluateInstant, evaluateRange } from 'src/core/promql/evaluator';
+import { MemorySeriesSource } from 'src/core/promql/memory-series-source';
+import { ApiQueryData, toApiData } from 'src/core/promql/result';
+import { T0, differentialOpenMetrics, differentialSeries } from 'src/core/promql/testdata/differential-fixture';
 
 const GOLDEN = path.join(__dirname, 'testdata', 'differential-golden.json');
 const QUERIES = path.join(__dirname, 'testdata', 'differential-queries.promql');

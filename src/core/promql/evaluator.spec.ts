@@ -1,6 +1,6 @@
-import { PromqlEvalError } from './errors';
-import { evaluateInstant, evaluateRange } from './evaluator';
-import { instantRows, load, rangeRows } from './testing';
+import { PromqlEvalError } from 'src/core/promql/errors';
+import { evaluateInstant, evaluateRange } from 'src/core/promql/evaluator';
+import { instantRows, load, rangeRows } from 'src/core/promql/testing';
 
 /** Samples one minute apart from t=0; `stale` is the marker the gateway writes on replace/delete. */
 const fixture = () =>
@@ -68,7 +68,7 @@ describe('evaluateInstant result types', () => {
   });
 
   it('accepts a parsed expression', async () => {
-    const { parseExpr } = await import('./parser');
+    const { parseExpr } = await import('src/core/promql/parser');
     const r = await evaluateInstant(parseExpr('other * 2'), 0, fixture());
     expect(r).toEqual({ resultType: 'vector', result: [{ metric: { env: 'prod', job: 'b' }, t: 0, v: 20 }] });
   });

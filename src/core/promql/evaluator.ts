@@ -11,17 +11,17 @@
  * (Prometheus 3 made the start exclusive).
  */
 
-import type { AggregateExpr, AtModifier, BinaryExpr, Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from './ast';
-import { aggregate, AggregationCache, newAggregationCache } from './aggregations';
-import { BinaryCache, newBinaryCache, scalarBinop, vectorAnd, vectorBinop, vectorOr, vectorScalarBinop, vectorUnless } from './binary';
-import { PromqlEvalError } from './errors';
-import { FUNCTIONS } from './function-defs';
-import { INSTANT_FUNCTIONS, KEEPS_METRIC_NAME, RANGE_FUNCTIONS, absentLabels, needsUniquenessCheck } from './functions';
-import { Labels, compareLabels, dropMetricName, emptyLabels, labelsFromRecord, labelsKey } from './labels';
-import { parseExpr, valueTypeOf } from './parser';
-import type { MatrixSeries, Point, QueryResult } from './result';
-import type { SelectRange, SeriesSource } from './series-source';
-import { RangeValue, Value, Vector, WindowSeries, assertUniqueLabels, firstAtOrAfter, lastAtOrBefore } from './values';
+import type { AggregateExpr, AtModifier, BinaryExpr, Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from 'src/core/promql/ast';
+import { aggregate, AggregationCache, newAggregationCache } from 'src/core/promql/aggregations';
+import { BinaryCache, newBinaryCache, scalarBinop, vectorAnd, vectorBinop, vectorOr, vectorScalarBinop, vectorUnless } from 'src/core/promql/binary';
+import { PromqlEvalError } from 'src/core/promql/errors';
+import { FUNCTIONS } from 'src/core/promql/function-defs';
+import { INSTANT_FUNCTIONS, KEEPS_METRIC_NAME, RANGE_FUNCTIONS, absentLabels, needsUniquenessCheck } from 'src/core/promql/functions';
+import { Labels, compareLabels, dropMetricName, emptyLabels, labelsFromRecord, labelsKey } from 'src/core/promql/labels';
+import { parseExpr, valueTypeOf } from 'src/core/promql/parser';
+import type { MatrixSeries, Point, QueryResult } from 'src/core/promql/result';
+import type { Sample, SelectRange, SeriesSource } from 'src/core/promql/series-source';
+import { RangeValue, TimedValue, Value, Vector, WindowSeries, assertUniqueLabels, firstAtOrAfter, lastAtOrBefore } from 'src/core/promql/values';
 
 /** Tuning and limits of one evaluation. */
 export interface EvalOptions {
@@ -108,12 +108,10 @@ interface QueryTimes {
   endMs: number;
 }
 
-/** Fetched samples of one series; `stale` flags exist only for instant selectors. */
+/** Fetched samples of one series; stale markers are kept for instant selectors only. */
 interface PreparedSeries {
   labels: Labels;
-  t: number[];
-  v: number[];
-  stale: boolean[] | undefined;
+  samples: readonly Sample[];
 }
 
 interface SelectorPlan {
@@ -127,7 +125,7 @@ interface SubqueryState {
   stepMs: number;
   nextT: number | undefined;
   lastRefT: number;
-  series: Map<string, { labels: Labels; t: number[]; v: number[] }>;
+  series: Map<string, { labels: Labels; samples: TimedValue[] }>;
 }
 
 function refTime(at: AtModifier | undefined, t: number, times: QueryTimes): number {
@@ -209,7 +207,7 @@ class Evaluator {
     const fetched = await Promise.all(plans.map((p) => source.select(p.selector.matchers, p.range)));
     plans.forEach((plan, i) => {
       const prepared = fetched[i].map((s) => prepareSeries(s.labels, s.samples, plan.instant));
-      ev.hold(prepared.reduce((n, s) => n + s.t.length, 0));
+      ev.hold(prepared.reduce((n, s) => n + s.samples.length, 0));
       data.set(plan.selector, prepared);
     });
     ev.checkLimits();
@@ -324,11 +322,12 @@ class Evaluator {
     const minT = lookback === undefined ? -Infinity : refT - lookback;
     const out: Vector = [];
     for (const s of this.data.get(vs) ?? []) {
-      const i = lastAtOrBefore(s.t, refT);
-      if (i < 0 || s.stale?.[i] || s.t[i] < minT) {
+      const i = lastAtOrBefore(s.samples, refT);
+      const sample = s.samples[i];
+      if (i < 0 || sample.stale || sample.t < minT) {
         continue;
       }
-      out.push({ labels: s.labels, v: s.v[i], t: s.t[i] });
+      out.push({ labels: s.labels, v: sample.v, t: sample.t });
     }
     return out;
   }
@@ -371,11 +370,10 @@ class Evaluator {
         const key = labelsKey(s.labels);
         let series = state.series.get(key);
         if (!series) {
-          series = { labels: s.labels, t: [], v: [] };
+          series = { labels: s.labels, samples: [] };
           state.series.set(key, series);
         }
-        series.t.push(u);
-        series.v.push(s.v);
+        series.samples.push({ t: u, v: s.v });
       }
       this.hold(samples.length);
     }
@@ -411,11 +409,11 @@ class Evaluator {
     const m = e.matching ?? { card: 'one-to-one', on: false, labels: [], include: [] };
     switch (e.op) {
       case 'and':
-        return vectorAnd(m, l, r, cache);
+        return vectorAnd(m, l, r);
       case 'or':
-        return vectorOr(m, l, r, cache);
+        return vectorOr(m, l, r);
       case 'unless':
-        return vectorUnless(m, l, r, cache);
+        return vectorUnless(m, l, r);
       default:
         return vectorBinop({ ...e, matching: m }, l, r, cache);
     }
@@ -486,24 +484,13 @@ class Evaluator {
   }
 }
 
-/** Normalises a fetched series; range selectors drop stale markers, instant ones flag them. */
-function prepareSeries(record: Record<string, string>, samples: { t: number; v: number; stale?: boolean }[], instant: boolean): PreparedSeries {
+/** Normalises a fetched series; range selectors drop stale markers, instant ones keep them. */
+function prepareSeries(record: Record<string, string>, samples: readonly Sample[], instant: boolean): PreparedSeries {
   const labels = labelsFromRecord(record);
-  const t: number[] = [];
-  const v: number[] = [];
-  let stale: boolean[] | undefined;
-  for (const s of samples) {
-    if (s.stale && !instant) {
-      continue;
-    }
-    if (s.stale) {
-      stale ??= new Array<boolean>(t.length).fill(false);
-    }
-    t.push(s.t);
-    v.push(s.v);
-    stale?.push(s.stale === true);
+  if (instant || !samples.some((s) => s.stale)) {
+    return { labels, samples };
   }
-  return { labels, t, v, stale };
+  return { labels, samples: samples.filter((s) => !s.stale) };
 }
 
 /**
@@ -518,7 +505,7 @@ class WindowCursor {
   private lastHi = Infinity;
 
   /** The non-empty [lo, hi] windows (both inclusive) of each series, in series order. */
-  windows(series: readonly { labels: Labels; t: number[]; v: number[] }[], lo: number, hi: number): WindowSeries[] {
+  windows(series: readonly { labels: Labels; samples: readonly TimedValue[] }[], lo: number, hi: number): WindowSeries[] {
     const forward = lo >= this.lastLo && hi >= this.lastHi;
     if (!forward || this.starts.length < series.length) {
       this.grow(series.length, forward);
@@ -526,12 +513,12 @@ class WindowCursor {
     const out: WindowSeries[] = [];
     for (let i = 0; i < series.length; i++) {
       const s = series[i];
-      const a = forward ? seek(s.t, this.starts[i], lo, false) : firstAtOrAfter(s.t, lo);
-      const b = forward ? seek(s.t, this.ends[i], hi, true) : lastAtOrBefore(s.t, hi) + 1;
+      const a = forward ? seek(s.samples, this.starts[i], lo, false) : firstAtOrAfter(s.samples, lo);
+      const b = forward ? seek(s.samples, this.ends[i], hi, true) : lastAtOrBefore(s.samples, hi) + 1;
       this.starts[i] = a;
       this.ends[i] = b;
       if (b > a) {
-        out.push({ labels: s.labels, t: s.t, v: s.v, lo: a, hi: b });
+        out.push({ labels: s.labels, s: s.samples, lo: a, hi: b });
       }
     }
     this.lastLo = lo;
@@ -555,22 +542,21 @@ class WindowCursor {
  * From index `from`, the first index whose time is >= bound (or > bound when `inclusive`):
  * a short linear walk, then bisection for long jumps.
  */
-function seek(ts: number[], from: number, bound: number, inclusive: boolean): number {
+function seek(samples: readonly TimedValue[], from: number, bound: number, inclusive: boolean): number {
   let i = from;
-  const before = (t: number): boolean => (inclusive ? t <= bound : t < bound);
   for (let steps = 0; steps < 8; steps++) {
-    if (i >= ts.length || !before(ts[i])) {
+    if (i >= samples.length || (inclusive ? samples[i].t > bound : samples[i].t >= bound)) {
       return i;
     }
     i++;
   }
-  return inclusive ? lastAtOrBefore(ts, bound, i) + 1 : firstAtOrAfter(ts, bound, i);
+  return inclusive ? lastAtOrBefore(samples, bound, i) + 1 : firstAtOrAfter(samples, bound, i);
 }
 
 function windowPoints(w: WindowSeries): MatrixSeries {
   const points: Point[] = [];
   for (let i = w.lo; i < w.hi; i++) {
-    points.push({ t: w.t[i], v: w.v[i] });
+    points.push({ t: w.s[i].t, v: w.s[i].v });
   }
   return { metric: w.labels, points };
 }

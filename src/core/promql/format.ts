@@ -4,10 +4,10 @@
  * `sum by (a) (x)`, number literals in Go's `%v` form, strings in Go `%q` form.
  */
 
-import type { AtModifier, Expr, MatrixSelector, SubqueryExpr, VectorMatching, VectorSelector } from './ast';
-import { formatDuration } from './duration';
-import { formatGoFloat, goQuote } from './go-format';
-import type { LabelMatcher } from './series-source';
+import type { AtModifier, Expr, MatrixSelector, SubqueryExpr, VectorMatching, VectorSelector } from 'src/core/promql/ast';
+import { formatDuration } from 'src/core/promql/duration';
+import { formatGoFloat, goQuote } from 'src/core/promql/go-format';
+import type { LabelMatcher } from 'src/core/promql/series-source';
 
 /** Canonical PromQL text of an expression. */
 export function formatExpr(expr: Expr): string {

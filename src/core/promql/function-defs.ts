@@ -1,6 +1,6 @@
 /** Signatures of the PromQL functions this gateway supports, used by the parser's type checks. */
 
-import type { ValueType } from './ast';
+import type { ValueType } from 'src/core/promql/ast';
 
 /** A function signature, as Prometheus' `parser.Function`. */
 export interface FunctionDef {

@@ -4,14 +4,14 @@
  * see the whole argument vector of one step.
  */
 
-import type { Call, Expr } from './ast';
-import { unwrapParens } from './ast';
-import { PromqlEvalError } from './errors';
-import { parseGoFloat } from './go-format';
-import { goLog10, goLog2, goMax, goMin, kahanSumInc } from './go-math';
-import { Labels, METRIC_NAME, dropMetricName, emptyLabels, labelsFromPairs, withLabels } from './labels';
-import { RegexSyntaxError, compileAnchored } from './regex';
-import type { Sample, Value, Vector, WindowSeries } from './values';
+import type { Call, Expr } from 'src/core/promql/ast';
+import { unwrapParens } from 'src/core/promql/ast';
+import { PromqlEvalError } from 'src/core/promql/errors';
+import { parseGoFloat } from 'src/core/promql/go-format';
+import { goLog10, goLog2, goMax, goMin, kahanSumInc } from 'src/core/promql/go-math';
+import { Labels, METRIC_NAME, dropMetricName, emptyLabels, labelsFromPairs, withLabels } from 'src/core/promql/labels';
+import { RegexSyntaxError, compileAnchored } from 'src/core/promql/regex';
+import type { Value, Vector, WindowSeries } from 'src/core/promql/values';
 
 /** What a range function knows besides the window: the window bounds and extra scalar args. */
 export interface RangeContext {
@@ -33,14 +33,14 @@ function extrapolatedRate(w: WindowSeries, ctx: RangeContext, isCounter: boolean
   if (n < 2) {
     return undefined;
   }
-  const firstT = w.t[w.lo];
-  const lastT = w.t[w.hi - 1];
-  const firstV = w.v[w.lo];
-  let result = w.v[w.hi - 1] - firstV;
+  const firstT = w.s[w.lo].t;
+  const lastT = w.s[w.hi - 1].t;
+  const firstV = w.s[w.lo].v;
+  let result = w.s[w.hi - 1].v - firstV;
   if (isCounter) {
     let prev = firstV;
     for (let i = w.lo + 1; i < w.hi; i++) {
-      const cur = w.v[i];
+      const cur = w.s[i].v;
       if (cur < prev) {
         result += prev;
       }
@@ -76,9 +76,9 @@ function instantValue(w: WindowSeries, isRate: boolean): number | undefined {
   if (w.hi - w.lo < 2) {
     return undefined;
   }
-  const last = w.v[w.hi - 1];
-  const prev = w.v[w.hi - 2];
-  const interval = w.t[w.hi - 1] - w.t[w.hi - 2];
+  const last = w.s[w.hi - 1].v;
+  const prev = w.s[w.hi - 2].v;
+  const interval = w.s[w.hi - 1].t - w.s[w.hi - 2].t;
   let result = isRate && last < prev ? last : last - prev;
   if (interval === 0) {
     return undefined;
@@ -94,18 +94,18 @@ function deriv(w: WindowSeries): number | undefined {
   if (w.hi - w.lo < 2) {
     return undefined;
   }
-  const t0 = w.t[w.lo];
-  const initY = w.v[w.lo];
+  const t0 = w.s[w.lo].t;
+  const initY = w.s[w.lo].v;
   let constY = true;
   let n = 0;
   let [sumX, cX, sumY, cY, sumXY, cXY, sumX2, cX2] = [0, 0, 0, 0, 0, 0, 0, 0];
   for (let i = w.lo; i < w.hi; i++) {
-    const y = w.v[i];
+    const y = w.s[i].v;
     if (constY && i > w.lo && y !== initY) {
       constY = false;
     }
     n++;
-    const x = (w.t[i] - t0) / 1e3;
+    const x = (w.s[i].t - t0) / 1e3;
     [sumX, cX] = kahanSumInc(x, sumX, cX);
     [sumY, cY] = kahanSumInc(y, sumY, cY);
     [sumXY, cXY] = kahanSumInc(x * y, sumXY, cXY);
@@ -125,9 +125,9 @@ function deriv(w: WindowSeries): number | undefined {
 
 function changes(w: WindowSeries): number {
   let count = 0;
-  let prev = w.v[w.lo];
+  let prev = w.s[w.lo].v;
   for (let i = w.lo + 1; i < w.hi; i++) {
-    const cur = w.v[i];
+    const cur = w.s[i].v;
     if (cur !== prev && !(Number.isNaN(cur) && Number.isNaN(prev))) {
       count++;
     }
@@ -138,12 +138,12 @@ function changes(w: WindowSeries): number {
 
 function resets(w: WindowSeries): number {
   let count = 0;
-  let prev = w.v[w.lo];
+  let prev = w.s[w.lo].v;
   for (let i = w.lo + 1; i < w.hi; i++) {
-    if (w.v[i] < prev) {
+    if (w.s[i].v < prev) {
       count++;
     }
-    prev = w.v[i];
+    prev = w.s[i].v;
   }
   return count;
 }
@@ -152,7 +152,7 @@ function sumOverTime(w: WindowSeries): number {
   let sum = 0;
   let c = 0;
   for (let i = w.lo; i < w.hi; i++) {
-    [sum, c] = kahanSumInc(w.v[i], sum, c);
+    [sum, c] = kahanSumInc(w.s[i].v, sum, c);
   }
   return Number.isFinite(sum) || Number.isNaN(sum) ? sum + c : sum;
 }
@@ -163,7 +163,7 @@ function avgOverTime(w: WindowSeries): number {
   let c = 0;
   let count = 0;
   for (let i = w.lo; i < w.hi; i++) {
-    const v = w.v[i];
+    const v = w.s[i].v;
     count++;
     if (isInf(mean)) {
       if (isInf(v) && mean > 0 === v > 0) {
@@ -183,20 +183,20 @@ function isInf(v: number): boolean {
 }
 
 function minOverTime(w: WindowSeries): number {
-  let min = w.v[w.lo];
+  let min = w.s[w.lo].v;
   for (let i = w.lo; i < w.hi; i++) {
-    if (w.v[i] < min || Number.isNaN(min)) {
-      min = w.v[i];
+    if (w.s[i].v < min || Number.isNaN(min)) {
+      min = w.s[i].v;
     }
   }
   return min;
 }
 
 function maxOverTime(w: WindowSeries): number {
-  let max = w.v[w.lo];
+  let max = w.s[w.lo].v;
   for (let i = w.lo; i < w.hi; i++) {
-    if (w.v[i] > max || Number.isNaN(max)) {
-      max = w.v[i];
+    if (w.s[i].v > max || Number.isNaN(max)) {
+      max = w.s[i].v;
     }
   }
   return max;
@@ -210,7 +210,7 @@ function stdvarOverTime(w: WindowSeries): number {
   let aux = 0;
   let cAux = 0;
   for (let i = w.lo; i < w.hi; i++) {
-    const v = w.v[i];
+    const v = w.s[i].v;
     count++;
     const delta = v - (mean + cMean);
     [mean, cMean] = kahanSumInc(delta / count, mean, cMean);
@@ -222,7 +222,7 @@ function stdvarOverTime(w: WindowSeries): number {
 function quantileOverTime(w: WindowSeries, ctx: RangeContext): number {
   const values: number[] = [];
   for (let i = w.lo; i < w.hi; i++) {
-    values.push(w.v[i]);
+    values.push(w.s[i].v);
   }
   return quantile(ctx.scalars[0], values);
 }
@@ -242,7 +242,7 @@ export const RANGE_FUNCTIONS: ReadonlyMap<string, RangeFunction> = new Map<strin
   ['min_over_time', minOverTime],
   ['max_over_time', maxOverTime],
   ['count_over_time', (w) => w.hi - w.lo],
-  ['last_over_time', (w) => w.v[w.hi - 1]],
+  ['last_over_time', (w) => w.s[w.hi - 1].v],
   ['present_over_time', () => 1],
   ['stdvar_over_time', stdvarOverTime],
   ['stddev_over_time', (w) => Math.sqrt(stdvarOverTime(w))],
@@ -664,4 +664,3 @@ export function needsUniquenessCheck(name: string): boolean {
   return name !== 'sort' && name !== 'sort_desc';
 }
 
-export type { Sample };

@@ -1,5 +1,5 @@
-import { formatDuration, parseDuration } from './duration';
-import { formatGoFloat, formatGoFloatF, formatPromValue, goQuote, parseGoFloat, parseNumberToken } from './go-format';
+import { formatDuration, parseDuration } from 'src/core/promql/duration';
+import { formatGoFloat, formatGoFloatF, formatPromValue, goQuote, parseGoFloat, parseNumberToken } from 'src/core/promql/go-format';
 
 describe('formatPromValue (Prometheus API value strings)', () => {
   it.each([

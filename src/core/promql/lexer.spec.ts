@@ -1,5 +1,5 @@
-import { PromqlParseError } from './errors';
-import { lex } from './lexer';
+import { PromqlParseError } from 'src/core/promql/errors';
+import { lex } from 'src/core/promql/lexer';
 
 /** Tokens as `kind:text` (or `kind=value` for strings), EOF omitted. */
 function tokens(input: string): string[] {

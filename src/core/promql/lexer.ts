@@ -4,7 +4,7 @@
  * elsewhere keywords are recognised case-insensitively and `inf`/`nan` are numbers.
  */
 
-import { PromqlParseError } from './errors';
+import { PromqlParseError } from 'src/core/promql/errors';
 
 /** Token kinds. Punctuation and operators use their own text as kind. */
 export type TokenKind =

@@ -1,7 +1,7 @@
 /** Label matcher semantics shared by the parser (validation) and by SeriesSource implementations. */
 
-import { compileAnchored } from './regex';
-import type { LabelMatcher } from './series-source';
+import { compileAnchored } from 'src/core/promql/regex';
+import type { LabelMatcher } from 'src/core/promql/series-source';
 
 /** Tests one label value ('' for a missing label). */
 export type ValuePredicate = (value: string) => boolean;

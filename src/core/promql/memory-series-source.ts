@@ -4,15 +4,14 @@
  * real store does: no persistence, no retention, no concurrency control.
  */
 
-import { compareLabels, labelsFromRecord } from './labels';
-import { compileMatchers, matchesAll } from './matchers';
-import type { LabelMatcher, Sample, SelectRange, Series, SeriesSource } from './series-source';
-import { firstAtOrAfter, lastAtOrBefore } from './values';
+import { compareLabels, labelsFromRecord } from 'src/core/promql/labels';
+import { compileMatchers, matchesAll } from 'src/core/promql/matchers';
+import type { LabelMatcher, Sample, SelectRange, Series, SeriesSource } from 'src/core/promql/series-source';
+import { firstAtOrAfter, lastAtOrBefore } from 'src/core/promql/values';
 
 interface StoredSeries {
   labels: Record<string, string>;
   samples: Sample[];
-  times: number[];
 }
 
 /** Holds series in memory; `add`/`push` copy their input, so callers may reuse it. */
@@ -33,7 +32,7 @@ export class MemorySeriesSource implements SeriesSource {
     const key = JSON.stringify(Object.entries(normal));
     let s = this.series.get(key);
     if (!s) {
-      s = { labels: normal, samples: [], times: [] };
+      s = { labels: normal, samples: [] };
       this.series.set(key, s);
       this.sorted = undefined;
     }
@@ -44,7 +43,6 @@ export class MemorySeriesSource implements SeriesSource {
     if (!wasSorted || samples.some((x, i) => i > 0 && samples[i - 1].t > x.t)) {
       s.samples.sort((a, b) => a.t - b.t);
     }
-    s.times = s.samples.map((x) => x.t);
     return this;
   }
 
@@ -57,12 +55,12 @@ export class MemorySeriesSource implements SeriesSource {
       if (!matchesAll(s.labels, predicates)) {
         continue;
       }
-      let from = firstAtOrAfter(s.times, range.startMs);
+      let from = firstAtOrAfter(s.samples, range.startMs);
       if (range.includePrevious) {
-        const prev = lastAtOrBefore(s.times, range.startMs);
+        const prev = lastAtOrBefore(s.samples, range.startMs);
         from = prev >= 0 ? prev : from;
       }
-      const to = lastAtOrBefore(s.times, range.endMs) + 1;
+      const to = lastAtOrBefore(s.samples, range.endMs) + 1;
       if (to > from) {
         out.push({ labels: s.labels, samples: s.samples.slice(from, to) });
       }

@@ -1,6 +1,6 @@
-import type { Expr } from './ast';
-import { PromqlParseError } from './errors';
-import { collectSelectors, formatExpr, parseExpr, valueTypeOf } from './parser';
+import type { Expr } from 'src/core/promql/ast';
+import { PromqlParseError } from 'src/core/promql/errors';
+import { collectSelectors, formatExpr, parseExpr, valueTypeOf } from 'src/core/promql/parser';
 
 /** Fully parenthesised structure, to check precedence and associativity. */
 function shape(e: Expr): string {

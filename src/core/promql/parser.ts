@@ -21,17 +21,17 @@ import {
   VectorSelector,
   isComparisonOp,
   isSetOp,
-} from './ast';
-import { parseDuration } from './duration';
-import { PromqlParseError } from './errors';
-import { FUNCTIONS, UNSUPPORTED_FUNCTIONS } from './function-defs';
-import { formatGoFloatF, goQuote, parseNumberToken } from './go-format';
-import { Token, TokenKind, lex } from './lexer';
-import { compileMatcher } from './matchers';
-import { RegexSyntaxError } from './regex';
-import type { LabelMatcher, LabelMatcherType } from './series-source';
+} from 'src/core/promql/ast';
+import { parseDuration } from 'src/core/promql/duration';
+import { PromqlParseError } from 'src/core/promql/errors';
+import { FUNCTIONS, UNSUPPORTED_FUNCTIONS } from 'src/core/promql/function-defs';
+import { formatGoFloatF, goQuote, parseNumberToken } from 'src/core/promql/go-format';
+import { Token, TokenKind, lex } from 'src/core/promql/lexer';
+import { compileMatcher } from 'src/core/promql/matchers';
+import { RegexSyntaxError } from 'src/core/promql/regex';
+import type { LabelMatcher, LabelMatcherType } from 'src/core/promql/series-source';
 
-export { formatExpr } from './format';
+export { formatExpr } from 'src/core/promql/format';
 
 const PRECEDENCE: Readonly<Record<BinaryOp, number>> = {
   or: 1,

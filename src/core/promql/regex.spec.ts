@@ -1,4 +1,4 @@
-import { RegexSyntaxError, compileAnchored } from './regex';
+import { RegexSyntaxError, compileAnchored } from 'src/core/promql/regex';
 
 describe('compileAnchored (RE2 semantics in JavaScript)', () => {
   it.each([

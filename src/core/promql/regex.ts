@@ -167,10 +167,6 @@ class Translator {
     throw new RegexSyntaxError(`error parsing regexp: ${code}: \`${expr}\``);
   }
 
-  private unsupported(what: string): never {
-    throw new RegexSyntaxError(`regular expression construct not supported by this gateway: ${what}`);
-  }
-
   private markNoRepeat(): void {
     this.canRepeat = false;
     this.lastWasRepeat = false;

@@ -1,7 +1,7 @@
 /** Query results as the evaluator returns them, and their Prometheus API JSON form. */
 
-import { formatPromValue } from './go-format';
-import type { Labels } from './labels';
+import { formatPromValue } from 'src/core/promql/go-format';
+import type { Labels } from 'src/core/promql/labels';
 
 /** A value at a time; `t` in ms since the epoch. */
 export interface Point {

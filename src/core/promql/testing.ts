@@ -3,12 +3,12 @@
  * the style of Prometheus' promqltest `load` blocks, and result formatting for table tests.
  */
 
-import { EvalOptions, evaluateInstant, evaluateRange } from './evaluator';
-import { goQuote } from './go-format';
-import type { Labels } from './labels';
-import { MemorySeriesSource } from './memory-series-source';
-import { parseExpr } from './parser';
-import type { Sample } from './series-source';
+import { EvalOptions, evaluateInstant, evaluateRange } from 'src/core/promql/evaluator';
+import { goQuote } from 'src/core/promql/go-format';
+import type { Labels } from 'src/core/promql/labels';
+import { MemorySeriesSource } from 'src/core/promql/memory-series-source';
+import { parseExpr } from 'src/core/promql/parser';
+import type { Sample } from 'src/core/promql/series-source';
 
 /**
  * Expands promqltest-style value notation into samples `stepSec` apart starting at t=0:

@@ -1,8 +1,8 @@
 /** Values flowing between evaluator nodes during one evaluation step. */
 
-import { PromqlEvalError } from './errors';
-import { goQuote } from './go-format';
-import { Labels, formatLabels, labelsKey } from './labels';
+import { PromqlEvalError } from 'src/core/promql/errors';
+import { goQuote } from 'src/core/promql/go-format';
+import { Labels, formatLabels, labelsKey } from 'src/core/promql/labels';
 
 /** An instant-vector element. `t` is the raw sample time, set only by vector selectors. */
 export interface Sample {
@@ -14,11 +14,16 @@ export interface Sample {
 /** An instant vector. */
 export type Vector = Sample[];
 
-/** One series' samples inside a range window: indexes [lo, hi) of `t`/`v` (ascending `t`). */
+/** A time and value; `t` in ms. */
+export interface TimedValue {
+  readonly t: number;
+  readonly v: number;
+}
+
+/** One series' samples inside a range window: indexes [lo, hi) of `s` (ascending `t`). */
 export interface WindowSeries {
   labels: Labels;
-  t: ArrayLike<number>;
-  v: ArrayLike<number>;
+  s: readonly TimedValue[];
   lo: number;
   hi: number;
 }
@@ -58,13 +63,13 @@ export function labelsString(labels: Labels): string {
   return formatLabels(labels, goQuote);
 }
 
-/** Index of the last element of ascending `ts` that is <= t, or -1. */
-export function lastAtOrBefore(ts: ArrayLike<number>, t: number, from = 0, to = ts.length): number {
+/** Index of the last sample (ascending `t`) with t <= bound, or from - 1. */
+export function lastAtOrBefore(samples: readonly TimedValue[], bound: number, from = 0, to = samples.length): number {
   let lo = from;
   let hi = to;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (ts[mid] <= t) {
+    if (samples[mid].t <= bound) {
       lo = mid + 1;
     } else {
       hi = mid;
@@ -73,13 +78,13 @@ export function lastAtOrBefore(ts: ArrayLike<number>, t: number, from = 0, to = 
   return lo - 1;
 }
 
-/** Index of the first element of ascending `ts` that is >= t (ts.length when none). */
-export function firstAtOrAfter(ts: ArrayLike<number>, t: number, from = 0, to = ts.length): number {
+/** Index of the first sample (ascending `t`) with t >= bound (`to` when none). */
+export function firstAtOrAfter(samples: readonly TimedValue[], bound: number, from = 0, to = samples.length): number {
   let lo = from;
   let hi = to;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (ts[mid] < t) {
+    if (samples[mid].t < bound) {
       lo = mid + 1;
     } else {
       hi = mid;

@@ -4,7 +4,7 @@
  * buckets, huge values, sparse series, name-only differences), one hour from T0.
  */
 
-import type { Series } from '../series-source';
+import type { Series } from 'src/core/promql/series-source';
 
 /** Start of the data, in seconds. */
 export const T0 = 1700000000;
