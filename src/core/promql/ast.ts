@@ -19,18 +19,21 @@ export interface PosRange {
 /** The `@` modifier: a fixed time in ms, or the query's start/end. */
 export type AtModifier = { kind: 'time'; ms: number } | { kind: 'start' } | { kind: 'end' };
 
+/** A number: `1`, `1.5e3`, `0x1f`, `Inf`; a leading `-` is folded in (`-1`). */
 export interface NumberLiteral {
   type: 'NumberLiteral';
   value: number;
   pos: PosRange;
 }
 
+/** A string in single, double or back quotes, already unescaped. */
 export interface StringLiteral {
   type: 'StringLiteral';
   value: string;
   pos: PosRange;
 }
 
+/** An instant vector selector: `name{matchers} @ t offset d`. */
 export interface VectorSelector {
   type: 'VectorSelector';
   /** Metric name written before the braces, '' when absent. */
@@ -43,6 +46,7 @@ export interface VectorSelector {
   pos: PosRange;
 }
 
+/** A range vector selector: `selector[range]`; the selector holds its offset and `@`. */
 export interface MatrixSelector {
   type: 'MatrixSelector';
   /** The selector; its offset and `@` apply to the whole range. */
@@ -51,6 +55,7 @@ export interface MatrixSelector {
   pos: PosRange;
 }
 
+/** A subquery: `expr[range:step]` (step 0 when omitted) with its own offset and `@`. */
 export interface SubqueryExpr {
   type: 'SubqueryExpr';
   expr: Expr;
@@ -62,12 +67,14 @@ export interface SubqueryExpr {
   pos: PosRange;
 }
 
+/** Parentheses, kept so that printing reproduces them. */
 export interface ParenExpr {
   type: 'ParenExpr';
   expr: Expr;
   pos: PosRange;
 }
 
+/** Unary `-` or `+` on a non-literal (literals fold the sign). */
 export interface UnaryExpr {
   type: 'UnaryExpr';
   op: '-' | '+';
@@ -97,6 +104,7 @@ export type BinaryOp =
 /** Vector matching cardinality; set operators are always many-to-many. */
 export type MatchCardinality = 'one-to-one' | 'many-to-one' | 'one-to-many' | 'many-to-many';
 
+/** How a binary operation pairs the elements of two instant vectors. */
 export interface VectorMatching {
   card: MatchCardinality;
   /** true for `on(...)`, false for `ignoring(...)` or no clause. */
@@ -106,6 +114,7 @@ export interface VectorMatching {
   include: string[];
 }
 
+/** A binary operation, with its `bool` flag and vector matching. */
 export interface BinaryExpr {
   type: 'BinaryExpr';
   op: BinaryOp;
@@ -132,6 +141,7 @@ export type AggregateOp =
   | 'quantile'
   | 'count_values';
 
+/** An aggregation: `op by|without (labels) ([param,] expr)`. */
 export interface AggregateExpr {
   type: 'AggregateExpr';
   op: AggregateOp;
@@ -143,6 +153,7 @@ export interface AggregateExpr {
   pos: PosRange;
 }
 
+/** A function call; `func` names an entry of FUNCTIONS. */
 export interface Call {
   type: 'Call';
   func: string;

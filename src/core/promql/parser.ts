@@ -31,6 +31,7 @@ import { compileMatcher } from 'src/core/promql/matchers';
 import { RegexSyntaxError } from 'src/core/promql/regex';
 import type { LabelMatcher, LabelMatcherType } from 'src/core/promql/series-source';
 
+/** Re-exported so parsing and printing come from one module: `formatExpr(parseExpr(q))`. */
 export { formatExpr } from 'src/core/promql/format';
 
 const PRECEDENCE: Readonly<Record<BinaryOp, number>> = {
