@@ -28,7 +28,9 @@ export function formatExpr(expr: Expr): string {
       return `${expr.op}${formatExpr(expr.expr)}`;
     case 'BinaryExpr': {
       const bool = expr.returnBool ? ' bool' : '';
-      return `${formatExpr(expr.lhs)} ${expr.op}${bool}${formatMatching(expr.matching)} ${formatExpr(expr.rhs)}`;
+      // `+Inf ^ x` would reparse as `+(Inf ^ x)`; unlike Prometheus, print that literal as `Inf`.
+      const lhs = expr.op === '^' && expr.lhs.type === 'NumberLiteral' && expr.lhs.value === Infinity ? 'Inf' : formatExpr(expr.lhs);
+      return `${lhs} ${expr.op}${bool}${formatMatching(expr.matching)} ${formatExpr(expr.rhs)}`;
     }
     case 'AggregateExpr': {
       let out: string = expr.op;

@@ -52,6 +52,7 @@ describe('parseExpr / formatExpr round trip', () => {
     ['subquery with modifiers', '(a + b)[5m:1m] offset 1m', '(a + b)[5m:1m] offset 1m'],
     ['number literals in Go %v form', '1e6 + 0.00001 + 123456 + 0x10 + 010', '1e+06 + 1e-05 + 123456 + 16 + 8'],
     ['Inf and NaN', 'Inf + -inf + NaN', '+Inf + -Inf + NaN'],
+    ['Inf as the base of ^ stays unsigned (differs from Prometheus)', 'Inf ^ 2', 'Inf ^ 2'],
     ['unary minus folds into numbers', '-1 + - 2', '-1 + -2'],
     ['unary minus on selectors', '-foo', '-foo'],
     ['strings', "'a\\'b'", '"a\'b"'],
@@ -184,5 +185,82 @@ describe('collectSelectors', () => {
       { type: '=', name: 'x', value: '1' },
       { type: '=', name: '__name__', value: 'a' },
     ]);
+  });
+});
+
+describe('round-trip property on generated queries', () => {
+  /** Deterministic PRNG (mulberry32) so failures are reproducible. */
+  function rng(seed: number): () => number {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  function generator(random: () => number) {
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
+    const duration = () => pick(['1m', '5m', '90s', '1h30m', '2d', '100ms', '1w']);
+    const modifiers = () => `${random() < 0.2 ? ` @ ${pick(['100', 'start()', 'end()', '1.5'])}` : ''}${random() < 0.2 ? ` offset ${pick(['', '-'])}${duration()}` : ''}`;
+    const selector = () => {
+      const name = pick(['up', 'http_requests_total', 'job:rate5m', '']);
+      const labels = name === '' ? ['job', 'instance', '__name__', 'le'] : ['job', 'instance', 'le'];
+      const matchers = Array.from({ length: Math.floor(random() * 3) }, () => `${pick(labels)}${pick(['=', '!=', '=~', '!~'])}${pick(['"a"', '"b.*"', "'x\\ty'", '`c|d`'])}`);
+      if (name === '') {
+        matchers.push('job="x"');
+      }
+      return `${name}${matchers.length ? `{${matchers.join(', ')}}` : ''}`;
+    };
+    const scalar = (depth: number): string => {
+      const options = [
+        () => pick(['1', '2.5', '1e3', '0x10', 'Inf', 'NaN', '-3', '.5']),
+        () => 'time()',
+        () => `scalar(${vector(depth - 1)})`,
+        () => `(${scalar(depth - 1)} ${pick(['+', '-', '*', '/', '%', '^', 'atan2'])} ${scalar(depth - 1)})`,
+        () => `(${scalar(depth - 1)} ${pick(['==', '>', '<='])} bool ${scalar(depth - 1)})`,
+      ];
+      return depth <= 0 ? options[0]() : pick(options)();
+    };
+    const matrix = (depth: number): string =>
+      random() < 0.7 ? `${selector()}[${duration()}]${modifiers()}` : `(${vector(depth - 1)})[${duration()}:${pick(['', '1m', '30s'])}]${modifiers()}`;
+    const vector = (depth: number): string => {
+      const options = [
+        () => `${selector()}${modifiers()}`,
+        () => `${pick(['rate', 'increase', 'max_over_time', 'last_over_time', 'absent_over_time'])}(${matrix(depth - 1)})`,
+        () => `quantile_over_time(${scalar(depth - 1)}, ${matrix(depth - 1)})`,
+        () => `${pick(['sum', 'avg', 'count', 'stddev', 'group'])}${pick(['', ' by (job)', ' without (instance, le)'])} (${vector(depth - 1)})`,
+        () => `${pick(['topk', 'bottomk', 'quantile'])}(${scalar(depth - 1)}, ${vector(depth - 1)})${pick(['', ' by (job)'])}`,
+        () => `count_values("value", ${vector(depth - 1)})`,
+        () => `(${vector(depth - 1)} ${pick(['+', '*', '/', '>', '== bool', 'and', 'or', 'unless'])} ${vector(depth - 1)})`,
+        () => `(${vector(depth - 1)} ${pick(['+', '-', '<'])} on(job) group_left(instance) ${vector(depth - 1)})`,
+        () => `(${vector(depth - 1)} ${pick(['-', '^', '!= bool'])} ${scalar(depth - 1)})`,
+        () => `-(${vector(depth - 1)})`,
+        () => `${pick(['abs', 'sort_desc', 'timestamp', 'absent'])}(${vector(depth - 1)})`,
+        () => `round(${vector(depth - 1)}, ${scalar(depth - 1)})`,
+        () => `label_replace(${vector(depth - 1)}, "dst", "$1", "src", "(.*)")`,
+        () => `histogram_quantile(0.9, ${vector(depth - 1)})`,
+        () => `vector(${scalar(depth - 1)})`,
+        () => pick(['hour()', 'year(up)']),
+      ];
+      return depth <= 0 ? options[0]() : pick(options)();
+    };
+    return () => (random() < 0.8 ? vector(3) : scalar(3));
+  }
+
+  const strip = (e: Expr): string =>
+    JSON.stringify(e, (k, v) => (k === 'pos' ? undefined : k === 'matchers' ? [...v].map((m: object) => JSON.stringify(m)).sort() : v));
+
+  it('parse(format(parse(q))) equals parse(q), and format is a fixed point, for 1000 generated queries', () => {
+    const next = generator(rng(20240501));
+    for (let i = 0; i < 1000; i++) {
+      const query = next();
+      const parsed = parseExpr(query);
+      const printed = formatExpr(parsed);
+      const reparsed = parseExpr(printed);
+      expect({ query, tree: strip(reparsed) }).toEqual({ query, tree: strip(parsed) });
+      expect(formatExpr(reparsed)).toBe(printed);
+    }
   });
 });
