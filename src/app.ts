@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { FastifyReply, FastifyRequest } from 'fastify';
+import { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { LogLevel } from '@nestjs/common';
 import { AppModule } from 'src/app.module';
 import { AppConfig } from 'src/config/env.schema';
@@ -20,7 +20,19 @@ const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
  * the body limit, request accounting, and the route prefix.
  */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes, routerOptions: { maxParamLength: 65536 } });
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    routerOptions: { maxParamLength: 65536 },
+    // The router rejects URLs whose escapes are not UTF-8 before any handler runs; answer in the
+    // same plain-text style as every other client error.
+    frameworkErrors: (error: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+      const message =
+        error.code === 'FST_ERR_BAD_URL'
+          ? 'invalid URL: percent-escapes must decode to valid UTF-8 (use @base64 for arbitrary grouping values)'
+          : error.message;
+      void reply.code(error.statusCode ?? 400).type('text/plain; charset=utf-8').header('X-Content-Type-Options', 'nosniff').send(`${message}\n`);
+    },
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bodyParser: false,
     logger: LOG_LEVELS[config.logLevel],

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
 import { parseGroupingPath } from 'src/core/grouping/grouping-path';
-import { canonicalLabels, exposedGroupLabels } from 'src/core/grouping/grouping-key';
+import { canonicalLabels, exposedGroupLabels, groupingLabelsWithTenant } from 'src/core/grouping/grouping-key';
 import { sanitizeFamilies } from 'src/core/grouping/sanitize';
 import { parseText } from 'src/core/exposition/text-parser';
 import { parseProtobufDelimited, encodeFamilyDelimited } from 'src/core/exposition/protobuf-delimited';
@@ -60,7 +60,7 @@ export class IngestService {
     const families = this.parseBody(req);
     const now = Date.now() / 1000;
     const exposed = exposedGroupLabels(group.labels, req.tenant);
-    const sanitized = sanitizeFamilies(families, exposed);
+    const sanitized = sanitizeFamilies(families, groupingLabelsWithTenant(group.labels, req.tenant));
     try {
       validatePushedFamilies(sanitized);
     } catch (error) {

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { MetricFamily } from 'src/core/model/metric-family';
+import { MetricFamily, MetricType } from 'src/core/model/metric-family';
+
+const OWN_TYPES: Record<string, MetricType> = {
+  counter: MetricType.COUNTER,
+  gauge: MetricType.GAUGE,
+  histogram: MetricType.HISTOGRAM,
+  summary: MetricType.SUMMARY,
+};
 import { parseText } from 'src/core/exposition/text-parser';
 import { FamilyTypeRef } from 'src/core/consistency/check-consistency';
 import { BUILD_INFO } from 'src/telemetry/build-info';
@@ -64,10 +71,14 @@ export class GatewayMetrics {
     return parseText(await this.registry.metrics());
   }
 
-  /** Names and types of the own families (stable for the process lifetime), for the consistency check. */
+  /**
+   * Names and types of every own family, observed or not (a labelled histogram has no series before
+   * its first observation but still owns its name), for the consistency check.
+   */
   async types(): Promise<FamilyTypeRef[]> {
     if (this.ownTypes === undefined) {
-      this.ownTypes = (await this.families()).map((mf) => ({ name: mf.name, type: mf.type, where: "the gateway's own metrics" }));
+      const json = await this.registry.getMetricsAsJSON();
+      this.ownTypes = json.map((m) => ({ name: m.name, type: OWN_TYPES[String(m.type)] ?? MetricType.UNTYPED, where: "the gateway's own metrics" }));
     }
     return this.ownTypes;
   }

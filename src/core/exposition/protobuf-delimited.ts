@@ -58,20 +58,26 @@ function findSchema(from: string): string {
   }
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
- * protobufjs' BufferReader silently clamps a string that runs past the end of its message; Go reports
- * `unexpected EOF`. This reader throws instead, keeping Node's fast UTF-8 decoding (invalid bytes
- * become U+FFFD: proto2 strings are not validated on the wire).
+ * protobufjs' BufferReader silently clamps a string that runs past the end of its message (Go
+ * reports `unexpected EOF`) and turns invalid UTF-8 into U+FFFD (upstream rejects such label values
+ * as "not utf8"). This reader throws in both cases.
  */
 class StrictBufferReader extends protobuf.BufferReader {
   override string(): string {
-    const start = this.pos;
     const length = this.uint32();
     if (this.pos + length > this.len) {
       throw new RangeError(`index out of range: ${this.pos} + ${length} > ${this.len}`);
     }
-    this.pos = start;
-    return super.string();
+    const bytes = this.buf.subarray(this.pos, this.pos + length);
+    this.pos += length;
+    try {
+      return strictUtf8.decode(bytes);
+    } catch {
+      throw new Error('a string field (name, help or label) is not valid UTF-8');
+    }
   }
 }
 

@@ -13,6 +13,11 @@ export function canonicalLabels(labels: Labels): string {
   return JSON.stringify(names.map((n) => [n, labels[n]]));
 }
 
+/** The labels a push's series are forced to carry: the grouping key plus the tenant label. */
+export function groupingLabelsWithTenant(grouping: Labels, tenant?: string): Labels {
+  return tenant !== undefined && tenant !== '' ? { ...grouping, [TENANT_LABEL]: tenant } : grouping;
+}
+
 /**
  * The labels a group's series are exposed with: the grouping key, `instance=""` when absent, and
  * `tenant_userid` for a tenant's group. Two groups with the same exposed labels would expose the

@@ -31,6 +31,10 @@ export function parseGroupingPath(encodedPath: string, options: GroupingPathOpti
     // A single trailing slash after a complete path (`/metrics/job/j1/`) is ignored, as upstream does.
     segments.pop();
   }
+  if (segments.some((seg) => seg === '')) {
+    // Only `@base64/=` can express an empty value; an empty segment is `//` or an escaped `/`.
+    throw new GroupingPathError('empty path segment in grouping key (check for "//" or an escaped "/" in the URL; use @base64 for such values)');
+  }
   const first = segments[0];
   if (first === 'job' || first === `job${BASE64_SUFFIX}`) {
     return parseWithJob(segments);

@@ -56,6 +56,10 @@ export function mergeGroups(groups: RenderGroup[]): MergedFamily[] {
   const byName = new Map<string, { type: MetricType; help: string; text: string[]; bodies: Uint8Array[] }>();
   for (const g of sorted) {
     for (const f of [...g.families, ...pushTimeFamilies(g)]) {
+      if (f.exposition === '') {
+        // A family without series (possible in protobuf) is stored, as upstream does, but not exposed.
+        continue;
+      }
       let merged = byName.get(f.name);
       if (merged === undefined) {
         merged = { type: f.type, help: f.help, text: [], bodies: [] };
