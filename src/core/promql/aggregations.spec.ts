@@ -15,6 +15,10 @@ const fixture = () =>
     'mixed{i="2"}': '-Inf',
     'big{i="1"}': '1e308',
     'big{i="2"}': '1e308',
+    'tie{i="1"}': '1',
+    'tie{i="2"}': '0',
+    'tie{i="3"}': '1',
+    'tie{i="4"}': '0',
   });
 
 const run = async (query: string) => approx(await instantRows(fixture(), query, 0));
@@ -42,6 +46,11 @@ describe('aggregation operators', () => {
     ['topk of zero', 'topk(0, x)', []],
     ['topk larger than the input', 'topk(10, x)', [['x{g="b", i="3"}', 4], ['x{g="a", i="2"}', 2], ['x{g="a", i="1"}', 1]]],
     ['bottomk', 'bottomk(2, x)', [['x{g="a", i="1"}', 1], ['x{g="a", i="2"}', 2]]],
+    // Ties: the full heap replaces its top by pop + push, so equal values keep input order
+    // (the answers Prometheus 2.42 gives for the same data).
+    ['topk ties in input order', 'topk(2, tie)', [['tie{i="1"}', 1], ['tie{i="3"}', 1]]],
+    ['bottomk ties in input order', 'bottomk(2, tie)', [['tie{i="2"}', 0], ['tie{i="4"}', 0]]],
+    ['topk ties below the top', 'topk(3, tie)', [['tie{i="1"}', 1], ['tie{i="3"}', 1], ['tie{i="2"}', 0]]],
     // Sorted 1 2 4: rank φ × 2.
     ['quantile at a rank', 'quantile(0.5, x)', [['{}', 2]]],
     ['quantile between ranks', 'quantile(0.75, x)', [['{}', 3]]],

@@ -211,21 +211,25 @@ const topkLess: Less = (a, b) => Number.isNaN(a.v) || a.v < b.v;
 /** bottomk keeps a max-heap (largest on top); NaN counts as largest. */
 const bottomkLess: Less = (a, b) => Number.isNaN(a.v) || a.v > b.v;
 
-/** Adds `s` to a heap of at most k samples, replacing the top when `s` ranks higher (Go container/heap). */
+/**
+ * Adds `s` to a heap of at most k samples; when full, `s` replaces the top if it ranks higher,
+ * by a Go container/heap Pop then Push (the order of equal values depends on it, and this is
+ * what Prometheus 2.42's answers show).
+ */
 function offer(heap: Sample[], s: Sample, k: number, less: Less): void {
-  if (heap.length < k) {
-    heap.push(s);
-    siftUp(heap, heap.length - 1, less);
-    return;
-  }
-  const top = heap[0];
-  const replaces = less === topkLess ? top.v < s.v : top.v > s.v;
-  if (replaces || (Number.isNaN(top.v) && !Number.isNaN(s.v))) {
-    heap[0] = s;
-    if (k > 1) {
-      siftDown(heap, 0, less);
+  if (heap.length >= k) {
+    const top = heap[0];
+    const replaces = less === topkLess ? top.v < s.v : top.v > s.v;
+    if (!replaces && !(Number.isNaN(top.v) && !Number.isNaN(s.v))) {
+      return;
     }
+    const last = heap.length - 1;
+    [heap[0], heap[last]] = [heap[last], heap[0]];
+    siftDown(heap, 0, less, last);
+    heap.pop();
   }
+  heap.push(s);
+  siftUp(heap, heap.length - 1, less);
 }
 
 function siftUp(h: Sample[], start: number, less: Less): void {
@@ -240,9 +244,8 @@ function siftUp(h: Sample[], start: number, less: Less): void {
   }
 }
 
-function siftDown(h: Sample[], start: number, less: Less): void {
+function siftDown(h: Sample[], start: number, less: Less, n: number): void {
   let i = start;
-  const n = h.length;
   for (;;) {
     const left = 2 * i + 1;
     if (left >= n) {
