@@ -20,16 +20,19 @@ export class ApiService {
 
   /** Every group (of one tenant when given) in upstream's `/api/v1/metrics` shape. */
   async metrics(tenant?: string): Promise<unknown[]> {
-    const { groups } = await this.cache.current();
-    return sortGroups(groups)
-      .filter((g) => tenant === undefined || g.tenant === tenant)
-      .map((g) =>
+    const { groups: all } = await this.cache.current();
+    const groups = sortGroups(all).filter((g) => tenant === undefined || g.tenant === tenant);
+    const bodies = await this.repository.loadBodies(groups.map((g) => g.id));
+    return groups.map((g) =>
         groupToJson({
           labels: g.labels,
           exposedLabels: g.exposedLabels,
           pushTime: g.pushTime,
           pushFailureTime: g.pushFailureTime,
-          families: g.families.map((f) => ({ family: parseProtobufDelimited(f.body)[0], pushedAt: f.pushedAt })),
+          families: g.families.flatMap((f) => {
+            const body = bodies.get(g.id)?.get(f.name);
+            return body === undefined ? [] : [{ family: parseProtobufDelimited(body)[0], pushedAt: f.pushedAt }];
+          }),
         }),
       );
   }

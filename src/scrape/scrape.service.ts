@@ -1,18 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { gzip } from 'node:zlib';
-import { promisify } from 'node:util';
 import { GroupCache, StoreSnapshot } from 'src/storage/group-cache.service';
+import { MetricGroupRepository } from 'src/storage/metric-group.repository';
 import { GatewayMetrics } from 'src/telemetry/gateway-metrics.service';
-import { MergedFamily, mergeGroups, renderProtobuf, renderText } from 'src/core/scrape/render';
+import { MergedFamily, mergeGroups, renderPart, renderProtobuf, scrapeParts } from 'src/core/scrape/render';
+import { MetricFamily } from 'src/core/model/metric-family';
 import { acceptsGzip, PROTOBUF_DELIMITED_CONTENT_TYPE, TEXT_CONTENT_TYPE, wantsProtobufScrape } from 'src/core/scrape/negotiation';
-
-const gzipAsync = promisify(gzip);
+import { gzipParts } from 'src/scrape/gzip-assembly';
 
 /** A rendered scrape response. */
 export interface ScrapeResponse {
   contentType: string;
   contentEncoding?: string;
-  body: Buffer | string;
+  body: Buffer;
 }
 
 /** Renders `GET /metrics`: own metrics plus every pushed group, in the negotiated format. */
@@ -23,20 +22,46 @@ export class ScrapeService {
 
   constructor(
     private readonly cache: GroupCache,
+    private readonly repository: MetricGroupRepository,
     private readonly metrics: GatewayMetrics,
   ) {}
 
   /** With `tenant` (a tenant token's read), only that tenant's groups and none of the gateway's own metrics. */
   async scrape(accept: string | undefined, acceptEncoding: string | undefined, tenant?: string): Promise<ScrapeResponse> {
     const [snapshot, own] = await Promise.all([this.cache.current(), tenant === undefined ? this.metrics.families() : []]);
-    const merged = tenant === undefined ? snapshot.merged : this.mergedOf(tenant, snapshot);
-    const protobuf = wantsProtobufScrape(accept);
-    const body = protobuf ? renderProtobuf(merged, own) : renderText(merged, own);
-    const contentType = protobuf ? PROTOBUF_DELIMITED_CONTENT_TYPE : TEXT_CONTENT_TYPE;
-    if (acceptsGzip(acceptEncoding)) {
-      return { contentType, contentEncoding: 'gzip', body: await gzipAsync(body, { level: 1 }) };
+    const gzip = acceptsGzip(acceptEncoding);
+    if (wantsProtobufScrape(accept)) {
+      const body = await this.protobuf(snapshot, own, tenant);
+      return gzip
+        ? { contentType: PROTOBUF_DELIMITED_CONTENT_TYPE, contentEncoding: 'gzip', body: gzipParts([{ data: body, stable: false }]) }
+        : { contentType: PROTOBUF_DELIMITED_CONTENT_TYPE, body };
     }
-    return { contentType, body };
+    const merged = tenant === undefined ? snapshot.merged : this.mergedOf(tenant, snapshot);
+    // After the header, a part's buffers are the cached pushed text: stable until a push changes it.
+    const parts = scrapeParts(merged, own).flatMap((part) => {
+      const [head, ...rest] = renderPart(part);
+      return [{ data: head, stable: false }, ...rest.map((data) => ({ data, stable: true }))];
+    });
+    return gzip
+      ? { contentType: TEXT_CONTENT_TYPE, contentEncoding: 'gzip', body: gzipParts(parts) }
+      : { contentType: TEXT_CONTENT_TYPE, body: Buffer.concat(parts.map((p) => p.data)) };
+  }
+
+  private async protobuf(snapshot: StoreSnapshot, own: MetricFamily[], tenant: string | undefined): Promise<Buffer> {
+    const groups = snapshot.groups.filter((g) => tenant === undefined || g.tenant === tenant);
+    const bodies = await this.repository.loadBodies(groups.map((g) => g.id));
+    return renderProtobuf(
+      groups.map((g) => ({
+        exposedLabels: g.exposedLabels,
+        pushTime: g.pushTime,
+        pushFailureTime: g.pushFailureTime,
+        families: g.families.flatMap((f) => {
+          const body = bodies.get(g.id)?.get(f.name);
+          return body === undefined ? [] : [{ name: f.name, type: f.type, help: f.help, body }];
+        }),
+      })),
+      own,
+    );
   }
 
   private mergedOf(tenant: string, snapshot: StoreSnapshot): MergedFamily[] {
@@ -47,7 +72,7 @@ export class ScrapeService {
     }
     let merged = byTenant.get(tenant);
     if (merged === undefined) {
-      merged = mergeGroups(snapshot.groups.filter((g) => g.tenant === tenant));
+      merged = mergeGroups(snapshot.groups.filter((g) => g.tenant === tenant).flatMap((g) => snapshot.prepared.get(g.id) ?? []));
       byTenant.set(tenant, merged);
     }
     return merged;

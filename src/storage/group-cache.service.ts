@@ -1,24 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { MetricGroupRepository, StoredGroup } from 'src/storage/metric-group.repository';
-import { mergeGroups, MergedFamily } from 'src/core/scrape/render';
+import { mergeGroups, MergedFamily, PreparedGroup, prepareGroup } from 'src/core/scrape/render';
 
-/** What a scrape renders: every stored group and their families merged by name. */
+/** What a scrape renders: every stored group, each prepared for merging, and all of them merged. */
 export interface StoreSnapshot {
   groups: StoredGroup[];
+  /** Prepared form of each group in `groups`, by group id. */
+  prepared: ReadonlyMap<string, PreparedGroup>;
   merged: MergedFamily[];
+}
+
+interface CachedGroup {
+  group: StoredGroup;
+  prepared: PreparedGroup;
 }
 
 /**
  * An in-memory copy of the store for scrapes and the JSON API, kept current by a cheap check on
  * every read: the (id, revision) list of all groups. Only groups whose revision changed are
- * reloaded, and the merged families are rebuilt only when something changed. Because the check
- * runs after the read arrives, a push acknowledged by any replica before it is always included.
- * Refreshes run one at a time per process (cache bookkeeping only; writes never wait on it).
+ * reloaded and re-prepared, and the merged families are rebuilt only when something changed.
+ * Because the check runs after the read arrives, a push acknowledged by any replica before it is
+ * always included. Refreshes run one at a time per process (cache bookkeeping only; writes never
+ * wait on it).
  */
 @Injectable()
 export class GroupCache {
-  private readonly groups = new Map<string, StoredGroup>();
-  private merged: MergedFamily[] | undefined;
+  private readonly groups = new Map<string, CachedGroup>();
+  private snapshot: StoreSnapshot | undefined;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly repository: MetricGroupRepository) {}
@@ -36,7 +44,7 @@ export class GroupCache {
     const stale: string[] = [];
     for (const { id, revision } of revisions) {
       live.add(id);
-      if (this.groups.get(id)?.revision !== revision) {
+      if (this.groups.get(id)?.group.revision !== revision) {
         stale.push(id);
       }
     }
@@ -48,12 +56,19 @@ export class GroupCache {
       }
     }
     for (const group of await this.repository.loadGroups(stale)) {
-      this.groups.set(group.id, group);
+      this.groups.set(group.id, { group, prepared: prepareGroup(group) });
     }
-    const groups = [...this.groups.values()];
-    if (changed || this.merged === undefined) {
-      this.merged = mergeGroups(groups);
+    if (changed || this.snapshot === undefined) {
+      const cached = [...this.groups.values()];
+      this.snapshot = {
+        groups: cached.map((c) => c.group),
+        prepared: new Map(cached.map((c) => [c.group.id, c.prepared])),
+        merged: mergeGroups(
+          cached.map((c) => c.prepared),
+          this.snapshot?.merged,
+        ),
+      };
     }
-    return { groups, merged: this.merged };
+    return this.snapshot;
   }
 }

@@ -71,7 +71,6 @@ export interface StoredFamily {
   help: string;
   pushedAt: number;
   exposition: string;
-  body: Buffer;
 }
 
 interface GroupRow {
@@ -91,7 +90,6 @@ interface FamilyRow {
   help: string;
   pushed_at: number;
   exposition: string;
-  body: Buffer;
 }
 
 /** The grouping key exposes the same series as another group's (e.g. `{job="a"}` vs `{job="a",instance=""}`). */
@@ -185,8 +183,11 @@ const LOAD_GROUPS = `
   FROM metric_group WHERE id = ANY($1::bigint[])`;
 
 const LOAD_FAMILIES = `
-  SELECT group_id::text AS group_id, name, type, help, pushed_at, exposition, body
+  SELECT group_id::text AS group_id, name, type, help, pushed_at, exposition
   FROM metric_family WHERE group_id = ANY($1::bigint[])`;
+
+const LOAD_BODIES = `
+  SELECT group_id::text AS group_id, name, body FROM metric_family WHERE group_id = ANY($1::bigint[])`;
 
 /**
  * All SQL on pushed groups. Every write is one transaction; conflicting writers are serialised by
@@ -307,7 +308,7 @@ export class MetricGroupRepository {
     ])) as [GroupRow[], FamilyRow[]];
     const byGroup = new Map<string, StoredFamily[]>(groups.map((g) => [g.id, []]));
     for (const f of families) {
-      byGroup.get(f.group_id)?.push({ name: f.name, type: f.type, help: f.help, pushedAt: f.pushed_at, exposition: f.exposition, body: f.body });
+      byGroup.get(f.group_id)?.push({ name: f.name, type: f.type, help: f.help, pushedAt: f.pushed_at, exposition: f.exposition });
     }
     return groups.map((r) => ({
       id: r.id,
@@ -319,6 +320,21 @@ export class MetricGroupRepository {
       pushFailureTime: r.push_failure_time,
       families: byGroup.get(r.id) ?? [],
     }));
+  }
+
+  /**
+   * The protobuf bodies (length-delimited, lossless) of every family of the given groups, by group
+   * id then family name. Kept out of the scrape cache: only protobuf scrapes and the JSON API need them.
+   */
+  async loadBodies(ids: string[]): Promise<Map<string, Map<string, Buffer>>> {
+    const out = new Map<string, Map<string, Buffer>>(ids.map((id) => [id, new Map()]));
+    if (ids.length > 0) {
+      const rows = (await this.db.dataSource.query(LOAD_BODIES, [ids])) as { group_id: string; name: string; body: Buffer }[];
+      for (const r of rows) {
+        out.get(r.group_id)?.set(r.name, r.body);
+      }
+    }
+    return out;
   }
 
   /** Resolves when the database answers a trivial query. */

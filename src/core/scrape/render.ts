@@ -8,15 +8,13 @@ import { PUSH_FAILURE_TIME_METRIC, PUSH_TIME_METRIC } from 'src/core/grouping/sa
 export const PUSH_TIME_HELP = 'Last Unix time when changing this group in the Pushgateway succeeded.';
 export const PUSH_FAILURE_TIME_HELP = 'Last Unix time when changing this group in the Pushgateway failed.';
 
-/** One stored family of one group, as the scrape needs it. */
+/** One stored family of one group, as the text scrape needs it. */
 export interface GroupFamily {
   name: string;
   type: MetricType;
   help: string;
-  /** Pre-rendered text sample lines. */
+  /** Pre-rendered text sample lines ('' for a family without series). */
   exposition: string;
-  /** Length-delimited protobuf MetricFamily (sanitised). */
-  body: Uint8Array;
 }
 
 /** One group, as the scrape needs it. */
@@ -29,40 +27,54 @@ export interface RenderGroup {
   families: GroupFamily[];
 }
 
+/**
+ * A group ready to be merged: its families with series, plus its push_time_seconds and
+ * push_failure_time_seconds, and the key groups are ordered by. Computed once per group revision.
+ */
+export interface PreparedGroup {
+  sortKey: string;
+  families: GroupFamily[];
+}
+
 /** A family merged across groups, ready to be concatenated into a scrape. */
 export interface MergedFamily {
   name: string;
   type: MetricType;
   help: string;
-  /** Sample lines of every group, groups in grouping-key order. */
-  text: string;
-  /** Protobuf MetricFamily bodies (no length prefix) whose concatenation merges the family. */
-  bodies: Uint8Array[];
+  /** Sample lines of every group, groups in grouping-key order, UTF-8 encoded. */
+  text: Buffer;
+  /** The per-group pieces `text` was built from (shared references, for reuse checks). */
+  chunks: readonly string[];
+}
+
+/** Prepares one group for merging (see PreparedGroup). Families without series are left out. */
+export function prepareGroup(g: RenderGroup): PreparedGroup {
+  const times = [
+    gaugeFamily(PUSH_TIME_METRIC, PUSH_TIME_HELP, g.exposedLabels, g.pushTime),
+    gaugeFamily(PUSH_FAILURE_TIME_METRIC, PUSH_FAILURE_TIME_HELP, g.exposedLabels, g.pushFailureTime),
+  ];
+  return {
+    sortKey: sortKey(g.exposedLabels),
+    // A family without series (possible in protobuf) is stored, as upstream does, but not exposed.
+    families: [...g.families.filter((f) => f.exposition !== ''), ...times.map(({ family }) => family)],
+  };
 }
 
 /**
- * Merges the pushed families of all groups by name, adding push_time_seconds and
- * push_failure_time_seconds per group. Groups are visited in the order of their exposed labels, so
- * series order and the HELP chosen when groups disagree (the first group's non-empty HELP) are
- * deterministic across replicas. A family whose type differs from the first group's (possible only
- * with the consistency check disabled) is left out of that group's contribution rather than
- * breaking the scrape. Output sorted by family name.
+ * Merges the families of all groups by name. Groups are visited in the order of their exposed
+ * labels, so series order and the HELP chosen when groups disagree (the first group's non-empty
+ * HELP) are deterministic across replicas. A family whose type differs from the first group's
+ * (possible only with the consistency check disabled) is left out of that group's contribution
+ * rather than breaking the scrape. Output sorted by family name.
  */
-export function mergeGroups(groups: RenderGroup[]): MergedFamily[] {
-  const sorted = groups
-    .map((g) => ({ g, key: sortKey(g.exposedLabels) }))
-    .sort((a, b) => compareStrings(a.key, b.key))
-    .map((x) => x.g);
-  const byName = new Map<string, { type: MetricType; help: string; text: string[]; bodies: Uint8Array[] }>();
+export function mergeGroups(groups: PreparedGroup[], previous: readonly MergedFamily[] = []): MergedFamily[] {
+  const sorted = [...groups].sort((a, b) => compareStrings(a.sortKey, b.sortKey));
+  const byName = new Map<string, { type: MetricType; help: string; text: string[] }>();
   for (const g of sorted) {
-    for (const f of [...g.families, ...pushTimeFamilies(g)]) {
-      if (f.exposition === '') {
-        // A family without series (possible in protobuf) is stored, as upstream does, but not exposed.
-        continue;
-      }
+    for (const f of g.families) {
       let merged = byName.get(f.name);
       if (merged === undefined) {
-        merged = { type: f.type, help: f.help, text: [], bodies: [] };
+        merged = { type: f.type, help: f.help, text: [] };
         byName.set(f.name, merged);
       } else if (merged.type !== f.type) {
         continue;
@@ -71,29 +83,28 @@ export function mergeGroups(groups: RenderGroup[]): MergedFamily[] {
         merged.help = f.help;
       }
       merged.text.push(f.exposition);
-      merged.bodies.push(stripLengthPrefix(f.body));
     }
   }
+  const before = new Map(previous.map((m) => [m.name, m]));
   return [...byName.entries()]
     .sort((a, b) => compareStrings(a[0], b[0]))
-    .map(([name, m]) => ({ name, type: m.type, help: m.help, text: m.text.join(''), bodies: m.bodies }));
+    .map(([name, m]) => {
+      const old = before.get(name);
+      // Unchanged families keep their Buffer, so whatever is cached per Buffer (gzip) stays valid.
+      if (old !== undefined && old.type === m.type && old.help === m.help && sameChunks(old.chunks, m.text)) {
+        return old;
+      }
+      return { name, type: m.type, help: m.help, text: Buffer.from(m.text.join(''), 'utf8'), chunks: m.text };
+    });
 }
 
-function pushTimeFamilies(g: RenderGroup): GroupFamily[] {
-  return [
-    gaugeFamily(PUSH_TIME_METRIC, PUSH_TIME_HELP, g.exposedLabels, g.pushTime),
-    gaugeFamily(PUSH_FAILURE_TIME_METRIC, PUSH_FAILURE_TIME_HELP, g.exposedLabels, g.pushFailureTime),
-  ];
+function sameChunks(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((chunk, i) => chunk === b[i]);
 }
 
-function gaugeFamily(name: string, help: string, labels: Labels, value: number): GroupFamily {
-  const mf: MetricFamily = {
-    name,
-    help,
-    type: MetricType.GAUGE,
-    metric: [{ label: sortedPairs(labels), gauge: { value } }],
-  };
-  return { name, help, type: MetricType.GAUGE, exposition: encodeSamples(mf), body: encodeFamilyDelimited(mf) };
+function gaugeFamily(name: string, help: string, labels: Labels, value: number): { family: GroupFamily; mf: MetricFamily } {
+  const mf: MetricFamily = { name, help, type: MetricType.GAUGE, metric: [{ label: sortedPairs(labels), gauge: { value } }] };
+  return { family: { name, help, type: MetricType.GAUGE, exposition: encodeSamples(mf) }, mf };
 }
 
 function sortedPairs(labels: Labels): { name: string; value: string }[] {
@@ -108,68 +119,166 @@ function sortKey(labels: Labels): string {
     .join('\u0001');
 }
 
+/** One piece of a scrape in output order: an own family, a pushed one, or both merged. */
+export type ScrapePart =
+  | { kind: 'own'; own: MetricFamily }
+  | { kind: 'pushed'; pushed: MergedFamily }
+  | { kind: 'both'; own: MetricFamily; pushed: MergedFamily };
+
 /**
- * Renders a text 0.0.4 scrape: the gateway's own families and the merged pushed ones, sorted by
- * name, one HELP/TYPE per family. Where a pushed family has the name of an own family (same type;
- * the push-time check refuses other types), the own HELP is used and the series are concatenated.
+ * The gateway's own families and the merged pushed ones in output order (by name). Where a pushed
+ * family has the name of an own family (same type; the push-time check refuses other types), the
+ * two are merged under the own HELP; an own family of another type hides the pushed one.
  */
-export function renderText(pushed: MergedFamily[], own: MetricFamily[]): string {
-  const out: string[] = [];
-  mergeWithOwn(pushed, own, {
-    own: (mf) => out.push(encodeFamily(mf)),
-    pushed: (m) => out.push(encodeHeader(m.name, m.help, m.type), m.text),
-    both: (mf, m) => out.push(encodeFamily(mf), m.text),
-  });
-  return out.join('');
-}
-
-/** Renders a protobuf-delimited scrape with the same content and order as renderText. */
-export function renderProtobuf(pushed: MergedFamily[], own: MetricFamily[]): Buffer {
-  const out: Uint8Array[] = [];
-  mergeWithOwn(pushed, own, {
-    own: (mf) => out.push(encodeFamilyDelimited(mf)),
-    pushed: (m) => out.push(delimit(m.bodies, helpField(m.help))),
-    both: (mf, m) => out.push(delimit([stripLengthPrefix(encodeFamilyDelimited(mf)), ...m.bodies], new Uint8Array(0))),
-  });
-  return Buffer.concat(out);
-}
-
-interface MergeVisitor {
-  own(mf: MetricFamily): void;
-  pushed(m: MergedFamily): void;
-  both(mf: MetricFamily, m: MergedFamily): void;
-}
-
-function mergeWithOwn(pushed: MergedFamily[], own: MetricFamily[], visit: MergeVisitor): void {
+export function scrapeParts(pushed: MergedFamily[], own: MetricFamily[]): ScrapePart[] {
   const ownSorted = [...own].sort((a, b) => compareStrings(a.name, b.name));
+  const parts: ScrapePart[] = [];
   let i = 0;
   let j = 0;
   while (i < ownSorted.length || j < pushed.length) {
     const o = ownSorted[i];
     const p = pushed[j];
     if (p === undefined || (o !== undefined && o.name < p.name)) {
-      visit.own(o);
+      parts.push({ kind: 'own', own: o });
       i++;
     } else if (o === undefined || p.name < o.name) {
-      visit.pushed(p);
+      parts.push({ kind: 'pushed', pushed: p });
       j++;
     } else {
-      if (o.type === p.type) {
-        visit.both(o, p);
-      } else {
-        visit.own(o);
-      }
+      parts.push(o.type === p.type ? { kind: 'both', own: o, pushed: p } : { kind: 'own', own: o });
       i++;
       j++;
     }
   }
+  return parts;
+}
+
+/** Text of one scrape part: HELP/TYPE once, then the samples. */
+export function renderPart(part: ScrapePart): Buffer[] {
+  switch (part.kind) {
+    case 'own':
+      return [Buffer.from(encodeFamily(part.own), 'utf8')];
+    case 'pushed':
+      return [Buffer.from(encodeHeader(part.pushed.name, part.pushed.help, part.pushed.type), 'utf8'), part.pushed.text];
+    case 'both':
+      return [Buffer.from(encodeFamily(part.own), 'utf8'), part.pushed.text];
+  }
+}
+
+/** Renders a text 0.0.4 scrape (see scrapeParts for the order and merge rules). */
+export function renderText(pushed: MergedFamily[], own: MetricFamily[]): Buffer {
+  return Buffer.concat(scrapeParts(pushed, own).flatMap(renderPart));
+}
+
+/** One group with its families' protobuf bodies, for a protobuf scrape. */
+export interface ProtobufGroup {
+  exposedLabels: Labels;
+  pushTime: number;
+  pushFailureTime: number;
+  /** Length-delimited sanitised MetricFamily per family (families without series included). */
+  families: { name: string; type: MetricType; help: string; body: Uint8Array }[];
 }
 
 /**
- * Concatenating serialized messages of one protobuf type merges them (repeated fields append,
- * scalar fields: last wins), so a family is merged across groups without decoding; a trailing
- * HELP field makes the chosen HELP win.
+ * Renders a protobuf-delimited scrape with the same content and order as renderText. Families are
+ * merged across groups without decoding: concatenating serialized messages of one protobuf type
+ * merges them (repeated fields append, scalars: last wins), and a trailing HELP field makes the
+ * chosen HELP win.
  */
+export function renderProtobuf(groups: ProtobufGroup[], own: MetricFamily[]): Buffer {
+  const sorted = groups.map((g) => ({ g, key: sortKey(g.exposedLabels) })).sort((a, b) => compareStrings(a.key, b.key));
+  const byName = new Map<string, { type: MetricType; help: string; bodies: Uint8Array[] }>();
+  for (const { g } of sorted) {
+    const times = [
+      gaugeFamily(PUSH_TIME_METRIC, PUSH_TIME_HELP, g.exposedLabels, g.pushTime).mf,
+      gaugeFamily(PUSH_FAILURE_TIME_METRIC, PUSH_FAILURE_TIME_HELP, g.exposedLabels, g.pushFailureTime).mf,
+    ];
+    const families = [...g.families, ...times.map((mf) => ({ name: mf.name, type: mf.type, help: mf.help, body: encodeFamilyDelimited(mf) }))];
+    for (const f of families) {
+      const body = stripLengthPrefix(f.body);
+      if (!hasMetricField(body)) {
+        continue;
+      }
+      let merged = byName.get(f.name);
+      if (merged === undefined) {
+        merged = { type: f.type, help: f.help, bodies: [] };
+        byName.set(f.name, merged);
+      } else if (merged.type !== f.type) {
+        continue;
+      }
+      if (merged.help === '' && f.help !== '') {
+        merged.help = f.help;
+      }
+      merged.bodies.push(body);
+    }
+  }
+  const pushed = [...byName.entries()].sort((a, b) => compareStrings(a[0], b[0]));
+  const bodiesOf = new Map(pushed.map(([name, m]) => [name, m]));
+  const mergedList: MergedFamily[] = pushed.map(([name, m]) => ({ name, type: m.type, help: m.help, text: Buffer.alloc(0), chunks: [] }));
+  const out: Uint8Array[] = [];
+  for (const part of scrapeParts(mergedList, own)) {
+    if (part.kind === 'own') {
+      out.push(encodeFamilyDelimited(part.own));
+    } else {
+      const m = bodiesOf.get(part.pushed.name);
+      const bodies = m?.bodies ?? [];
+      out.push(
+        part.kind === 'pushed'
+          ? delimit(bodies, helpField(part.pushed.help))
+          : delimit([stripLengthPrefix(encodeFamilyDelimited(part.own)), ...bodies], helpField(part.own.help)),
+      );
+    }
+  }
+  return Buffer.concat(out);
+}
+
+/** True when a serialized MetricFamily has at least one `metric` (field 4) entry. */
+function hasMetricField(body: Uint8Array): boolean {
+  let i = 0;
+  while (i < body.length) {
+    const [key, next] = readVarint(body, i);
+    const field = key >>> 3;
+    const wire = key & 7;
+    if (field === 4) {
+      return true;
+    }
+    i = skipField(body, next, wire);
+  }
+  return false;
+}
+
+function readVarint(buf: Uint8Array, at: number): [number, number] {
+  let value = 0;
+  let shift = 0;
+  let i = at;
+  while (i < buf.length) {
+    const b = buf[i++];
+    value += (b & 0x7f) * 2 ** shift;
+    if ((b & 0x80) === 0) {
+      break;
+    }
+    shift += 7;
+  }
+  return [value, i];
+}
+
+function skipField(buf: Uint8Array, at: number, wire: number): number {
+  switch (wire) {
+    case 0:
+      return readVarint(buf, at)[1];
+    case 1:
+      return at + 8;
+    case 2: {
+      const [length, next] = readVarint(buf, at);
+      return next + length;
+    }
+    case 5:
+      return at + 4;
+    default:
+      return buf.length;
+  }
+}
+
 function delimit(bodies: Uint8Array[], trailer: Uint8Array): Uint8Array {
   const length = bodies.reduce((n, b) => n + b.length, 0) + trailer.length;
   return Buffer.concat([varint(length), ...bodies, trailer]);
