@@ -134,9 +134,23 @@ describe('date functions (UTC)', () => {
     ['minute before the epoch', 'minute(ts)', [['{i="1"}', 0], ['{i="2"}', 59]]],
     ['day_of_week', 'day_of_week(ts)', [['{i="1"}', 2], ['{i="2"}', 3]]],
     ['fractions are truncated', 'hour(vector(3599.9))', [['{}', 0]]],
-    ['NaN input', 'month(notanumber)', [['{i="1"}', NaN]]],
   ])('%s: %s', async (_name, query, expected) => {
     expect(await run(query)).toEqual(expected);
+  });
+
+  // Go converts with int64(v): NaN, ±Inf and out-of-range values become -2^63 (amd64), and its
+  // calendar arithmetic wraps around; figures are Prometheus 2.42's answers for the same input.
+  it.each([
+    ['NaN', 'notanumber', [292277026596, 12, 4, 339, 0, 31, 15, 30]],
+    ['+Inf', 'vector(Inf)', [292277026596, 12, 4, 339, 0, 31, 15, 30]],
+    ['beyond JavaScript dates', 'vector(1e15)', [31690708, 7, 5, 187, 0, 31, 1, 46]],
+    ['far before the epoch', 'vector(-1e15)', [-31686769, 6, 29, 180, 0, 30, 22, 13]],
+    ['last second of year 0', 'vector(-62135596801)', [0, 12, 31, 366, 0, 31, 23, 59]],
+    ['year 10000', 'vector(253402300800)', [10000, 1, 1, 1, 6, 31, 0, 0]],
+  ])('%s input', async (_name, arg, expected) => {
+    const fns = ['year', 'month', 'day_of_month', 'day_of_year', 'day_of_week', 'days_in_month', 'hour', 'minute'];
+    const values = await Promise.all(fns.map(async (f) => (await run(`${f}(${arg})`))[0][1]));
+    expect(values).toEqual(expected);
   });
 });
 

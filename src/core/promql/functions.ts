@@ -9,6 +9,7 @@ import { unwrapParens } from 'src/core/promql/ast';
 import { PromqlEvalError } from 'src/core/promql/errors';
 import { parseGoFloat } from 'src/core/promql/go-format';
 import { goLog10, goLog2, goMax, goMin, kahanSumInc } from 'src/core/promql/go-math';
+import { CalendarFields, calendarFields, daysInMonth, goInt64 } from 'src/core/promql/go-time';
 import { Labels, METRIC_NAME, dropMetricName, emptyLabels, labelsFromPairs, withLabels } from 'src/core/promql/labels';
 import { RegexSyntaxError, compileAnchored } from 'src/core/promql/regex';
 import type { Value, Vector, WindowSeries } from 'src/core/promql/values';
@@ -482,34 +483,14 @@ function labelJoin(args: Value[]): Value {
   );
 }
 
-/** Date functions read a vector of Unix seconds (default: the evaluation time) in UTC. */
-function dateFn(f: (d: Date) => number): InstantFunction {
-  const apply = (seconds: number): number => {
-    // Go converts with int64(v); non-finite input has no meaningful date (Prometheus yields garbage).
-    if (!Number.isFinite(seconds)) {
-      return NaN;
-    }
-    const d = new Date(Math.trunc(seconds) * 1000);
-    return Number.isNaN(d.getTime()) ? NaN : f(d);
-  };
+/** Date functions read a vector of Unix seconds (default: the evaluation time) in UTC, as Go does. */
+function dateFn(f: (c: CalendarFields) => number): InstantFunction {
   return (args, ctx) => {
     if (args.length === 0) {
-      return vec([{ labels: emptyLabels(), v: apply(Math.trunc(ctx.t / 1000)) }]);
+      return vec([{ labels: emptyLabels(), v: f(calendarFields(BigInt(Math.trunc(ctx.t / 1000)))) }]);
     }
-    return vec(vectorArg(args, 0).map((s) => ({ labels: dropMetricName(s.labels), v: apply(s.v) })));
+    return vec(vectorArg(args, 0).map((s) => ({ labels: dropMetricName(s.labels), v: f(calendarFields(goInt64(s.v))) })));
   };
-}
-
-function dayOfYear(d: Date): number {
-  const startOfYear = new Date(0);
-  startOfYear.setUTCFullYear(d.getUTCFullYear(), 0, 1);
-  return Math.floor((d.getTime() - startOfYear.getTime()) / 86400000) + 1;
-}
-
-function daysInMonth(d: Date): number {
-  const next = new Date(0);
-  next.setUTCFullYear(d.getUTCFullYear(), d.getUTCMonth() + 1, 0);
-  return next.getUTCDate();
 }
 
 interface Bucket {
@@ -649,14 +630,14 @@ export const INSTANT_FUNCTIONS: ReadonlyMap<string, InstantFunction> = new Map<s
   ['label_replace', labelReplace],
   ['label_join', labelJoin],
   ['histogram_quantile', histogramQuantile],
-  ['day_of_month', dateFn((d) => d.getUTCDate())],
-  ['day_of_week', dateFn((d) => d.getUTCDay())],
-  ['day_of_year', dateFn(dayOfYear)],
-  ['days_in_month', dateFn(daysInMonth)],
-  ['hour', dateFn((d) => d.getUTCHours())],
-  ['minute', dateFn((d) => d.getUTCMinutes())],
-  ['month', dateFn((d) => d.getUTCMonth() + 1)],
-  ['year', dateFn((d) => d.getUTCFullYear())],
+  ['day_of_month', dateFn((c) => c.day)],
+  ['day_of_week', dateFn((c) => c.weekday)],
+  ['day_of_year', dateFn((c) => c.yearDay)],
+  ['days_in_month', dateFn((c) => daysInMonth(c.year, c.month))],
+  ['hour', dateFn((c) => c.hour)],
+  ['minute', dateFn((c) => c.minute)],
+  ['month', dateFn((c) => c.month)],
+  ['year', dateFn((c) => c.year)],
 ]);
 
 /** Functions whose output may repeat a label set and must be checked (all but sort/sort_desc). */
