@@ -1,4 +1,4 @@
-import { approx, instantRows, load } from 'src/core/promql/testing';
+import { approx, instantRows, load } from 'src/core/promql/testdata/fixtures';
 
 /** One sample per series at t=0; all queries run at t=0. */
 const fixture = () =>
@@ -84,7 +84,7 @@ describe('aggregation operators', () => {
 
   it('evaluates the parameter per step', async () => {
     const src = load(60, { 'k{}': '1 2', 'v{i="1"}': '1 1', 'v{i="2"}': '2 2' });
-    const { rangeRows } = await import('src/core/promql/testing');
+    const { rangeRows } = await import('src/core/promql/testdata/fixtures');
     expect(await rangeRows(src, 'topk(scalar(k), v)', 0, 60, 60)).toEqual([
       ['v{i="1"}', '1@60'],
       ['v{i="2"}', '2@0 2@60'],

@@ -1,4 +1,4 @@
-import { approx, instantRows, load } from 'src/core/promql/testing';
+import { approx, instantRows, load } from 'src/core/promql/testdata/fixtures';
 
 /** One sample per series at t=0; all queries run at t=0. */
 const fixture = () =>

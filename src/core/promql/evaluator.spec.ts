@@ -1,6 +1,6 @@
 import { PromqlEvalError } from 'src/core/promql/errors';
 import { evaluateInstant, evaluateRange } from 'src/core/promql/evaluator';
-import { instantRows, load, rangeRows } from 'src/core/promql/testing';
+import { instantRows, load, rangeRows } from 'src/core/promql/testdata/fixtures';
 
 /** Samples one minute apart from t=0; `stale` is the marker the gateway writes on replace/delete. */
 const fixture = () =>

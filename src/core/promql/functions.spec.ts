@@ -1,4 +1,4 @@
-import { approx, instantRows, load } from 'src/core/promql/testing';
+import { approx, instantRows, load } from 'src/core/promql/testdata/fixtures';
 
 /** All queries run at t = 1700000000 (2023-11-14T22:13:20Z, a Tuesday). */
 const T = 1700000000;

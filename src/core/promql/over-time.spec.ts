@@ -1,4 +1,4 @@
-import { approx, instantRows, load } from 'src/core/promql/testing';
+import { approx, instantRows, load } from 'src/core/promql/testdata/fixtures';
 
 /** Window at t=60 over [1m] holds the five samples 3 1 4 1 5 (15s apart). */
 const fixture = () =>

@@ -1,4 +1,4 @@
-import { approx, instantRows, load } from 'src/core/promql/testing';
+import { approx, instantRows, load } from 'src/core/promql/testdata/fixtures';
 
 /**
  * Samples 15s apart from t=0. Expected figures are worked out from Prometheus' extrapolatedRate:

@@ -24,7 +24,8 @@ export interface MatrixSeries {
 
 /**
  * The result of a query, shaped like Prometheus' `data` object. Instant vectors keep
- * Prometheus' evaluation order; range query matrices are sorted by label set.
+ * Prometheus' evaluation order; range query matrices are sorted by label set. `metric` objects
+ * may be shared between results and with the evaluator: treat them as read-only.
  */
 export type QueryResult =
   | { resultType: 'vector'; result: VectorSample[] }

@@ -1,4 +1,4 @@
-import { instantRows, load, rangeRows } from 'src/core/promql/testing';
+import { instantRows, load, rangeRows } from 'src/core/promql/testdata/fixtures';
 
 /** g rises by 1 per minute: 1 at t=0 ... 10 at t=540. */
 const fixture = () =>
