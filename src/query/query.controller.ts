@@ -14,24 +14,24 @@ export class QueryController {
   constructor(private readonly api: QueryService) {}
 
   @Get('query')
-  getQuery(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<ApiSuccess> {
+  getQuery(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<string> {
     return this.api.query(paramsOf(req), contextOf(req, reply));
   }
 
   @Post('query')
   @HttpCode(200)
-  postQuery(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<ApiSuccess> {
+  postQuery(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<string> {
     return this.api.query(paramsOf(req), contextOf(req, reply));
   }
 
   @Get('query_range')
-  getQueryRange(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<ApiSuccess> {
+  getQueryRange(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<string> {
     return this.api.queryRange(paramsOf(req), contextOf(req, reply));
   }
 
   @Post('query_range')
   @HttpCode(200)
-  postQueryRange(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<ApiSuccess> {
+  postQueryRange(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<string> {
     return this.api.queryRange(paramsOf(req), contextOf(req, reply));
   }
 
@@ -117,12 +117,16 @@ function paramsOf(req: FastifyRequest): ApiParams {
   return ApiParams.fromRequest(req.url, req.body, req.headers['content-type']);
 }
 
-/** The caller's tenant and, for queries, a flag raised when the client goes away mid-evaluation. */
+/**
+ * The caller's tenant; for queries (answered with pre-serialised JSON) also the content type and a
+ * flag raised when the client goes away mid-evaluation.
+ */
 function contextOf(req: FastifyRequest, reply?: Reply): QueryContext {
   const tenant = readTenantOfRequest(req);
   if (reply === undefined) {
     return { tenant };
   }
+  void reply.type('application/json');
   const signal = { aborted: false };
   reply.raw.once('close', () => {
     signal.aborted = !reply.raw.writableFinished;

@@ -3,7 +3,6 @@ import type { Expr, VectorSelector } from 'src/core/promql/ast';
 import { EvalOptions, evaluateInstant, evaluateRange } from 'src/core/promql/evaluator';
 import { parseExpr } from 'src/core/promql/parser';
 import { MAX_TIME_MS, MIN_TIME_MS, parseDurationParam, parseTimeParam } from 'src/core/promql/api-params';
-import { ApiQueryData, toApiData } from 'src/core/promql/result';
 import type { LabelMatcher } from 'src/core/promql/series-source';
 import { compareStrings, isValidLabelName } from 'src/core/model/labels';
 import { MetricType, TEXT_TYPE_NAMES } from 'src/core/model/metric-family';
@@ -15,6 +14,7 @@ import { BUILD_INFO } from 'src/telemetry/build-info';
 import { ApiError } from 'src/query/api-error';
 import { ApiParams } from 'src/query/api-params';
 import { SqlSeriesSource } from 'src/query/sql-series-source';
+import { queryResultJson } from 'src/query/api-json';
 
 /** A successful API answer (`status` first, as Prometheus writes it). */
 export interface ApiSuccess<T = unknown> {
@@ -45,17 +45,16 @@ export class QueryService {
     private readonly groups: GroupCache,
   ) {}
 
-  /** `/api/v1/query`: instant query at `time` (default now). */
-  async query(p: ApiParams, ctx: QueryContext): Promise<ApiSuccess<ApiQueryData>> {
+  /** `/api/v1/query`: instant query at `time` (default now). Returns the serialised JSON answer. */
+  async query(p: ApiParams, ctx: QueryContext): Promise<string> {
     const timeMs = timeParam(p, 'time', Date.now(), true);
     const opts = evalOptions(p, ctx);
     const expr = parseQueryParam(p.first('query'));
-    const result = await evaluateInstant(expr, timeMs, this.source(ctx), opts);
-    return success(toApiData(result));
+    return queryResultJson(await evaluateInstant(expr, timeMs, this.source(ctx), opts));
   }
 
-  /** `/api/v1/query_range`: `start`, `end` (inclusive) and `step` are required. */
-  async queryRange(p: ApiParams, ctx: QueryContext): Promise<ApiSuccess<ApiQueryData>> {
+  /** `/api/v1/query_range`: `start`, `end` (inclusive) and `step` are required. Returns the serialised JSON answer. */
+  async queryRange(p: ApiParams, ctx: QueryContext): Promise<string> {
     const startMs = timeParam(p, 'start', undefined, false);
     const endMs = timeParam(p, 'end', undefined, false);
     if (endMs < startMs) {
@@ -67,8 +66,7 @@ export class QueryService {
     }
     const opts = evalOptions(p, ctx);
     const expr = parseQueryParam(p.first('query'));
-    const result = await evaluateRange(expr, startMs, endMs, stepMs, this.source(ctx), opts);
-    return success(toApiData(result));
+    return queryResultJson(await evaluateRange(expr, startMs, endMs, stepMs, this.source(ctx), opts));
   }
 
   /** `/api/v1/series`: label sets of the series matching any `match[]`, sorted. */
@@ -79,7 +77,7 @@ export class QueryService {
     const scope = scopeParams(p, ctx);
     const limit = limitParam(p);
     const found = await this.matching(matchSets(p), scope);
-    const out = found.slice(0, limit).map(fullLabels);
+    const out = found.slice(0, limit).map((s) => s.labels);
     return success(out, found.length > limit ? [TRUNCATED] : undefined);
   }
 
@@ -93,7 +91,6 @@ export class QueryService {
     } else {
       const all = new Set<string>();
       for (const s of await this.matching(sets, scope)) {
-        all.add('__name__');
         Object.keys(s.labels).forEach((n) => all.add(n));
       }
       names = [...all].sort(compareStrings);
@@ -114,7 +111,7 @@ export class QueryService {
     } else {
       const all = new Set<string>();
       for (const s of await this.matching(sets, scope)) {
-        const v = name === '__name__' ? s.name : s.labels[name];
+        const v = s.labels[name];
         if (v !== undefined && v !== '') {
           all.add(v);
         }
@@ -205,11 +202,11 @@ export class QueryService {
     if (results.length === 1) {
       return results[0];
     }
-    const byId = new Map<number, { key: string; s: HistorySeries }>();
+    const byId = new Map<number, HistorySeries>();
     for (const s of results.flat()) {
-      byId.set(s.id, { key: sortKey(s), s });
+      byId.set(s.id, s);
     }
-    return [...byId.values()].sort((a, b) => compareStrings(a.key, b.key)).map((x) => x.s);
+    return [...byId.values()].sort((a, b) => compareStrings(a.key, b.key));
   }
 }
 
@@ -299,21 +296,4 @@ function integerParam(p: ApiParams, name: string, message: string): number | und
 
 function metadataType(type: MetricType): string {
   return type === MetricType.UNTYPED ? 'unknown' : TEXT_TYPE_NAMES[type];
-}
-
-/** Label set with `__name__`, names in byte order (how Prometheus writes label sets in JSON). */
-function fullLabels(s: HistorySeries): Record<string, string> {
-  const all: Record<string, string> = { ...s.labels, __name__: s.name };
-  const out: Record<string, string> = {};
-  for (const n of Object.keys(all).sort(compareStrings)) {
-    out[n] = all[n];
-  }
-  return out;
-}
-
-function sortKey(s: HistorySeries): string {
-  const all = fullLabels(s);
-  return Object.entries(all)
-    .map(([k, v]) => `${k}\x01${v}`)
-    .join('\x01');
 }

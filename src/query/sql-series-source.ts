@@ -23,7 +23,7 @@ export class SqlSeriesSource implements SeriesSource {
     for (const s of found) {
       const samples = s.lastT > range.startMs ? fromLoaded(s, loaded.get(s.id), range.endMs) : [latest(s)];
       if (samples.length > 0) {
-        out.push({ labels: { ...s.labels, __name__: s.name }, samples });
+        out.push({ labels: s.labels, samples });
       }
     }
     return out;

@@ -26,19 +26,20 @@ const METRIC_NAME = '__name__';
  */
 export function matchersToSql(matchers: readonly LabelMatcher[], params: unknown[]): MatcherSql {
   const p = (value: unknown): string => `$${params.push(value)}`;
+  const text = (value: string): string => `${p(value)}::text`;
   const conditions: string[] = [];
   const residual: LabelMatcher[] = [];
   const contained: Record<string, string> = {};
   let hasContained = false;
   for (const m of matchers) {
     const isName = m.name === METRIC_NAME;
-    const column = isName ? 's.name' : `coalesce(s.labels->>${p(m.name)}, '')`;
+    const column = (): string => (isName ? 's.name' : `coalesce(s.labels->>${text(m.name)}, '')`);
     switch (m.type) {
       case '=':
         if (isName) {
-          conditions.push(m.value === '' ? 'false' : `s.name = ${p(m.value)}`);
+          conditions.push(m.value === '' ? 'false' : `s.name = ${text(m.value)}`);
         } else if (m.value === '') {
-          conditions.push(`NOT (s.labels ? ${p(m.name)})`);
+          conditions.push(`NOT (s.labels ? ${text(m.name)})`);
         } else if (contained[m.name] !== undefined && contained[m.name] !== m.value) {
           conditions.push('false');
         } else {
@@ -48,9 +49,9 @@ export function matchersToSql(matchers: readonly LabelMatcher[], params: unknown
         break;
       case '!=':
         if (isName) {
-          conditions.push(`s.name <> ${p(m.value)}`);
+          conditions.push(`s.name <> ${text(m.value)}`);
         } else if (m.value === '') {
-          conditions.push(`s.labels ? ${p(m.name)}`);
+          conditions.push(`s.labels ? ${text(m.name)}`);
         } else {
           conditions.push(`NOT (s.labels @> ${p(JSON.stringify({ [m.name]: m.value }))}::jsonb)`);
         }
@@ -62,11 +63,11 @@ export function matchersToSql(matchers: readonly LabelMatcher[], params: unknown
         if (m.value === '.*') {
           conditions.push(negate ? 'false' : 'true');
         } else if (m.value === '.+' && !isName) {
-          conditions.push(`${negate ? 'NOT ' : ''}(s.labels ? ${p(m.name)})`);
+          conditions.push(`${negate ? 'NOT ' : ''}(s.labels ? ${text(m.name)})`);
         } else if (literals !== undefined) {
-          conditions.push(`${negate ? 'NOT ' : ''}(${column} = ANY(${p(literals)}::text[]))`);
+          conditions.push(`${negate ? 'NOT ' : ''}(${column()} = ANY(${p(literals)}::text[]))`);
         } else if (!negate && isPostgresSafe(m.value)) {
-          conditions.push(`${column} ~ ${p(`^(?:${m.value})$`)}`);
+          conditions.push(`${column()} ~ ${text(`^(?:${m.value})$`)}`);
           residual.push(m);
         } else {
           residual.push(m);

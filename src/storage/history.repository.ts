@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { QueryRunner } from 'typeorm';
-import { Labels } from 'src/core/model/labels';
+import { compareStrings, Labels } from 'src/core/model/labels';
 import type { LabelMatcher } from 'src/core/promql/series-source';
-import { compileMatchers, ValuePredicate } from 'src/core/promql/matchers';
+import { compileMatchers, matchesAll } from 'src/core/promql/matchers';
 import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
 import { Database } from 'src/storage/database';
@@ -25,9 +25,10 @@ export interface SeriesScope {
 /** A series as history_series holds it, with its latest sample. */
 export interface HistorySeries {
   id: number;
-  name: string;
-  /** Labels without `__name__`. */
+  /** The full label set, `__name__` included, names in ascending order (shared; do not mutate). */
   labels: Labels;
+  /** Canonical key (see seriesKey); its order is the label-set order. */
+  key: string;
   lastT: number;
   lastV: number;
   lastStale: boolean;
@@ -92,24 +93,27 @@ const GROUP_EXPOSED_KEY = `SELECT exposed_key FROM metric_group WHERE id = $1`;
 const ENSURE_PARTITIONS = `SELECT history_ensure_partition(d) FROM unnest($1::bigint[]) AS u(d)`;
 
 /**
- * Samples of the given series in [$2, $3] and, when $4, the latest one before $2, each series'
- * samples aggregated into comma-separated text (cheaper to transfer and split than rows).
+ * Samples of the given series in [$2, $3], each series' samples aggregated into comma-separated
+ * text (far cheaper to transfer and split than rows). The ordered subquery lets the aggregates
+ * consume the (series_id, t) index order instead of sorting inside every aggregate; the reader
+ * still checks the order.
  */
-const LOAD_SAMPLES = `
-  SELECT x.series_id::float8 AS id,
-         string_agg(x.t::text, ',' ORDER BY x.t) AS t,
-         string_agg(x.v::text, ',' ORDER BY x.t) AS v,
-         string_agg(CASE WHEN x.stale THEN '1' ELSE '0' END, '' ORDER BY x.t) AS s
+const LOAD_RANGE = `
+  SELECT x.series_id::float8 AS id, string_agg(x.t::text, ',') AS t, string_agg(x.v::text, ',') AS v,
+         string_agg(CASE WHEN x.stale THEN '1' ELSE '0' END, '') AS s
   FROM (
     SELECT series_id, t, v, stale FROM history_sample
     WHERE series_id = ANY($1::bigint[]) AND t >= $2 AND t <= $3
-    UNION ALL
-    SELECT p.series_id, p.t, p.v, p.stale FROM unnest($1::bigint[]) AS i(id)
-    CROSS JOIN LATERAL (
-      SELECT series_id, t, v, stale FROM history_sample
-      WHERE $4 AND series_id = i.id AND t < $2 ORDER BY t DESC LIMIT 1) p
+    ORDER BY series_id, t
   ) x
   GROUP BY x.series_id`;
+
+/** The latest sample before $2 of each given series (one index probe per series and partition). */
+const LOAD_PREVIOUS = `
+  SELECT i.id::float8 AS id, p.t::float8 AS t, p.v, p.stale
+  FROM unnest($1::bigint[]) AS i(id)
+  CROSS JOIN LATERAL (
+    SELECT t, v, stale FROM history_sample WHERE series_id = i.id AND t < $2 ORDER BY t DESC LIMIT 1) p`;
 
 const LIST_PARTITIONS = `
   SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -120,14 +124,11 @@ const DELETE_ENDED_SERIES = `DELETE FROM history_series WHERE group_id IS NULL A
 
 const TRY_LEADER = `SELECT pg_try_advisory_xact_lock(hashtextextended('history maintenance', 7)) AS leader`;
 
-interface SeriesRow {
-  id: number;
-  name: string;
-  labels: Labels;
-  last_t: number;
-  last_v: number;
-  last_stale: boolean;
-}
+/** Series labels and keys never change for an id (ids are never reused), so they are cached. */
+const LOAD_SERIES_LABELS = `
+  SELECT id::float8 AS id, name, labels, series_key FROM history_series WHERE id = ANY($1::bigint[])`;
+
+const SERIES_CACHE_LIMIT = 2_000_000;
 
 /**
  * All SQL on the push history (history_series, history_sample). As WriteHooks it records every
@@ -138,6 +139,7 @@ interface SeriesRow {
 export class HistoryRepository implements WriteHooks {
   private readonly knownDays = new Set<number>();
   private readonly exposedByGroup = new Map<string, Labels>();
+  private readonly seriesCache = new Map<number, { labels: Labels; key: string }>();
 
   constructor(
     @Inject(DATABASE) private readonly db: Database,
@@ -219,22 +221,47 @@ export class HistoryRepository implements WriteHooks {
     const where = [
       's.first_t <= $2',
       presentBefore ? '(s.last_t >= $1 OR NOT s.last_stale)' : 's.last_t >= $1',
-      ...(scope.tenant === undefined ? [] : [`s.tenant = $${params.push(scope.tenant)}`]),
+      ...(scope.tenant === undefined ? [] : [`s.tenant = $${params.push(scope.tenant)}::text`]),
       ...conditions,
     ];
+    // One row of comma-separated columns: far cheaper for the driver than 100k rows. All
+    // aggregates of one query level consume the rows in the same order.
     const sql = `
-      SELECT s.id::float8 AS id, s.name, s.labels, s.last_t::float8 AS last_t, s.last_v, s.last_stale
-      FROM history_series s WHERE ${where.join(' AND ')}
-      ORDER BY s.series_key`;
-    const rows = (await this.db.dataSource.query(sql, params)) as SeriesRow[];
+      SELECT string_agg(s.id::text, ',') AS id, string_agg(s.last_t::text, ',') AS t,
+             string_agg(s.last_v::text, ',') AS v, string_agg(CASE WHEN s.last_stale THEN '1' ELSE '0' END, '') AS stale
+      FROM history_series s WHERE ${where.join(' AND ')}`;
+    const [row] = (await this.db.dataSource.query(sql, params)) as { id: string | null; t: string; v: string; stale: string }[];
+    if (row.id === null) {
+      return [];
+    }
+    const ids = row.id.split(',').map(Number);
+    const ts = row.t.split(',');
+    const vs = row.v.split(',');
+    await this.cacheLabels(ids);
     const predicates = compileMatchers(residual);
     const out: HistorySeries[] = [];
-    for (const r of rows) {
-      if (predicates.length === 0 || matchesWithName(r, predicates)) {
-        out.push({ id: r.id, name: r.name, labels: r.labels, lastT: r.last_t, lastV: r.last_v, lastStale: r.last_stale });
+    for (let i = 0; i < ids.length; i++) {
+      const cached = this.seriesCache.get(ids[i]);
+      if (cached !== undefined && (predicates.length === 0 || matchesAll(cached.labels, predicates))) {
+        out.push({ id: ids[i], labels: cached.labels, key: cached.key, lastT: Number(ts[i]), lastV: Number(vs[i]), lastStale: row.stale.charCodeAt(i) === 49 });
       }
     }
-    return out;
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /** Loads the labels of series not yet in the cache. */
+  private async cacheLabels(ids: number[]): Promise<void> {
+    const missing = ids.filter((id) => !this.seriesCache.has(id));
+    if (missing.length === 0) {
+      return;
+    }
+    if (this.seriesCache.size + missing.length > SERIES_CACHE_LIMIT) {
+      this.seriesCache.clear();
+    }
+    const rows = (await this.db.dataSource.query(LOAD_SERIES_LABELS, [missing])) as { id: number; name: string; labels: Labels; series_key: string }[];
+    for (const r of rows) {
+      this.seriesCache.set(r.id, { labels: fullLabels(r.name, r.labels), key: r.series_key });
+    }
   }
 
   /**
@@ -246,18 +273,23 @@ export class HistoryRepository implements WriteHooks {
     if (ids.length === 0) {
       return out;
     }
-    const rows = (await this.db.dataSource.query(LOAD_SAMPLES, [ids, startMs, endMs, includePrevious])) as {
-      id: number;
-      t: string;
-      v: string;
-      s: string;
-    }[];
-    for (const r of rows) {
-      const stale: boolean[] = [];
-      for (let i = 0; i < r.s.length; i++) {
-        stale.push(r.s.charCodeAt(i) === 49);
+    const [range, previous] = (await Promise.all([
+      this.db.dataSource.query(LOAD_RANGE, [ids, startMs, endMs]),
+      includePrevious ? this.db.dataSource.query(LOAD_PREVIOUS, [ids, startMs]) : Promise.resolve([]),
+    ])) as [{ id: number; t: string; v: string; s: string }[], { id: number; t: number; v: number; stale: boolean }[]];
+    for (const p of previous) {
+      out.set(p.id, { t: [p.t], v: [p.v], stale: [p.stale] });
+    }
+    for (const r of range) {
+      const samples = out.get(r.id) ?? { t: [], v: [], stale: [] };
+      const t = r.t.split(',');
+      const v = r.v.split(',');
+      for (let i = 0; i < t.length; i++) {
+        samples.t.push(Number(t[i]));
+        samples.v.push(Number(v[i]));
+        samples.stale.push(r.s.charCodeAt(i) === 49);
       }
-      out.set(r.id, { t: r.t.split(',').map(Number), v: r.v.split(',').map(Number), stale });
+      out.set(r.id, ascending(samples));
     }
     return out;
   }
@@ -276,11 +308,11 @@ export class HistoryRepository implements WriteHooks {
   /** Distinct values of one label (`__name__`: metric names) of the series in scope, sorted. */
   async labelValues(name: string, scope: SeriesScope): Promise<string[]> {
     const params: unknown[] = [scope.startMs, scope.endMs];
-    const column = name === '__name__' ? 's.name' : `s.labels->>$${params.push(name)}`;
+    const column = name === '__name__' ? 's.name' : `s.labels->>$${params.push(name)}::text`;
     const sql = `
       SELECT v FROM (
         SELECT DISTINCT ${column} AS v FROM history_series s
-        WHERE ${this.scopeWhere(scope, params)}${name === '__name__' ? '' : ` AND s.labels ? $3`}
+        WHERE ${this.scopeWhere(scope, params)}${name === '__name__' ? '' : ` AND s.labels ? $3::text`}
       ) x ORDER BY v COLLATE "C"`;
     return ((await this.db.dataSource.query(sql, params)) as { v: string }[]).map((r) => r.v);
   }
@@ -288,7 +320,7 @@ export class HistoryRepository implements WriteHooks {
   private scopeWhere(scope: SeriesScope, params: unknown[]): string {
     const parts = ['s.first_t <= $2', '(s.last_t >= $1 OR NOT s.last_stale)'];
     if (scope.tenant !== undefined) {
-      parts.push(`s.tenant = $${params.push(scope.tenant)}`);
+      parts.push(`s.tenant = $${params.push(scope.tenant)}::text`);
     }
     return parts.join(' AND ');
   }
@@ -355,11 +387,23 @@ export class HistoryRepository implements WriteHooks {
   }
 }
 
-function matchesWithName(r: SeriesRow, predicates: [string, ValuePredicate][]): boolean {
-  for (const [name, test] of predicates) {
-    if (!test(name === '__name__' ? r.name : (r.labels[name] ?? ''))) {
-      return false;
+/** The samples sorted by t (a no-op check unless the database returned them out of order). */
+function ascending(s: HistorySamples): HistorySamples {
+  for (let i = 1; i < s.t.length; i++) {
+    if (s.t[i] < s.t[i - 1]) {
+      const order = s.t.map((_, j) => j).sort((a, b) => s.t[a] - s.t[b]);
+      return { t: order.map((j) => s.t[j]), v: order.map((j) => s.v[j]), stale: order.map((j) => s.stale[j]) };
     }
   }
-  return true;
+  return s;
+}
+
+/** Labels plus `__name__`, names in ascending order (what the evaluator's fast path expects). */
+function fullLabels(name: string, labels: Labels): Labels {
+  const all: Labels = { ...labels, __name__: name };
+  const out: Labels = {};
+  for (const n of Object.keys(all).sort(compareStrings)) {
+    out[n] = all[n];
+  }
+  return out;
 }
