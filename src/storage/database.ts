@@ -6,9 +6,15 @@ import * as fs from 'node:fs';
 import { CreateMetricStore1767225600000 } from '../../migrations/1767225600000-CreateMetricStore';
 import { CreateAuthTokens1795667700000 } from '../../migrations/1795667700000-CreateAuthTokens';
 import { CreatePushHistory1767312000000 } from '../../migrations/1767312000000-CreatePushHistory';
+import { AddGroupChangeWatermark1795670000000 } from '../../migrations/1795670000000-AddGroupChangeWatermark';
 
 /** Every migration, in order. Listed explicitly so the build needs no glob at run time. */
-export const MIGRATIONS = [CreateMetricStore1767225600000, CreatePushHistory1767312000000, CreateAuthTokens1795667700000];
+export const MIGRATIONS = [
+  CreateMetricStore1767225600000,
+  CreatePushHistory1767312000000,
+  CreateAuthTokens1795667700000,
+  AddGroupChangeWatermark1795670000000,
+];
 
 export interface DatabaseOptions {
   /** postgres:// URL; undefined selects the embedded engine under dataDir. */

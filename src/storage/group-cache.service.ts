@@ -10,6 +10,12 @@ export interface StoreSnapshot {
   merged: MergedFamily[];
 }
 
+/**
+ * A full listing now and then bounds what a missed delete could cost; tombstones live an hour, so
+ * this must stay well below that.
+ */
+const FULL_REFRESH_MS = 10 * 60 * 1000;
+
 interface CachedGroup {
   group: StoredGroup;
   prepared: PreparedGroup;
@@ -17,7 +23,8 @@ interface CachedGroup {
 
 /**
  * An in-memory copy of the store for scrapes and the JSON API, kept current by a cheap check on
- * every read: the (id, revision) list of all groups. Only groups whose revision changed are
+ * every read: the groups changed or deleted since the previous check (by transaction id, see the
+ * AddGroupChangeWatermark migration), with a full listing every 10 minutes. Only changed groups are
  * reloaded and re-prepared, and the merged families are rebuilt only when something changed.
  * Because the check runs after the read arrives, a push acknowledged by any replica before it is
  * always included. Refreshes run one at a time per process (cache bookkeeping only; writes never
@@ -28,6 +35,8 @@ export class GroupCache {
   private readonly groups = new Map<string, CachedGroup>();
   private snapshot: StoreSnapshot | undefined;
   private chain: Promise<unknown> = Promise.resolve();
+  private watermark: string | undefined;
+  private lastFullMs = 0;
 
   constructor(private readonly repository: MetricGroupRepository) {}
 
@@ -39,21 +48,18 @@ export class GroupCache {
   }
 
   private async refresh(): Promise<StoreSnapshot> {
-    const revisions = await this.repository.listRevisions();
-    const live = new Set<string>();
-    const stale: string[] = [];
-    for (const { id, revision } of revisions) {
-      live.add(id);
-      if (this.groups.get(id)?.group.revision !== revision) {
-        stale.push(id);
-      }
+    const full = this.watermark === undefined || Date.now() - this.lastFullMs > FULL_REFRESH_MS;
+    const list = await this.repository.listRevisions(full ? undefined : this.watermark);
+    this.watermark = list.watermark;
+    if (full) {
+      this.lastFullMs = Date.now();
     }
+    const stale = list.changed.filter(({ id, revision }) => this.groups.get(id)?.group.revision !== revision).map((c) => c.id);
     let changed = stale.length > 0;
-    for (const id of this.groups.keys()) {
-      if (!live.has(id)) {
-        this.groups.delete(id);
-        changed = true;
-      }
+    const listed = new Set(list.changed.map((c) => c.id));
+    const gone = list.complete ? [...this.groups.keys()].filter((id) => !listed.has(id)) : list.deleted;
+    for (const id of gone) {
+      changed = this.groups.delete(id) || changed;
     }
     for (const group of await this.repository.loadGroups(stale)) {
       this.groups.set(group.id, { group, prepared: prepareGroup(group) });

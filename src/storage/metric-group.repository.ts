@@ -92,6 +92,16 @@ interface FamilyRow {
   exposition: string;
 }
 
+/** Answer of listRevisions. */
+export interface RevisionList {
+  /** True when `changed` lists every group (groups not listed no longer exist). */
+  complete: boolean;
+  /** Pass back as `since` next time. */
+  watermark: string;
+  changed: { id: string; revision: string }[];
+  deleted: string[];
+}
+
 /** The grouping key exposes the same series as another group's (e.g. `{job="a"}` vs `{job="a",instance=""}`). */
 export class GroupCollisionError extends Error {}
 
@@ -176,7 +186,22 @@ const DELETE_GROUP = `DELETE FROM metric_group WHERE tenant = $1 AND grouping_ke
 const WIPE_ALL = `DELETE FROM metric_group RETURNING id::text AS id`;
 const WIPE_TENANT = `DELETE FROM metric_group WHERE tenant = $1 RETURNING id::text AS id`;
 
-const LIST_REVISIONS = `SELECT id::text AS id, revision::text AS revision FROM metric_group`;
+/** Every group, plus the xmin of the statement's snapshot (row kind 'x'). */
+const LIST_REVISIONS = `
+  SELECT 'x' AS kind, pg_snapshot_xmin(pg_current_snapshot())::text AS id, NULL::text AS revision
+  UNION ALL
+  SELECT 'g', id::text, revision::text FROM metric_group`;
+
+/**
+ * Groups changed and groups deleted by transactions with an id at or above $1 (the xmin of the
+ * reader's previous snapshot: every transaction that snapshot could not see), plus the new xmin.
+ */
+const LIST_CHANGES = `
+  SELECT 'x' AS kind, pg_snapshot_xmin(pg_current_snapshot())::text AS id, NULL::text AS revision
+  UNION ALL
+  SELECT 'g', id::text, revision::text FROM metric_group WHERE changed_xid >= $1::xid8
+  UNION ALL
+  SELECT 'd', group_id::text, NULL FROM metric_group_tombstone WHERE deleted_xid >= $1::xid8`;
 
 const LOAD_GROUPS = `
   SELECT id::text AS id, revision::text AS revision, tenant, labels, exposed_key, push_time, push_failure_time
@@ -292,9 +317,25 @@ export class MetricGroupRepository {
     });
   }
 
-  /** (id, revision) of every group: the cheap check a scrape makes to see whether its cache is current. */
-  async listRevisions(): Promise<{ id: string; revision: string }[]> {
-    return (await this.db.dataSource.query(LIST_REVISIONS)) as { id: string; revision: string }[];
+  /**
+   * Every group's (id, revision), or with `since` (a watermark this method returned before, less
+   * than an hour old) only the groups changed or deleted since. Either way also the new watermark.
+   */
+  async listRevisions(since?: string): Promise<RevisionList> {
+    const rows = (await (since === undefined
+      ? this.db.dataSource.query(LIST_REVISIONS)
+      : this.db.dataSource.query(LIST_CHANGES, [since]))) as { kind: 'x' | 'g' | 'd'; id: string; revision: string | null }[];
+    const list: RevisionList = { complete: since === undefined, watermark: '', changed: [], deleted: [] };
+    for (const r of rows) {
+      if (r.kind === 'x') {
+        list.watermark = r.id;
+      } else if (r.kind === 'g') {
+        list.changed.push({ id: r.id, revision: r.revision ?? '' });
+      } else {
+        list.deleted.push(r.id);
+      }
+    }
+    return list;
   }
 
   /** Loads the given groups with all their families (text and protobuf). Missing ids are skipped. */
