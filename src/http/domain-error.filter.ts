@@ -54,7 +54,22 @@ export function toTextError(error: unknown): TextError | undefined {
       message: fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'request body too large' : (error as Error).message,
     };
   }
+  if (isDatabaseUnavailable(error)) {
+    return { status: 503, message: 'database unavailable, try again' };
+  }
   return undefined;
+}
+
+/** Connection-level failures (not bad SQL): the client's request was fine, the database is not. */
+function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string; message?: string }; message?: string } | undefined;
+  const code = e?.driverError?.code ?? e?.code ?? '';
+  const message = e?.driverError?.message ?? e?.message ?? '';
+  return (
+    /^(08|57P0|3D000)/.test(code) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code) ||
+    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
+  );
 }
 
 /** Maps every error to a plain-text response; unexpected ones become a logged, generic 500. */
