@@ -2,11 +2,16 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
 import { HistoryRepository } from 'src/storage/history.repository';
+import { MetricGroupRepository } from 'src/storage/metric-group.repository';
+import { parseText } from 'src/core/exposition/text-parser';
+import { encodeHeader } from 'src/core/exposition/text-encoder';
 
 const DAY_MS = 86_400_000;
 const INTERVAL_MS = 10 * 60_000;
 /** Partitions are created this many days ahead, so writers practically never create one. */
 const DAYS_AHEAD = 2;
+/** Groups recorded per pass when upgrading a store that predates the history. */
+const BACKFILL_BATCH = 500;
 
 /** What one maintenance pass did; undefined when another replica was the leader. */
 export interface MaintenanceReport {
@@ -15,6 +20,8 @@ export interface MaintenanceReport {
   deletedSeries: number;
   /** Samples before this time (ms) are gone. */
   keptFromMs: number;
+  /** Groups pushed before the history existed whose current series were recorded in this pass. */
+  backfilledGroups: number;
 }
 
 /**
@@ -23,6 +30,8 @@ export interface MaintenanceReport {
  * every daily partition that ends before now − HISTORY_RETENTION (so data is kept between the
  * retention and the retention plus one day), and deletes the series that ended before the oldest
  * kept day. Series still held by a group are never deleted: they stay present with their latest value.
+ * It also records the current series of groups pushed before the history existed (an upgrade),
+ * a batch per pass, so they are queryable without waiting for their next push.
  */
 @Injectable()
 export class HistoryMaintenance implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -31,6 +40,7 @@ export class HistoryMaintenance implements OnApplicationBootstrap, OnApplication
 
   constructor(
     private readonly history: HistoryRepository,
+    private readonly groups: MetricGroupRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -47,7 +57,7 @@ export class HistoryMaintenance implements OnApplicationBootstrap, OnApplication
   /** One pass at `nowMs` (tests pass a future time to exercise retention). */
   async run(nowMs: number): Promise<MaintenanceReport | undefined> {
     let report: MaintenanceReport | undefined;
-    await this.history.asLeader(async (q) => {
+    const leader = await this.history.asLeader(async (q) => {
       const today = Math.floor(nowMs / DAY_MS) * DAY_MS;
       const ahead = Array.from({ length: DAYS_AHEAD + 1 }, (_, i) => today + i * DAY_MS);
       if (this.history.recording) {
@@ -57,9 +67,23 @@ export class HistoryMaintenance implements OnApplicationBootstrap, OnApplication
       const old = (await this.history.listPartitions(q)).filter((p) => p.dayStartMs < keptFromMs);
       await this.history.dropPartitions(q, old);
       const deletedSeries = await this.history.deleteEndedSeries(q, keptFromMs);
-      report = { createdThrough: ahead[ahead.length - 1], dropped: old.map((p) => p.name), deletedSeries, keptFromMs };
+      report = { createdThrough: ahead[ahead.length - 1], dropped: old.map((p) => p.name), deletedSeries, keptFromMs, backfilledGroups: 0 };
     });
+    if (leader && report !== undefined) {
+      // Outside the leader's transaction: it needs other connections (the embedded engine has one),
+      // and each group's statement is safe on its own.
+      report.backfilledGroups = await this.backfill();
+    }
     return report;
+  }
+
+  private async backfill(): Promise<number> {
+    const ids = await this.history.unrecordedGroups(BACKFILL_BATCH);
+    for (const g of await this.groups.loadGroups(ids)) {
+      const families = g.families.flatMap((f) => parseText(encodeHeader(f.name, f.help, f.type) + f.exposition));
+      await this.history.backfillGroup({ id: g.id, tenant: g.tenant, exposedLabels: g.exposedLabels, pushTime: g.pushTime, families });
+    }
+    return ids.length;
   }
 
   private async runLogged(): Promise<void> {
@@ -67,6 +91,9 @@ export class HistoryMaintenance implements OnApplicationBootstrap, OnApplication
       const report = await this.run(Date.now());
       if (report !== undefined && (report.dropped.length > 0 || report.deletedSeries > 0)) {
         this.logger.log(`retention: dropped ${report.dropped.join(', ') || 'no partitions'}, deleted ${report.deletedSeries} ended series`);
+      }
+      if (report !== undefined && report.backfilledGroups > 0) {
+        this.logger.log(`recorded the current series of ${report.backfilledGroups} groups pushed before the history existed`);
       }
     } catch (error) {
       // Retried on the next tick; a lock timeout behind a long query is the usual cause.

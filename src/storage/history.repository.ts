@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { QueryRunner } from 'typeorm';
 import { compareStrings, Labels } from 'src/core/model/labels';
+import { MetricFamily } from 'src/core/model/metric-family';
 import type { LabelMatcher } from 'src/core/promql/series-source';
 import { compileMatchers, matchesAll } from 'src/core/promql/matchers';
 import { AppConfig } from 'src/config/env.schema';
@@ -90,6 +91,26 @@ const END_GROUPS = `
   INSERT INTO history_sample (series_id, t, v, stale) SELECT id, last_t, 'NaN', true FROM ended WHERE $3`;
 
 const GROUP_EXPOSED_KEY = `SELECT exposed_key FROM metric_group WHERE id = $1`;
+
+/** Groups pushed before the history existed (an upgrade): they have no series at all. */
+const UNRECORDED_GROUPS = `
+  SELECT g.id::text AS id FROM metric_group g
+  WHERE g.push_time > 0 AND NOT EXISTS (SELECT 1 FROM history_series s WHERE s.group_id = g.id)
+  ORDER BY g.id LIMIT $1`;
+
+/**
+ * Records the current series of a group that has none, with their latest value at the group's
+ * push time (no sample rows: the series row is what "present until replaced" reads). Skips
+ * everything when a push recorded the group meanwhile, and any series a concurrent push wrote
+ * (ON CONFLICT DO NOTHING), so it never overwrites newer data. $1 tenant, $2 group id, $3 time
+ * (ms), $4..$8 as WRITE_PUSH.
+ */
+const BACKFILL_GROUP = `
+  INSERT INTO history_series (tenant, name, family, labels, series_key, group_id, first_t, last_t, last_v, last_stale)
+  SELECT $1, u.name, u.family, u.labels::jsonb, u.key, $2, $3, $3, u.v, false
+  FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::float8[]) AS u(name, family, labels, key, v)
+  WHERE NOT EXISTS (SELECT 1 FROM history_series s WHERE s.group_id = $2)
+  ON CONFLICT (tenant, series_key) DO NOTHING`;
 const ENSURE_PARTITIONS = `SELECT history_ensure_partition(d) FROM unnest($1::bigint[]) AS u(d)`;
 
 /**
@@ -183,6 +204,26 @@ export class HistoryRepository implements WriteHooks {
     }
     await q.query(END_GROUPS, [groupIds, t, this.recording]);
     groupIds.forEach((id) => this.exposedByGroup.delete(id));
+  }
+
+  /** Ids of up to `limit` groups with a successful push but no recorded series. */
+  async unrecordedGroups(limit: number): Promise<string[]> {
+    return ((await this.db.dataSource.query(UNRECORDED_GROUPS, [limit])) as { id: string }[]).map((r) => r.id);
+  }
+
+  /** Records a group's current families as of its push time, in its own statement (see BACKFILL_GROUP). */
+  async backfillGroup(group: { id: string; tenant: string; exposedLabels: Labels; pushTime: number; families: MetricFamily[] }): Promise<void> {
+    const points = [...flattenFamilies(group.families), pushTimePoint(group.exposedLabels, group.pushTime)];
+    await this.db.dataSource.query(BACKFILL_GROUP, [
+      group.tenant,
+      group.id,
+      Math.round(group.pushTime * 1000),
+      points.map((p) => p.name),
+      points.map((p) => p.family),
+      points.map((p) => JSON.stringify(p.labels)),
+      points.map((p) => p.key),
+      points.map((p) => p.value),
+    ]);
   }
 
   /** The group's exposed labels (immutable per group id, hence cached). */

@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase } from '../support/gateway';
 import { hsToken, makeAuthKeys } from './auth-support';
 import { HistoryMaintenance } from '../../src/storage/history-maintenance.service';
+import { DATABASE } from '../../src/storage/storage.tokens';
+import { Database } from '../../src/storage/database';
 
 type Json = Record<string, unknown>;
 interface VectorItem {
@@ -391,6 +393,25 @@ describe('query API over HTTP on a real database', () => {
       // Pushes keep working: the writer re-creates today's partition on demand.
       await request(gw.url).put('/metrics/job/ret').send('kept 9\n').expect(200);
       expect(await lines(gw.url, 'kept')).toEqual(['{"__name__":"kept","job":"ret"} 9']);
+    });
+
+    it('records groups pushed before the history existed (an upgrade) on the next maintenance pass', async () => {
+      await request(gw.url).put('/metrics/job/old/instance/x').send('# TYPE legacy_total counter\nlegacy_total{a="1"} 42\n# TYPE legacy_h histogram\nlegacy_h_bucket{le="1"} 1\nlegacy_h_bucket{le="+Inf"} 2\nlegacy_h_sum 3\nlegacy_h_count 2\n').expect(200);
+      const database = gw.app.get<symbol, Database>(DATABASE);
+      await database.dataSource.query(`DELETE FROM history_series WHERE labels @> '{"job":"old"}'`);
+      expect(await lines(gw.url, '{job="old"}')).toEqual([]);
+      const report = await gw.app.get(HistoryMaintenance).run(Date.now());
+      expect(report?.backfilledGroups).toBe(1);
+      expect(await lines(gw.url, '{job="old",__name__!="push_time_seconds"}')).toEqual([
+        '{"__name__":"legacy_h_bucket","instance":"x","job":"old","le":"+Inf"} 2',
+        '{"__name__":"legacy_h_bucket","instance":"x","job":"old","le":"1"} 1',
+        '{"__name__":"legacy_h_count","instance":"x","job":"old"} 2',
+        '{"__name__":"legacy_h_sum","instance":"x","job":"old"} 3',
+        '{"__name__":"legacy_total","a":"1","instance":"x","job":"old"} 42',
+      ]);
+      expect((await gw.app.get(HistoryMaintenance).run(Date.now()))?.backfilledGroups).toBe(0);
+      await request(gw.url).put('/metrics/job/old/instance/x').send('legacy_total{a="1"} 43\n').expect(200);
+      expect(await lines(gw.url, '{job="old",__name__!="push_time_seconds"}')).toEqual(['{"__name__":"legacy_total","a":"1","instance":"x","job":"old"} 43']);
     });
   });
 });
