@@ -19,6 +19,7 @@ describe('parseGroupingPath', () => {
     ['plus is literal', 'job/a+b', { job: 'a+b' }],
     ['job literally ending in @base64', 'job/x@base64', { job: 'x@base64' }],
     ['UTF-8 value', 'job/j/city/%E5%8C%97%E4%BA%AC', { job: 'j', city: '北京' }],
+    ['trailing slash after a label name is an empty value (as upstream)', 'job/j/a/', { job: 'j', a: '' }],
     ['U__ names are literal legacy names', 'job/j/U__a_2e_b/c', { job: 'j', U__a_2e_b: 'c' }],
   ])('%s', (_name, path, expected) => {
     expect(parseGroupingPath(path)).toEqual(expected);

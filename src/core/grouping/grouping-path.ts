@@ -31,8 +31,9 @@ export function parseGroupingPath(encodedPath: string, options: GroupingPathOpti
     // A single trailing slash after a complete path (`/metrics/job/j1/`) is ignored, as upstream does.
     segments.pop();
   }
-  if (segments.some((seg) => seg === '')) {
-    // Only `@base64/=` can express an empty value; an empty segment is `//` or an escaped `/`.
+  if (segments.slice(0, -1).some((seg) => seg === '')) {
+    // An empty segment inside the path is `//` or an escaped `/`; only `@base64/=` expresses an
+    // empty value there. A trailing slash is left to the pairing rules, as upstream does.
     throw new GroupingPathError('empty path segment in grouping key (check for "//" or an escaped "/" in the URL; use @base64 for such values)');
   }
   const first = segments[0];
