@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Readable } from 'node:stream';
 import { GroupCache, StoreSnapshot } from 'src/storage/group-cache.service';
 import { MetricGroupRepository } from 'src/storage/metric-group.repository';
 import { GatewayMetrics } from 'src/telemetry/gateway-metrics.service';
@@ -11,7 +12,8 @@ import { gzipParts } from 'src/scrape/gzip-assembly';
 export interface ScrapeResponse {
   contentType: string;
   contentEncoding?: string;
-  body: Buffer;
+  /** A stream for large plain-text scrapes: the cached family Buffers are written as they are, uncopied. */
+  body: Buffer | Readable;
 }
 
 /** Renders `GET /metrics`: own metrics plus every pushed group, in the negotiated format. */
@@ -44,7 +46,7 @@ export class ScrapeService {
     });
     return gzip
       ? { contentType: TEXT_CONTENT_TYPE, contentEncoding: 'gzip', body: gzipParts(parts) }
-      : { contentType: TEXT_CONTENT_TYPE, body: Buffer.concat(parts.map((p) => p.data)) };
+      : { contentType: TEXT_CONTENT_TYPE, body: Readable.from(parts.map((p) => p.data), { objectMode: false }) };
   }
 
   private async protobuf(snapshot: StoreSnapshot, own: MetricFamily[], tenant: string | undefined): Promise<Buffer> {

@@ -349,7 +349,7 @@ export class MetricGroupRepository {
     ])) as [GroupRow[], FamilyRow[]];
     const byGroup = new Map<string, StoredFamily[]>(groups.map((g) => [g.id, []]));
     for (const f of families) {
-      byGroup.get(f.group_id)?.push({ name: f.name, type: f.type, help: f.help, pushedAt: f.pushed_at, exposition: f.exposition });
+      byGroup.get(f.group_id)?.push({ name: intern(f.name), type: f.type, help: intern(f.help), pushedAt: f.pushed_at, exposition: f.exposition });
     }
     return groups.map((r) => ({
       id: r.id,
@@ -456,4 +456,22 @@ async function runNamed<T>(q: QueryRunner, name: string, text: string, values: u
   } catch (error) {
     throw new QueryFailedError(text, values, error as Error);
   }
+}
+
+const interned = new Map<string, string>();
+
+/**
+ * One string object per distinct family name or HELP text: every group repeats them, and the
+ * cache keeps one family entry per group, so this saves a copy per group (bounded, reset if huge).
+ */
+function intern(s: string): string {
+  const known = interned.get(s);
+  if (known !== undefined) {
+    return known;
+  }
+  if (interned.size >= 100_000) {
+    interned.clear();
+  }
+  interned.set(s, s);
+  return s;
 }

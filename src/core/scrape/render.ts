@@ -28,12 +28,15 @@ export interface RenderGroup {
 }
 
 /**
- * A group ready to be merged: its families with series, plus its push_time_seconds and
- * push_failure_time_seconds, and the key groups are ordered by. Computed once per group revision.
+ * A group ready to be merged: its families with series, what its push_time_seconds and
+ * push_failure_time_seconds need, and the key groups are ordered by. Computed once per group
+ * revision; kept small because the cache holds one per group.
  */
 export interface PreparedGroup {
   sortKey: string;
   families: GroupFamily[];
+  /** A one-sample gauge family per group time metric, rendered only when merging. */
+  times: { labels: Labels; pushTime: number; pushFailureTime: number };
 }
 
 /** A family merged across groups, ready to be concatenated into a scrape. */
@@ -49,15 +52,19 @@ export interface MergedFamily {
 
 /** Prepares one group for merging (see PreparedGroup). Families without series are left out. */
 export function prepareGroup(g: RenderGroup): PreparedGroup {
-  const times = [
-    gaugeFamily(PUSH_TIME_METRIC, PUSH_TIME_HELP, g.exposedLabels, g.pushTime),
-    gaugeFamily(PUSH_FAILURE_TIME_METRIC, PUSH_FAILURE_TIME_HELP, g.exposedLabels, g.pushFailureTime),
-  ];
   return {
     sortKey: sortKey(g.exposedLabels),
     // A family without series (possible in protobuf) is stored, as upstream does, but not exposed.
-    families: [...g.families.filter((f) => f.exposition !== ''), ...times.map(({ family }) => family)],
+    families: g.families.filter((f) => f.exposition !== ''),
+    times: { labels: g.exposedLabels, pushTime: g.pushTime, pushFailureTime: g.pushFailureTime },
   };
+}
+
+function timeFamilies(g: PreparedGroup): GroupFamily[] {
+  return [
+    gaugeFamily(PUSH_TIME_METRIC, PUSH_TIME_HELP, g.times.labels, g.times.pushTime).family,
+    gaugeFamily(PUSH_FAILURE_TIME_METRIC, PUSH_FAILURE_TIME_HELP, g.times.labels, g.times.pushFailureTime).family,
+  ];
 }
 
 /**
@@ -71,7 +78,7 @@ export function mergeGroups(groups: PreparedGroup[], previous: readonly MergedFa
   const sorted = [...groups].sort((a, b) => compareStrings(a.sortKey, b.sortKey));
   const byName = new Map<string, { type: MetricType; help: string; text: string[] }>();
   for (const g of sorted) {
-    for (const f of g.families) {
+    for (const f of [...g.families, ...timeFamilies(g)]) {
       let merged = byName.get(f.name);
       if (merged === undefined) {
         merged = { type: f.type, help: f.help, text: [] };
