@@ -7,10 +7,13 @@
  *    entirely (no write hooks), with HISTORY_ENABLED=false (latest values only) and with the history on.
  * 2. An instant selector over 100k current series (`bench_gauge`, and `count(bench_gauge)`).
  * 3. A 1-hour `rate()` range query at 15 s step over 1k series with a sample every 15 s.
- * Prints medians (and p95) in ms. Uses TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres)
+ * Queries go to the gateway as its own process (`<dist>/src/main.js`, as deployed); push latency is
+ * measured in-process (the "off" case needs the repository without hooks). Prints medians (and p95) in ms. Uses TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres)
  * to create and drop a scratch database; --embedded uses PGlite in a temp dir instead.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
@@ -92,6 +95,43 @@ function gaugeBody(name: string, series: number, value: number): string {
   return body;
 }
 
+/** The gateway as its own process (as deployed), so client work does not share its event loop. */
+async function startProcess(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await new Promise<number>((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const proc = spawn(process.execPath, [path.resolve(__dirname, '../src/main.js')], {
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    const ok = await fetch(`${url}/-/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) {
+      break;
+    }
+    if (i > 600) {
+      proc.kill('SIGKILL');
+      throw new Error('gateway process not ready');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+      }),
+  };
+}
+
 async function put(url: string, pathPart: string, body: string): Promise<void> {
   const res = await fetch(`${url}/metrics/${pathPart}`, { method: 'PUT', body });
   if (res.status !== 200) {
@@ -99,13 +139,14 @@ async function put(url: string, pathPart: string, body: string): Promise<void> {
   }
 }
 
-async function get(url: string, pathAndQuery: string): Promise<unknown> {
+/** Fetches the whole answer (not parsed: the time is the server's) and checks it is a success. */
+async function get(url: string, pathAndQuery: string): Promise<number> {
   const res = await fetch(`${url}${pathAndQuery}`);
-  const body = (await res.json()) as { status: string; data: { result: unknown[] } };
-  if (res.status !== 200 || body.status !== 'success') {
-    throw new Error(`${pathAndQuery}: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+  const text = await res.text();
+  if (res.status !== 200 || !text.startsWith('{"status":"success"')) {
+    throw new Error(`${pathAndQuery}: ${res.status} ${text.slice(0, 300)}`);
   }
-  return body;
+  return text.length;
 }
 
 /** Push latency for one configuration: `mode` off (no hooks), latest (HISTORY_ENABLED=false) or full. */
@@ -142,7 +183,7 @@ async function pushLatency(mode: 'off' | 'latest' | 'full'): Promise<string[]> {
 
 async function instantOver100k(): Promise<string[]> {
   const db = await scratchDatabase();
-  const gw = await start(db.env);
+  const gw = await startProcess(db.env);
   const out: string[] = [];
   try {
     const groups = 100;
@@ -154,13 +195,14 @@ async function instantOver100k(): Promise<string[]> {
     log(`loaded ${groups * perGroup} series in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     for (const query of ['bench_gauge', 'count(bench_gauge)', 'sum by (shard) (bench_gauge)']) {
       const times: number[] = [];
+      let bytes = 0;
       for (let i = 0; i < (QUICK ? 5 : 11); i++) {
-        times.push(await timed(() => get(gw.url, `/api/v1/query?query=${encodeURIComponent(query)}`)));
+        times.push(await timed(async () => (bytes = await get(gw.url, `/api/v1/query?query=${encodeURIComponent(query)}`))));
       }
-      out.push(`instant ${query} over 100k series: ${stats(times)}`);
+      out.push(`instant ${query} over 100k series: ${stats(times)}, ${bytes} bytes`);
     }
   } finally {
-    await gw.app.close();
+    await gw.stop();
     await db.drop();
   }
   return out;
@@ -168,11 +210,13 @@ async function instantOver100k(): Promise<string[]> {
 
 async function rateOver1k(): Promise<string[]> {
   const db = await scratchDatabase();
-  const gw = await start(db.env);
   const out: string[] = [];
+  const seeder = await createApp(loadConfig({ LOG_LEVEL: 'error', ...db.env }));
+  await seeder.init();
+  let gw: { url: string; stop(): Promise<void> } | undefined;
   try {
-    const history = gw.app.get(HistoryRepository);
-    const database = gw.app.get<symbol, Database>(DATABASE);
+    const history = seeder.get(HistoryRepository);
+    const database = seeder.get<symbol, Database>(DATABASE);
     const end = Math.floor(Date.now() / 15000) * 15000;
     const family = (i: number): MetricFamily => ({
       name: 'bench_requests_total',
@@ -197,16 +241,21 @@ async function rateOver1k(): Promise<string[]> {
       await q.release();
     }
     log(`loaded 1k series x 245 samples in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    await seeder.close();
+    // The embedded engine serves one process: the seeder must be gone before the server opens it.
+    gw = await startProcess(db.env);
     for (const query of ['rate(bench_requests_total[1m])', 'sum(rate(bench_requests_total[1m]))']) {
       const times: number[] = [];
+      let bytes = 0;
       const qs = `query=${encodeURIComponent(query)}&start=${(end - 3600_000) / 1000}&end=${end / 1000}&step=15`;
       for (let i = 0; i < (QUICK ? 5 : 11); i++) {
-        times.push(await timed(() => get(gw.url, `/api/v1/query_range?${qs}`)));
+        times.push(await timed(async () => (bytes = await get(gw!.url, `/api/v1/query_range?${qs}`))));
       }
-      out.push(`range 1h step 15s ${query} over 1k series: ${stats(times)}`);
+      out.push(`range 1h step 15s ${query} over 1k series: ${stats(times)}, ${bytes} bytes`);
     }
   } finally {
-    await gw.app.close();
+    await gw?.stop();
+    await seeder.close().catch(() => undefined);
     await db.drop();
   }
   return out;
