@@ -54,7 +54,8 @@ export interface HistoryPartition {
  * of the group the push removes (PUT: all not pushed; POST: those of the pushed families not
  * pushed) and appends one sample per pushed series plus a staleness marker per ended series.
  * Sample times are the push time, but never at or before the series' previous sample (clock skew
- * between replicas cannot reorder a series). $1 tenant, $2 group id, $3 push time (ms),
+ * between replicas cannot reorder a series). `<> ALL` over the keys is hashed by PostgreSQL (an
+ * anti-join against the CTE may be planned as a quadratic nested loop). $1 tenant, $2 group id, $3 push time (ms),
  * $4..$8 names, families, labels (JSON), keys, values, $9 replace?, $10 pushed family names,
  * $11 record samples?
  */
@@ -72,7 +73,7 @@ const WRITE_PUSH = `
     UPDATE history_series s
     SET group_id = NULL, last_t = GREATEST($3, s.last_t + 1), last_v = 'NaN', last_stale = true
     WHERE s.group_id = $2 AND ($9 OR s.family = ANY($10::text[]))
-      AND NOT EXISTS (SELECT 1 FROM input i WHERE i.key = s.series_key)
+      AND s.series_key <> ALL($7::text[])
     RETURNING s.id, s.last_t
   )
   INSERT INTO history_sample (series_id, t, v, stale)
