@@ -45,7 +45,10 @@ export class CreatePushHistory1767312000000 implements MigrationInterface {
         v         double precision NOT NULL,
         stale     boolean          NOT NULL DEFAULT false
       ) PARTITION BY RANGE (t)`);
-    await q.query(`CREATE INDEX history_sample_series_t_idx ON history_sample (series_id, t)`);
+    // Covering: a series' samples are spread over as many heap pages as pushes (each push writes
+    // every series of a group side by side), so range reads are index-only once the partition is
+    // vacuumed (the retention leader vacuums the current days).
+    await q.query(`CREATE INDEX history_sample_series_t_idx ON history_sample (series_id, t) INCLUDE (v, stale)`);
     // Creates the partition holding the UTC day that starts at day_start (ms); a no-op when it
     // exists. The transaction-scoped advisory lock serialises concurrent creators (replicas).
     await q.query(`

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
-import { HistoryRepository } from 'src/storage/history.repository';
+import { HistoryPartition, HistoryRepository } from 'src/storage/history.repository';
 import { MetricGroupRepository } from 'src/storage/metric-group.repository';
 import { parseText } from 'src/core/exposition/text-parser';
 import { encodeHeader } from 'src/core/exposition/text-encoder';
@@ -31,7 +31,8 @@ export interface MaintenanceReport {
  * retention and the retention plus one day), and deletes the series that ended before the oldest
  * kept day. Series still held by a group are never deleted: they stay present with their latest value.
  * It also records the current series of groups pushed before the history existed (an upgrade),
- * a batch per pass, so they are queryable without waiting for their next push.
+ * a batch per pass, so they are queryable without waiting for their next push, and vacuums
+ * yesterday's and today's partitions (index-only range reads, fresh statistics).
  */
 @Injectable()
 export class HistoryMaintenance implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -57,6 +58,7 @@ export class HistoryMaintenance implements OnApplicationBootstrap, OnApplication
   /** One pass at `nowMs` (tests pass a future time to exercise retention). */
   async run(nowMs: number): Promise<MaintenanceReport | undefined> {
     let report: MaintenanceReport | undefined;
+    let recent: HistoryPartition[] = [];
     const leader = await this.history.asLeader(async (q) => {
       const today = Math.floor(nowMs / DAY_MS) * DAY_MS;
       const ahead = Array.from({ length: DAYS_AHEAD + 1 }, (_, i) => today + i * DAY_MS);
@@ -68,11 +70,13 @@ export class HistoryMaintenance implements OnApplicationBootstrap, OnApplication
       await this.history.dropPartitions(q, old);
       const deletedSeries = await this.history.deleteEndedSeries(q, keptFromMs);
       report = { createdThrough: ahead[ahead.length - 1], dropped: old.map((p) => p.name), deletedSeries, keptFromMs, backfilledGroups: 0 };
+      recent = (await this.history.listPartitions(q)).filter((p) => p.dayStartMs >= today - DAY_MS && p.dayStartMs <= today);
     });
     if (leader && report !== undefined) {
       // Outside the leader's transaction: it needs other connections (the embedded engine has one),
       // and each group's statement is safe on its own.
       report.backfilledGroups = await this.backfill();
+      await this.history.vacuumPartitions(recent);
     }
     return report;
   }

@@ -461,6 +461,17 @@ export class HistoryRepository implements WriteHooks {
     }
   }
 
+  /**
+   * VACUUM (ANALYZE) of the named partitions, each its own statement outside any transaction: sets
+   * the visibility map so range reads of recent days are index-only, and keeps statistics fresh.
+   * Missing partitions are skipped.
+   */
+  async vacuumPartitions(partitions: HistoryPartition[]): Promise<void> {
+    for (const p of partitions) {
+      await this.db.dataSource.query(`VACUUM (ANALYZE) "${p.name.replace(/"/g, '')}"`);
+    }
+  }
+
   /** Deletes series that ended before `beforeMs` (their samples are all gone). Returns how many. */
   async deleteEndedSeries(q: QueryRunner, beforeMs: number): Promise<number> {
     const [, count] = (await q.query(DELETE_ENDED_SERIES, [beforeMs])) as [unknown, number];
