@@ -1,7 +1,7 @@
 /**
  * Query API and push-history benchmark (issue 4), run in-process against a fresh database:
  *
- *   npm run build && node dist/bench/query-bench.js [--embedded] [--quick] [--only=push|instant|rate]
+ *   npm run build && node dist/bench/query-bench.js [--embedded] [--quick] [--only=push|instant|rate] [--gzip]
  *
  * 1. Push latency (PUT of 10 and of 1000 series, sequential, over HTTP) with the history off
  *    entirely (no write hooks), with HISTORY_ENABLED=false (latest values only) and with the history on.
@@ -30,6 +30,8 @@ const args = new Set(process.argv.slice(2));
 const EMBEDDED = args.has('--embedded');
 const QUICK = args.has('--quick');
 const ONLY = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length);
+/** Loopback makes compression a loss; `--gzip` asks for it as Grafana's Go client does. */
+const ENCODING = args.has('--gzip') ? 'gzip' : 'identity';
 const SERVER = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 function log(message: string): void {
@@ -141,7 +143,7 @@ async function put(url: string, pathPart: string, body: string): Promise<void> {
 
 /** Fetches the whole answer (not parsed: the time is the server's) and checks it is a success. */
 async function get(url: string, pathAndQuery: string): Promise<number> {
-  const res = await fetch(`${url}${pathAndQuery}`);
+  const res = await fetch(`${url}${pathAndQuery}`, { headers: { 'Accept-Encoding': ENCODING } });
   const text = await res.text();
   if (res.status !== 200 || !text.startsWith('{"status":"success"')) {
     throw new Error(`${pathAndQuery}: ${res.status} ${text.slice(0, 300)}`);

@@ -3,6 +3,7 @@ import { FastifyReply, FastifyRequest } from 'fastify';
 import { readTenantOfRequest } from 'src/auth/request-principal';
 import { QueryErrorFilter } from 'src/query/api-error';
 import { ApiParams } from 'src/query/api-params';
+import { compressIfAccepted } from 'src/query/compression';
 import { ApiSuccess, QueryContext, QueryService } from 'src/query/query.service';
 
 type Reply = FastifyReply;
@@ -14,25 +15,25 @@ export class QueryController {
   constructor(private readonly api: QueryService) {}
 
   @Get('query')
-  getQuery(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<string> {
-    return this.api.query(paramsOf(req), contextOf(req, reply));
+  async getQuery(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<string | Buffer> {
+    return send(req, reply, await this.api.query(paramsOf(req), contextOf(req, reply)));
   }
 
   @Post('query')
   @HttpCode(200)
-  postQuery(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<string> {
-    return this.api.query(paramsOf(req), contextOf(req, reply));
+  async postQuery(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<string | Buffer> {
+    return send(req, reply, await this.api.query(paramsOf(req), contextOf(req, reply)));
   }
 
   @Get('query_range')
-  getQueryRange(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<string> {
-    return this.api.queryRange(paramsOf(req), contextOf(req, reply));
+  async getQueryRange(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<string | Buffer> {
+    return send(req, reply, await this.api.queryRange(paramsOf(req), contextOf(req, reply)));
   }
 
   @Post('query_range')
   @HttpCode(200)
-  postQueryRange(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<string> {
-    return this.api.queryRange(paramsOf(req), contextOf(req, reply));
+  async postQueryRange(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<string | Buffer> {
+    return send(req, reply, await this.api.queryRange(paramsOf(req), contextOf(req, reply)));
   }
 
   @Get('series')
@@ -111,6 +112,15 @@ export class QueryController {
   postBuildInfo(): ApiSuccess {
     return this.api.buildInfo();
   }
+}
+
+/** A serialised query answer, gzipped when large and accepted. */
+async function send(req: FastifyRequest, reply: Reply, json: string): Promise<string | Buffer> {
+  const { body, gzip } = await compressIfAccepted(json, req.headers['accept-encoding']);
+  if (gzip) {
+    void reply.header('Content-Encoding', 'gzip').header('Vary', 'Accept-Encoding');
+  }
+  return body;
 }
 
 function paramsOf(req: FastifyRequest): ApiParams {

@@ -172,6 +172,18 @@ describe('query API over HTTP on a real database', () => {
       expect(series.body.data.map((s: Json) => s.__name__)).toEqual(['lat_seconds_sum', 'odd', 'temperature']);
     });
 
+    it('gzips large answers when the client accepts it (Grafana\'s Go client always does)', async () => {
+      const params = { query: 'time()', start: '0', end: '10999', step: '1' };
+      const zipped = await request(gw.url).get('/api/v1/query_range').query(params).set('Accept-Encoding', 'gzip').expect(200);
+      expect(zipped.headers['content-encoding']).toBe('gzip');
+      expect(zipped.body.data.result[0].values).toHaveLength(11000);
+      const plain = await request(gw.url).get('/api/v1/query_range').query(params).set('Accept-Encoding', 'gzip;q=0, identity').expect(200);
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.body).toEqual(zipped.body);
+      const small = await request(gw.url).get('/api/v1/query?query=1').set('Accept-Encoding', 'gzip').expect(200);
+      expect(small.headers['content-encoding']).toBeUndefined();
+    });
+
     it('ignores a body that is not form-encoded, as Go\'s ParseForm does', async () => {
       const res = await request(gw.url).post('/api/v1/query?query=2&time=4').set('Content-Type', 'text/plain').send('query=1').expect(200);
       expect(res.body.data).toEqual({ resultType: 'scalar', result: [4, '2'] });
