@@ -1,6 +1,4 @@
 import { DataSource } from 'typeorm';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { CreateMetricStore1767225600000 } from '../../migrations/1767225600000-CreateMetricStore';
@@ -41,6 +39,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const dataSource = await newDataSource(options.databaseUrl, options.poolSize).initialize();
     return { dataSource, kind: 'postgres', close: () => dataSource.destroy() };
   }
+  // Loaded only in embedded mode: a replica on a PostgreSQL server never pays for the engine's code.
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   const dir = path.resolve(options.dataDir, 'pglite');
   fs.mkdirSync(dir, { recursive: true });
   const db = await PGlite.create(dir);

@@ -16,6 +16,9 @@ export interface StoreSnapshot {
  */
 const FULL_REFRESH_MS = 10 * 60 * 1000;
 
+/** Groups loaded per query when many changed (cold start, wipe and refill). */
+const LOAD_BATCH = 1000;
+
 interface CachedGroup {
   group: StoredGroup;
   prepared: PreparedGroup;
@@ -61,8 +64,11 @@ export class GroupCache {
     for (const id of gone) {
       changed = this.groups.delete(id) || changed;
     }
-    for (const group of await this.repository.loadGroups(stale)) {
-      this.groups.set(group.id, { group, prepared: prepareGroup(group) });
+    // In batches: a cold start loads every group, and one huge result set would be held all at once.
+    for (let i = 0; i < stale.length; i += LOAD_BATCH) {
+      for (const group of await this.repository.loadGroups(stale.slice(i, i + LOAD_BATCH))) {
+        this.groups.set(group.id, { group, prepared: prepareGroup(group) });
+      }
     }
     if (changed || this.snapshot === undefined) {
       const cached = [...this.groups.values()];
