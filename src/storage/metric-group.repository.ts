@@ -128,6 +128,11 @@ const LOCK_PUSH = `
   ) l`;
 
 /**
+ * Known gap: two concurrent pushes to different groups whose series collide only through body
+ * labels (e.g. `{job="a"}` pushing `m{x="1"}` while `{job="a",x="1"}` pushes `m`) hold the name
+ * locks shared when `m`'s type is settled, so each may miss the other's uncommitted series. The
+ * scrape still renders both; sequential pushes are always checked.
+ *
  * What the consistency check needs, read after the locks: every (name, type) present among the
  * lookup names outside what this push replaces, with one example group (at most six index probes
  * per name, whatever the store holds), and the families of pushed names in groups whose exposed
