@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as path from 'node:path';
-import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase } from '../support/gateway';
+import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase, useGateway } from '../support/gateway';
 import { pushedLines } from '../support/scrape';
 import { AuthKeys, basic, hsToken, keyToken, makeAuthKeys, noneToken, TokenSpec, WWW_AUTHENTICATE, AUDIENCE, ISSUER } from './auth-support';
 import { parseProtobufDelimited, encodeProtobufDelimited } from '../../src/core/exposition/protobuf-delimited';
@@ -389,17 +389,7 @@ describe('auth: tokens, scopes and tenants over HTTP on a real database', () => 
 });
 
 describe('auth off (no key configured)', () => {
-  let db: TestDatabase;
-  let gw: InProcessGateway;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    gw = await startInProcess(db, { ADMIN_API_ENABLED: 'true' });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await db.drop();
-  });
+  const gw = useGateway({ ADMIN_API_ENABLED: 'true' });
 
   it('needs no token, and tenant_userid is an ordinary label', async () => {
     await request(gw.url).put('/metrics/job/plain/tenant_userid/anyone').send('x{tenant_userid="ignored"} 1\n').expect(200);

@@ -2,7 +2,7 @@ import request from 'supertest';
 import * as http from 'node:http';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { compress } from 'snappyjs';
-import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase } from '../support/gateway';
+import { useGateway } from '../support/gateway';
 import { pushedLines } from '../support/scrape';
 import { encodeProtobufDelimited, parseProtobufDelimited } from '../../src/core/exposition/protobuf-delimited';
 import { parseText } from '../../src/core/exposition/text-parser';
@@ -59,17 +59,7 @@ const nativeHistogram: MetricFamily = {
 };
 
 describe('body formats, encodings and operational endpoints', () => {
-  let db: TestDatabase;
-  let gw: InProcessGateway;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    gw = await startInProcess(db, { ADMIN_API_ENABLED: 'true', PUSH_BODY_LIMIT_BYTES: '65536' });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await db.drop();
-  });
+  const gw = useGateway({ ADMIN_API_ENABLED: 'true', PUSH_BODY_LIMIT_BYTES: '65536' });
   beforeEach(async () => {
     await request(gw.url).put('/api/v1/admin/wipe').expect(202);
   });
@@ -180,17 +170,7 @@ describe('body formats, encodings and operational endpoints', () => {
 });
 
 describe('settings that change the API surface', () => {
-  let db: TestDatabase;
-  let gw: InProcessGateway;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    gw = await startInProcess(db, { ROUTE_PREFIX: '/pgw/' });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await db.drop();
-  });
+  const gw = useGateway({ ROUTE_PREFIX: '/pgw/' });
 
   it('moves every route under ROUTE_PREFIX, /api/v2 included', async () => {
     await request(gw.url).put('/pgw/metrics/job/pre').send('pre_metric 1\n').expect(200);

@@ -1,7 +1,7 @@
 import { encodeProtobufDelimited } from '../../src/core/exposition/protobuf-delimited';
 import { buckets, counter, family, gauge, histogram, summary } from '../../src/core/exposition/testdata/factories';
 import { MetricFamily, MetricType } from '../../src/core/model/metric-family';
-import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase } from '../support/gateway';
+import { useGateway } from '../support/gateway';
 import { parseValidExposition, samplesOf } from '../support/exposition-compare';
 import { send, sendAll, Step } from '../support/upstream';
 
@@ -181,17 +181,7 @@ const CASES: PoisonCase[] = [
 ];
 
 describe('no poisoning: a rejected push never breaks later pushes or scrapes', () => {
-  let db: TestDatabase;
-  let gw: InProcessGateway;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    gw = await startInProcess(db, { ADMIN_API_ENABLED: 'true' });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await db.drop();
-  });
+  const gw = useGateway({ ADMIN_API_ENABLED: 'true' });
   beforeEach(async () => {
     expect((await send(gw.url, { method: 'PUT', path: '/api/v1/admin/wipe' })).status).toBe(202);
   });

@@ -1,19 +1,9 @@
 import request from 'supertest';
-import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase } from '../support/gateway';
+import { useGateway } from '../support/gateway';
 import { pushedLines } from '../support/scrape';
 
 describe('push API over HTTP on a real database', () => {
-  let db: TestDatabase;
-  let gw: InProcessGateway;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    gw = await startInProcess(db, { ADMIN_API_ENABLED: 'true' });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await db.drop();
-  });
+  const gw = useGateway({ ADMIN_API_ENABLED: 'true' });
   beforeEach(async () => {
     await request(gw.url).put('/api/v1/admin/wipe').expect(202);
   });

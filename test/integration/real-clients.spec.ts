@@ -1,6 +1,6 @@
 import { IncomingMessage } from 'node:http';
 import { Counter, Gauge, Histogram, Pushgateway, Registry, Summary } from 'prom-client';
-import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase } from '../support/gateway';
+import { useGateway } from '../support/gateway';
 import { itWhen } from '../support/test-env';
 import { comparableScrape, parseValidExposition } from '../support/exposition-compare';
 import { findPythonWithPrometheusClient, hasCommand, runProcess } from '../support/client-processes';
@@ -81,17 +81,7 @@ for action in actions:
 `;
 
 describe('real clients', () => {
-  let db: TestDatabase;
-  let gw: InProcessGateway;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    gw = await startInProcess(db, { ADMIN_API_ENABLED: 'true' });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await db.drop();
-  });
+  const gw = useGateway({ ADMIN_API_ENABLED: 'true' });
   beforeEach(async () => {
     expect((await fetch(`${gw.url}/api/v1/admin/wipe`, { method: 'PUT' })).status).toBe(202);
   });

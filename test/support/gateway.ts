@@ -140,3 +140,44 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** A gateway started by useGateway; its fields are readable once the suite's beforeAll has run. */
+export interface GatewayHandle {
+  readonly url: string;
+  readonly db: TestDatabase;
+  readonly app: NestFastifyApplication;
+}
+
+/**
+ * Registers a beforeAll that starts an in-process gateway on a fresh test database and an
+ * afterAll that stops it and drops the database; tests read `handle.url`.
+ */
+export function useGateway(env: Record<string, string> = {}): GatewayHandle {
+  let db: TestDatabase | undefined;
+  let gw: InProcessGateway | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    gw = await startInProcess(db, env);
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await db?.drop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) {
+      throw new Error('gateway not started yet: read it inside a test or hook');
+    }
+    return value;
+  };
+  return {
+    get url() {
+      return started(gw).url;
+    },
+    get db() {
+      return started(db);
+    },
+    get app() {
+      return started(gw).app;
+    },
+  };
+}
