@@ -5,6 +5,7 @@ import { CreateMetricStore1767225600000 } from '../../migrations/1767225600000-C
 import { CreateAuthTokens1795667700000 } from '../../migrations/1795667700000-CreateAuthTokens';
 import { CreatePushHistory1767312000000 } from '../../migrations/1767312000000-CreatePushHistory';
 import { AddGroupChangeWatermark1795670000000 } from '../../migrations/1795670000000-AddGroupChangeWatermark';
+import { AddPushLockAndRead1795680000000 } from '../../migrations/1795680000000-AddPushLockAndRead';
 
 /** Every migration, in order. Listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
@@ -12,6 +13,7 @@ export const MIGRATIONS = [
   CreatePushHistory1767312000000,
   CreateAuthTokens1795667700000,
   AddGroupChangeWatermark1795670000000,
+  AddPushLockAndRead1795680000000,
 ];
 
 export interface DatabaseOptions {

@@ -110,50 +110,17 @@ const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 5;
 
 /**
- * Takes the push's advisory locks in one fixed (hash) order, so concurrent pushes cannot deadlock:
- * the group's key exclusively; each pushed name exclusively unless a family of that name and type
- * already exists ("settled": the type cannot change while we hold the lock shared); derived and
- * base names shared. A push that would introduce or change a name's type thus waits for every
- * push of that name, and re-reads the store after the lock (next statement, fresh snapshot).
- * $1 names, $2 pushed types (-1 for lookup-only names), $3 always-exclusive flags.
- */
-const LOCK_PUSH = `
-  SELECT count(CASE WHEN l.exclusive THEN pg_advisory_xact_lock(l.k) ELSE pg_advisory_xact_lock_shared(l.k) END)
-  FROM (
-    SELECT hashtextextended(u.n, 7) AS k,
-           bool_or(u.force OR (u.type >= 0 AND NOT EXISTS (
-             SELECT 1 FROM metric_family f WHERE f.name = u.n AND f.type = u.type))) AS exclusive
-    FROM unnest($1::text[], $2::int2[], $3::bool[]) AS u(n, type, force)
-    GROUP BY 1 ORDER BY 1
-  ) l`;
-
-/**
+ * Takes the push's advisory locks, then reads the consistency context after them, in one round
+ * trip: see the AddPushLockAndRead migration for the lock order and the rows returned.
+ * $1 lock names, $2 pushed types (-1 for lookup-only names), $3 always-exclusive flags, $4 lookup
+ * names, $5 tenant, $6 grouping key, $7 replace?, $8 pushed names, $9 candidate exposed keys.
+ *
  * Known gap: two concurrent pushes to different groups whose series collide only through body
  * labels (e.g. `{job="a"}` pushing `m{x="1"}` while `{job="a",x="1"}` pushes `m`) hold the name
  * locks shared when `m`'s type is settled, so each may miss the other's uncommitted series. The
  * scrape still renders both; sequential pushes are always checked.
- *
- * What the consistency check needs, read after the locks: every (name, type) present among the
- * lookup names outside what this push replaces, with one example group (at most six index probes
- * per name, whatever the store holds), and the families of pushed names in groups whose exposed
- * key is a collision candidate. $1 lookup names, $2 tenant, $3 grouping key, $4 replace?,
- * $5 pushed names, $6 candidate exposed keys.
  */
-const READ_CONTEXT = `
-  WITH own AS (SELECT id FROM metric_group WHERE tenant = $2 AND grouping_key = $3)
-  SELECT 't' AS kind, u.name, t.type, g.labels::text AS detail, NULL::bytea AS body
-  FROM unnest($1::text[]) AS u(name)
-  CROSS JOIN generate_series(0, 5) AS t(type)
-  CROSS JOIN LATERAL (
-    SELECT f.group_id FROM metric_family f
-    WHERE f.name = u.name AND f.type = t.type
-      AND NOT (f.group_id IS NOT DISTINCT FROM (SELECT id FROM own) AND ($4 OR f.name = ANY($5::text[])))
-    LIMIT 1) x
-  JOIN metric_group g ON g.id = x.group_id
-  UNION ALL
-  SELECT 'c', f.name, NULL, g.exposed_key, f.body
-  FROM metric_group g JOIN metric_family f ON f.group_id = g.id
-  WHERE g.exposed_key = ANY($6::text[]) AND f.name = ANY($5::text[])`;
+const LOCK_AND_READ = `SELECT kind, name, type, detail, body FROM pgw_lock_and_read($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
 
 /**
  * Writes the push in one statement: upserts the group (new revision, push time), upserts the
@@ -259,16 +226,18 @@ export class MetricGroupRepository {
     const lockNames = [`{group}${JSON.stringify([group.tenant, group.groupingKey])}`, ...write.lookupNames];
     const lockTypes = [-1, ...write.lookupNames.map((n) => pushedType.get(n) ?? -1)];
     const force = [true, ...write.lookupNames.map(() => false)];
-    await runNamed(q, 'pgw_lock_push', LOCK_PUSH, [lockNames, lockTypes, force]);
+    const rows = await runNamed<ContextRow>(q, 'pgw_lock_and_read', LOCK_AND_READ, [
+      lockNames,
+      lockTypes,
+      force,
+      write.lookupNames,
+      group.tenant,
+      group.groupingKey,
+      write.mode === 'replace',
+      pushedNames,
+      pushedNames.length === 0 ? [] : write.collisionKeys,
+    ]);
     if (write.lookupNames.length > 0 || write.collisionKeys.length > 0) {
-      const rows = await runNamed<ContextRow>(q, 'pgw_read_context', READ_CONTEXT, [
-        write.lookupNames,
-        group.tenant,
-        group.groupingKey,
-        write.mode === 'replace',
-        pushedNames,
-        pushedNames.length === 0 ? [] : write.collisionKeys,
-      ]);
       check(toStoredContext(rows));
     }
     const [{ id }] = await runNamed<{ id: string }>(q, 'pgw_write_push', WRITE_PUSH, [
