@@ -1,3 +1,5 @@
+import { formatFloat } from 'src/core/exposition/format-float';
+
 /**
  * Re-implementations of the Go library behaviour PromQL exposes: `strconv.FormatFloat` in the
  * 'f' and 'g' forms, `%q` quoting, and `strconv.ParseFloat`/`ParseInt` as the PromQL lexer
@@ -45,15 +47,7 @@ export function formatGoFloatF(v: number): string {
  * number literals: exponent form (`1e+06`, `1.5e-05`) when the decimal exponent is < -4 or >= 6.
  */
 export function formatGoFloat(v: number): string {
-  const special = formatSpecial(v);
-  if (special !== undefined) {
-    return special;
-  }
-  const { digits, exp } = shortestDigits(Math.abs(v));
-  if (exp < -4 || exp >= 6) {
-    return signOf(v) + exponentForm(digits, exp);
-  }
-  return signOf(v) + plainForm(digits, exp + 1);
+  return formatFloat(v);
 }
 
 function formatSpecial(v: number): string | undefined {
