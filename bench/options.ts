@@ -48,6 +48,8 @@ export interface BenchOptions {
   embedded: boolean;
   /** Skip the replica phase. */
   skipReplicas: boolean;
+  /** Only the warm-up and phase 1 (push into the empty store): quick A/B runs of the push path. */
+  onlyEmpty: boolean;
   /** Admin URL of the PostgreSQL server (a database there is created and dropped per run). */
   adminDatabaseUrl: string;
   /** Keep the bench database (for EXPLAIN ANALYZE afterwards). */
@@ -91,6 +93,7 @@ const SPECS: Spec[] = [
   { key: 'replicaChecks', flag: 'replica-checks', env: 'BENCH_REPLICA_CHECKS', kind: 'int', help: 'push-then-scrape checks per reader (default 20)' },
   { key: 'embedded', flag: 'embedded', env: 'BENCH_EMBEDDED', kind: 'bool', help: 'also measure our gateway on the embedded engine' },
   { key: 'skipReplicas', flag: 'skip-replicas', env: 'BENCH_SKIP_REPLICAS', kind: 'bool', help: 'skip the replica phase' },
+  { key: 'onlyEmpty', flag: 'only-empty', env: 'BENCH_ONLY_EMPTY', kind: 'bool', help: 'only phase 1 (push into the empty store); targets of other phases show n/a' },
   { key: 'adminDatabaseUrl', flag: 'database-url', env: 'BENCH_DATABASE_URL', kind: 'string', help: 'PostgreSQL admin URL (default $TEST_DATABASE_URL, $DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres)' },
   { key: 'keepDb', flag: 'keep-db', env: 'BENCH_KEEP_DB', kind: 'bool', help: 'keep the bench database afterwards' },
   { key: 'upstreamBin', flag: 'upstream-bin', env: 'PUSHGATEWAY_BIN', kind: 'string', help: 'upstream binary (default /usr/bin/prometheus-pushgateway)' },
@@ -120,6 +123,7 @@ const DEFAULTS: Omit<BenchOptions, 'adminDatabaseUrl' | 'resultsDir' | 'scrapeSi
   replicaChecks: 20,
   embedded: false,
   skipReplicas: false,
+  onlyEmpty: false,
   keepDb: false,
   upstreamBin: '/usr/bin/prometheus-pushgateway',
   cpuProf: false,

@@ -21,10 +21,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from 'src/app';
 import { loadConfig } from 'src/config/env.schema';
 import { MetricGroupRepository } from 'src/storage/metric-group.repository';
-import { HistoryRepository } from 'src/storage/history.repository';
-import { DATABASE } from 'src/storage/storage.tokens';
-import { Database } from 'src/storage/database';
-import { MetricFamily, MetricType } from 'src/core/model/metric-family';
+import { IngestService } from 'src/ingest/ingest.service';
 
 const args = new Set(process.argv.slice(2));
 const EMBEDDED = args.has('--embedded');
@@ -217,30 +214,19 @@ async function rateOver1k(): Promise<string[]> {
   await seeder.init();
   let gw: { url: string; stop(): Promise<void> } | undefined;
   try {
-    const history = seeder.get(HistoryRepository);
-    const database = seeder.get<symbol, Database>(DATABASE);
+    const ingest = seeder.get(IngestService);
     const end = Math.floor(Date.now() / 15000) * 15000;
-    const family = (i: number): MetricFamily => ({
-      name: 'bench_requests_total',
-      help: '',
-      type: MetricType.COUNTER,
-      metric: Array.from({ length: 1000 }, (_, s) => ({
-        label: [
-          { name: 'job', value: 'rate' },
-          { name: 'series', value: `s${s}` },
-        ],
-        counter: { value: i * (s + 1) },
-      })),
-    });
-    // Backdated pushes through the real write path (afterPush), one every 15 s over the last hour.
+    const body = (i: number): Buffer => {
+      let text = '# TYPE bench_requests_total counter\n';
+      for (let s = 0; s < 1000; s++) {
+        text += `bench_requests_total{series="s${s}"} ${i * (s + 1)}\n`;
+      }
+      return Buffer.from(text);
+    };
+    // Backdated pushes through the real write path, one every 15 s over the last hour.
     const t0 = Date.now();
     for (let t = end - 3600_000 - 60_000, i = 0; t <= end; t += 15_000, i++) {
-      const q = database.dataSource.createQueryRunner();
-      await q.connect();
-      await q.startTransaction();
-      await history.afterPush(q, { groupId: '999999999', tenant: '', mode: 'replace', families: [family(i)], now: t / 1000 });
-      await q.commitTransaction();
-      await q.release();
+      await ingest.push({ path: 'job/rate', managedRoute: false, mode: 'replace', body: body(i), now: t / 1000 });
     }
     log(`loaded 1k series x 245 samples in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     await seeder.close();

@@ -124,15 +124,18 @@ class Bench {
     }
     log(`servers: ${this.targets.map((t) => `${t.name} on :${t.port} (pid ${t.pid()})`).join(', ')}`);
 
+    if (profDir !== undefined) {
+      this.results.meta.cpuProfiles = profDir;
+    }
     await this.warmup();
     await this.pushPhase('empty', 0);
+    if (o.onlyEmpty) {
+      return;
+    }
     await this.storePhases();
     await this.pushPhase('full', o.groups);
     if (!o.skipReplicas) {
       await this.replicaPhase();
-    }
-    if (profDir !== undefined) {
-      this.results.meta.cpuProfiles = profDir;
     }
   }
 

@@ -9,7 +9,7 @@ import { parseProtobufDelimited, encodeFamilyDelimited } from 'src/core/expositi
 import { encodeSamples } from 'src/core/exposition/text-encoder';
 import { ExpositionParseError } from 'src/core/exposition/errors';
 import { validatePushedFamilies } from 'src/core/consistency/validate-push';
-import { checkConsistency, consistencyLookupNames } from 'src/core/consistency/check-consistency';
+import { checkConsistency, consistencyLookupNames, suspectStoredTypes } from 'src/core/consistency/check-consistency';
 import { isProtobufPush } from 'src/core/scrape/negotiation';
 import { collisionCandidateKeys, findSeriesCollisions } from 'src/core/consistency/series-collisions';
 import { InconsistentPushError } from 'src/core/consistency/errors';
@@ -31,6 +31,8 @@ export interface PushRequest {
   contentEncoding?: string;
   /** Tenant of the caller's token; undefined without auth or for operator tokens. */
   tenant?: string;
+  /** Push time (Unix seconds) instead of the clock's: backdated loads in benchmarks. */
+  now?: number;
 }
 
 export interface DeleteRequest {
@@ -58,7 +60,7 @@ export class IngestService {
     const started = process.hrtime.bigint();
     const group = this.groupRef(req.path, req.managedRoute, req.tenant);
     const families = this.parseBody(req);
-    const now = Date.now() / 1000;
+    const now = req.now ?? Date.now() / 1000;
     const exposed = exposedGroupLabels(group.labels, req.tenant);
     const sanitized = sanitizeFamilies(families, groupingLabelsWithTenant(group.labels, req.tenant));
     try {
@@ -70,13 +72,16 @@ export class IngestService {
     const pushed = sanitized.map((mf) => ({ name: mf.name, type: mf.type }));
     const check = this.config.consistencyCheck;
     const own = check ? await this.metrics.types() : [];
+    const lookupNames = check ? consistencyLookupNames(pushed) : [];
     await this.repository.applyPush(
       {
         group,
         mode: req.mode,
         now,
-        lookupNames: check ? consistencyLookupNames(pushed) : [],
+        lookupNames,
         collisionKeys: check ? collisionCandidateKeys(sanitized, exposed) : [],
+        suspects: suspectStoredTypes(pushed, lookupNames),
+        needsContext: check && conflicts(pushed, own),
         sanitized,
         families: sanitized.map((mf) => ({
           name: mf.name,
@@ -119,6 +124,16 @@ export class IngestService {
       throw new ExpositionParseError('text format parsing error: body is not valid UTF-8');
     }
     return parseText(text);
+  }
+}
+
+/** Whether the pushed families conflict with these (e.g. the gateway's own metrics) alone. */
+function conflicts(pushed: FamilyTypeRef[], existing: FamilyTypeRef[]): boolean {
+  try {
+    checkConsistency(pushed, existing);
+    return false;
+  } catch {
+    return true;
   }
 }
 

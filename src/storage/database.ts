@@ -1,4 +1,6 @@
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import type { Pool } from 'pg';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { CreateMetricStore1767225600000 } from '../../migrations/1767225600000-CreateMetricStore';
@@ -6,6 +8,7 @@ import { CreateAuthTokens1795667700000 } from '../../migrations/1795667700000-Cr
 import { CreatePushHistory1767312000000 } from '../../migrations/1767312000000-CreatePushHistory';
 import { AddGroupChangeWatermark1795670000000 } from '../../migrations/1795670000000-AddGroupChangeWatermark';
 import { AddPushLockAndRead1795680000000 } from '../../migrations/1795680000000-AddPushLockAndRead';
+import { AddOneStatementPush1795690000000 } from '../../migrations/1795690000000-AddOneStatementPush';
 
 /** Every migration, in order. Listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
@@ -14,6 +17,7 @@ export const MIGRATIONS = [
   CreateAuthTokens1795667700000,
   AddGroupChangeWatermark1795670000000,
   AddPushLockAndRead1795680000000,
+  AddOneStatementPush1795690000000,
 ];
 
 export interface DatabaseOptions {
@@ -26,6 +30,8 @@ export interface DatabaseOptions {
 /** An initialised TypeORM data source plus whatever must be stopped with it. */
 export interface Database {
   dataSource: DataSource;
+  /** The data source's own `pg` pool, for hot statements that need no TypeORM layer (see runNamed). */
+  pool: Pool;
   /** 'postgres' for a server, 'embedded' for PGlite. */
   kind: 'postgres' | 'embedded';
   close(): Promise<void>;
@@ -39,7 +45,7 @@ export interface Database {
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl !== undefined) {
     const dataSource = await newDataSource(options.databaseUrl, options.poolSize).initialize();
-    return { dataSource, kind: 'postgres', close: () => dataSource.destroy() };
+    return { dataSource, pool: poolOf(dataSource), kind: 'postgres', close: () => dataSource.destroy() };
   }
   // Loaded only in embedded mode: a replica on a PostgreSQL server never pays for the engine's code.
   const { PGlite } = await import('@electric-sql/pglite');
@@ -53,6 +59,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const dataSource = await newDataSource(url, 1).initialize();
   return {
     dataSource,
+    pool: poolOf(dataSource),
     kind: 'embedded',
     close: async () => {
       await dataSource.destroy();
@@ -60,6 +67,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       await db.close();
     },
   };
+}
+
+function poolOf(dataSource: DataSource): Pool {
+  return (dataSource.driver as PostgresDriver).master as Pool;
 }
 
 function newDataSource(url: string, poolSize: number): DataSource {

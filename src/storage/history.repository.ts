@@ -8,7 +8,7 @@ import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
 import { Database } from 'src/storage/database';
 import { DATABASE } from 'src/storage/storage.tokens';
-import { PushWritten, WriteHooks } from 'src/storage/write-hooks';
+import { PushHistoryArgs, PushToRecord, WriteHooks } from 'src/storage/write-hooks';
 import { flattenFamilies, pushTimePoint } from 'src/storage/history-flatten';
 import { matchersToSql } from 'src/storage/history-matchers';
 
@@ -49,38 +49,6 @@ export interface HistoryPartition {
   dayStartMs: number;
 }
 
-/**
- * Records a push: upserts every pushed series (one statement for all of them), ends the series
- * of the group the push removes (PUT: all not pushed; POST: those of the pushed families not
- * pushed) and appends one sample per pushed series plus a staleness marker per ended series.
- * Sample times are the push time, but never at or before the series' previous sample (clock skew
- * between replicas cannot reorder a series). `<> ALL` over the keys is hashed by PostgreSQL (an
- * anti-join against the CTE may be planned as a quadratic nested loop). $1 tenant, $2 group id, $3 push time (ms),
- * $4..$8 names, families, labels (JSON), keys, values, $9 replace?, $10 pushed family names,
- * $11 record samples?
- */
-const WRITE_PUSH = `
-  WITH input AS MATERIALIZED (
-    SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::float8[]) AS u(name, family, labels, key, v)
-  ), pushed AS (
-    INSERT INTO history_series AS s (tenant, name, family, labels, series_key, group_id, first_t, last_t, last_v, last_stale)
-    SELECT $1, i.name, i.family, i.labels::jsonb, i.key, $2, $3, $3, i.v, false FROM input i
-    ON CONFLICT (tenant, series_key) DO UPDATE
-      SET group_id = EXCLUDED.group_id, family = EXCLUDED.family,
-          last_t = GREATEST(EXCLUDED.last_t, s.last_t + 1), last_v = EXCLUDED.last_v, last_stale = false
-    RETURNING s.id, s.last_t, s.last_v
-  ), ended AS (
-    UPDATE history_series s
-    SET group_id = NULL, last_t = GREATEST($3, s.last_t + 1), last_v = 'NaN', last_stale = true
-    WHERE s.group_id = $2 AND ($9 OR s.family = ANY($10::text[]))
-      AND s.series_key <> ALL($7::text[])
-    RETURNING s.id, s.last_t
-  )
-  INSERT INTO history_sample (series_id, t, v, stale)
-  SELECT id, last_t, last_v, false FROM pushed WHERE $11
-  UNION ALL
-  SELECT id, last_t, 'NaN', true FROM ended WHERE $11`;
-
 /** Ends every series of the deleted groups. $1 group ids, $2 time (ms), $3 record samples? */
 const END_GROUPS = `
   WITH ended AS (
@@ -90,8 +58,6 @@ const END_GROUPS = `
     RETURNING s.id, s.last_t
   )
   INSERT INTO history_sample (series_id, t, v, stale) SELECT id, last_t, 'NaN', true FROM ended WHERE $3`;
-
-const GROUP_EXPOSED_KEY = `SELECT exposed_key FROM metric_group WHERE id = $1`;
 
 /** Groups pushed before the history existed (an upgrade): they have no series at all. */
 const UNRECORDED_GROUPS = `
@@ -104,7 +70,7 @@ const UNRECORDED_GROUPS = `
  * push time (no sample rows: the series row is what "present until replaced" reads). Skips
  * everything when a push recorded the group meanwhile, and any series a concurrent push wrote
  * (ON CONFLICT DO NOTHING), so it never overwrites newer data. $1 tenant, $2 group id, $3 time
- * (ms), $4..$8 as WRITE_PUSH.
+ * (ms), $4..$8 per series: names, families, labels (JSON), keys, values (as pgw_push's h_* arrays).
  */
 const BACKFILL_GROUP = `
   INSERT INTO history_series (tenant, name, family, labels, series_key, group_id, first_t, last_t, last_v, last_stale)
@@ -163,7 +129,6 @@ const ORDER_CACHE_ENTRIES = 16;
 @Injectable()
 export class HistoryRepository implements WriteHooks {
   private readonly knownDays = new Set<number>();
-  private readonly exposedByGroup = new Map<string, Labels>();
   private readonly seriesCache = new Map<number, { labels: Labels; key: string }>();
   private readonly orders = new Map<string, Map<number, number>>();
 
@@ -177,28 +142,38 @@ export class HistoryRepository implements WriteHooks {
     return this.config.history.enabled;
   }
 
-  /** See WriteHooks.afterPush: one statement for all series and samples (plus a partition check once a day). */
-  async afterPush(q: QueryRunner, push: PushWritten): Promise<void> {
+  /**
+   * See WriteHooks.pushArgs: the pushed series (upserted, each with a sample at the push time, never
+   * at or before its previous one) and what ends the group's other series (PUT: all not pushed;
+   * POST: those of the pushed families not pushed) with a staleness marker each.
+   */
+  pushArgs(push: PushToRecord): PushHistoryArgs {
     const t = Math.round(push.now * 1000);
     const points = flattenFamilies(push.families);
-    points.push(pushTimePoint(await this.exposedLabels(q, push.groupId), push.now));
-    if (this.recording) {
-      await this.ensureDaysAround(q, t);
+    points.push(pushTimePoint(push.exposedLabels, push.now));
+    const familyList = new Set<string>();
+    for (const f of push.families) {
+      familyList.add(f.name);
     }
-    const families = [...new Set([...push.families.map((f) => f.name), ...points.map((p) => p.family)])];
-    await q.query(WRITE_PUSH, [
-      push.tenant,
-      push.groupId,
+    for (const p of points) {
+      familyList.add(p.family);
+    }
+    return {
       t,
-      points.map((p) => p.name),
-      points.map((p) => p.family),
-      points.map((p) => JSON.stringify(p.labels)),
-      points.map((p) => p.key),
-      points.map((p) => p.value),
-      push.mode === 'replace',
-      families,
-      this.recording,
-    ]);
+      names: points.map((p) => p.name),
+      families: points.map((p) => p.family),
+      labels: points.map((p) => JSON.stringify(p.labels)),
+      keys: points.map((p) => p.key),
+      values: points.map((p) => p.value),
+      familyList: [...familyList],
+      record: this.recording,
+      days: this.recording ? this.missingDaysAround(t) : [],
+    };
+  }
+
+  /** See WriteHooks.pushCommitted: the partitions it created exist from now on. */
+  pushCommitted(args: PushHistoryArgs): void {
+    args.days.forEach((d) => this.knownDays.add(d));
   }
 
   /** See WriteHooks.afterDelete: a staleness marker for every series of the groups. */
@@ -208,7 +183,6 @@ export class HistoryRepository implements WriteHooks {
       await this.ensureDaysAround(q, t);
     }
     await q.query(END_GROUPS, [groupIds, t, this.recording]);
-    groupIds.forEach((id) => this.exposedByGroup.delete(id));
   }
 
   /** Ids of up to `limit` groups with a successful push but no recorded series. */
@@ -231,24 +205,15 @@ export class HistoryRepository implements WriteHooks {
     ]);
   }
 
-  /** The group's exposed labels (immutable per group id, hence cached). */
-  private async exposedLabels(q: QueryRunner, groupId: string): Promise<Labels> {
-    let labels = this.exposedByGroup.get(groupId);
-    if (labels === undefined) {
-      const rows = (await q.query(GROUP_EXPOSED_KEY, [groupId])) as { exposed_key: string }[];
-      labels = rows.length === 0 ? {} : Object.fromEntries(JSON.parse(rows[0].exposed_key) as [string, string][]);
-      if (this.exposedByGroup.size >= 100_000) {
-        this.exposedByGroup.clear();
-      }
-      this.exposedByGroup.set(groupId, labels);
-    }
-    return labels;
+  /** Day starts (ms) of t's day and the next whose partitions are not known to exist. */
+  private missingDaysAround(t: number): number[] {
+    const day = Math.floor(t / DAY_MS) * DAY_MS;
+    return [day, day + DAY_MS].filter((d) => !this.knownDays.has(d));
   }
 
   /** Makes sure the partitions of t's day and the next exist (rarely more than a cache lookup). */
   private async ensureDaysAround(q: QueryRunner, t: number): Promise<void> {
-    const day = Math.floor(t / DAY_MS) * DAY_MS;
-    const missing = [day, day + DAY_MS].filter((d) => !this.knownDays.has(d));
+    const missing = this.missingDaysAround(t);
     if (missing.length > 0) {
       await q.query(ENSURE_PARTITIONS, [missing]);
       missing.forEach((d) => this.knownDays.add(d));

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { QueryFailedError, QueryRunner } from 'typeorm';
-import { PoolClient } from 'pg';
+import { Pool, PoolClient } from 'pg';
 import { Labels } from 'src/core/model/labels';
 import { MetricType } from 'src/core/model/metric-family';
 import { FamilyTypeRef } from 'src/core/consistency/check-consistency';
 import { formatLabels } from 'src/core/grouping/grouping-key';
 import { DATABASE } from 'src/storage/storage.tokens';
 import { Database } from 'src/storage/database';
-import { WRITE_HOOKS, WriteHooks } from 'src/storage/write-hooks';
+import { PushHistoryArgs, WRITE_HOOKS, WriteHooks } from 'src/storage/write-hooks';
 import { MetricFamily } from 'src/core/model/metric-family';
 
 /** Identifies one group: a tenant ('' without auth) and its canonical grouping key. */
@@ -41,6 +41,13 @@ export interface PushWrite {
   lookupNames: string[];
   /** Exposed keys of other groups that could expose the same series (see collisionCandidateKeys). */
   collisionKeys: string[];
+  /** Stored (name, type) pairs the check would reject (see suspectStoredTypes); parallel arrays. */
+  suspects: { names: string[]; types: number[] };
+  /**
+   * The check must see the store's context even when the store finds nothing suspect (the push
+   * already conflicts with something outside the store, and the error lists every conflict).
+   */
+  needsContext: boolean;
   /** The sanitised families (what `families` encodes), for write hooks such as the history. */
   sanitized: MetricFamily[];
 }
@@ -123,30 +130,14 @@ const MAX_ATTEMPTS = 5;
 const LOCK_AND_READ = `SELECT kind, name, type, detail, body FROM pgw_lock_and_read($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
 
 /**
- * Writes the push in one statement: upserts the group (new revision, push time), upserts the
- * pushed families and, for a replace, deletes the group's other families. The DELETE and the
- * upsert touch disjoint rows, so they can share one snapshot.
- * $1 tenant, $2 key, $3 exposed key, $4 labels, $5 now, $6..$10 family columns, $11 replace?
+ * The whole push as one statement (its own transaction outside an explicit one): locks, a probe
+ * for anything the check could reject, then the group, families and history writes; or, when the
+ * probe finds something, the check's context and no write. See the AddOneStatementPush migration.
  */
-const WRITE_PUSH = `
-  WITH g AS (
-    INSERT INTO metric_group (tenant, grouping_key, exposed_key, labels, push_time)
-    VALUES ($1, $2, $3, $4::jsonb, $5)
-    ON CONFLICT (tenant, grouping_key)
-    DO UPDATE SET push_time = EXCLUDED.push_time, revision = nextval('metric_group_revision_seq')
-    RETURNING id
-  ), removed AS (
-    DELETE FROM metric_family f USING g
-    WHERE $11 AND f.group_id = g.id AND f.name <> ALL($6::text[])
-  ), written AS (
-    INSERT INTO metric_family (group_id, name, type, help, pushed_at, body, exposition)
-    SELECT g.id, u.name, u.type, u.help, $5, u.body, u.exposition
-    FROM g, unnest($6::text[], $7::int2[], $8::text[], $9::bytea[], $10::text[]) AS u(name, type, help, body, exposition)
-    ON CONFLICT (group_id, name) DO UPDATE
-      SET type = EXCLUDED.type, help = EXCLUDED.help, pushed_at = EXCLUDED.pushed_at,
-          body = EXCLUDED.body, exposition = EXCLUDED.exposition
-  )
-  SELECT id::text AS id FROM g`;
+const PUSH = `
+  SELECT kind, name, type, detail, body FROM pgw_push(
+    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16, $17, $18,
+    $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)`;
 
 const UPSERT_GROUP_FAILED = `
   INSERT INTO metric_group (tenant, grouping_key, exposed_key, labels, push_failure_time)
@@ -199,15 +190,37 @@ export class MetricGroupRepository {
   ) {}
 
   /**
-   * Applies a PUT/POST in one transaction: locks the group and the pushed names, hands the stored
-   * types of `lookupNames` (minus what this push replaces) to `check`, and on success replaces the
-   * families and sets push_time. When `check` throws, nothing is written but the group's
+   * Applies a PUT/POST atomically: locks the group and the pushed names, hands the stored types of
+   * `lookupNames` (minus what this push replaces) to `check`, and on success replaces the families,
+   * sets push_time and records the history. When `check` throws, nothing is written but the group's
    * push_failure_time (created if needed), and the error is rethrown.
+   *
+   * Usually one statement: the store itself looks for the `suspects` and collision candidates and
+   * writes when there are none, so `check` has nothing to see and is not called. Otherwise `check`
+   * runs on the context the statement returned; if it passes after all, the push is redone as a
+   * transaction that locks and reads, checks and writes.
    * Throws GroupCollisionError when the grouping key exposes the same labels as another group.
    */
   async applyPush(write: PushWrite, check: (stored: StoredContext) => void): Promise<void> {
+    const history = this.hooks?.pushArgs({
+      tenant: write.group.tenant,
+      exposedLabels: Object.fromEntries(JSON.parse(write.group.exposedKey) as [string, string][]),
+      mode: write.mode,
+      families: write.sanitized,
+      now: write.now,
+    });
     try {
-      await this.transaction((q) => this.pushInTransaction(q, write, check));
+      let written = false;
+      if (!write.needsContext) {
+        const rows = await this.retrying(() => runNamed<PushRow>(this.db.pool, 'pgw_push', PUSH, pushParams(write, history, true)));
+        written = rows.length === 1 && rows[0].kind === 'w';
+        if (!written) {
+          check(toStoredContext(rows));
+        }
+      }
+      if (!written) {
+        await this.transaction((q) => this.pushInTransaction(q, write, history, check));
+      }
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw this.collision(write.group);
@@ -217,19 +230,25 @@ export class MetricGroupRepository {
       }
       throw error;
     }
+    if (history !== undefined) {
+      this.hooks?.pushCommitted(history);
+    }
   }
 
-  private async pushInTransaction(q: QueryRunner, write: PushWrite, check: (stored: StoredContext) => void): Promise<void> {
+  /** Locks and reads in one statement, runs the check, then writes with pgw_push (no locks, no probe). */
+  private async pushInTransaction(
+    q: QueryRunner,
+    write: PushWrite,
+    history: PushHistoryArgs | undefined,
+    check: (stored: StoredContext) => void,
+  ): Promise<void> {
     const { group, families } = write;
     const pushedNames = families.map((f) => f.name);
-    const pushedType = new Map(families.map((f) => [f.name, f.type as number]));
-    const lockNames = [`{group}${JSON.stringify([group.tenant, group.groupingKey])}`, ...write.lookupNames];
-    const lockTypes = [-1, ...write.lookupNames.map((n) => pushedType.get(n) ?? -1)];
-    const force = [true, ...write.lookupNames.map(() => false)];
-    const rows = await runNamed<ContextRow>(q, 'pgw_lock_and_read', LOCK_AND_READ, [
-      lockNames,
-      lockTypes,
-      force,
+    const locks = lockArgs(write);
+    const rows = await runNamed<PushRow>(clientOf(q), 'pgw_lock_and_read', LOCK_AND_READ, [
+      locks.names,
+      locks.types,
+      locks.force,
       write.lookupNames,
       group.tenant,
       group.groupingKey,
@@ -240,22 +259,7 @@ export class MetricGroupRepository {
     if (write.lookupNames.length > 0 || write.collisionKeys.length > 0) {
       check(toStoredContext(rows));
     }
-    const [{ id }] = await runNamed<{ id: string }>(q, 'pgw_write_push', WRITE_PUSH, [
-      group.tenant,
-      group.groupingKey,
-      group.exposedKey,
-      JSON.stringify(group.labels),
-      write.now,
-      pushedNames,
-      families.map((x) => x.type),
-      families.map((x) => x.help),
-      families.map((x) => x.body),
-      families.map((x) => x.exposition),
-      write.mode === 'replace',
-    ]);
-    if (this.hooks !== undefined) {
-      await this.hooks.afterPush(q, { groupId: id, tenant: group.tenant, mode: write.mode, families: write.sanitized, now: write.now });
-    }
+    await runNamed<PushRow>(clientOf(q), 'pgw_push', PUSH, pushParams(write, history, false));
   }
 
   /** Sets push_failure_time of a group (creating it, empty, if absent). No-op when the key collides. */
@@ -365,6 +369,19 @@ export class MetricGroupRepository {
     );
   }
 
+  /** Runs fn (one autocommit statement), retrying on deadlock or serialization failure. */
+  private async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(sqlState(error) ?? '')) {
+          throw error;
+        }
+      }
+    }
+  }
+
   /** Runs fn in a READ COMMITTED transaction, retrying on deadlock or serialization failure. */
   private async transaction<T>(fn: (q: QueryRunner) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -398,32 +415,88 @@ function isUniqueViolation(error: unknown): boolean {
   return sqlState(error) === UNIQUE_VIOLATION;
 }
 
-interface ContextRow {
-  kind: 't' | 'c';
+/** A row of pgw_lock_and_read ('t', 'c') or pgw_push (those, or one 'w' with the group id as detail). */
+interface PushRow {
+  kind: 't' | 'c' | 'w';
   name: string;
   type: number | null;
   detail: string;
   body: Buffer | null;
 }
 
-function toStoredContext(rows: ContextRow[]): StoredContext {
+function toStoredContext(rows: PushRow[]): StoredContext {
   const context: StoredContext = { existing: [], candidates: [] };
   for (const r of rows) {
     if (r.kind === 't') {
       context.existing.push({ name: r.name, type: r.type ?? 0, where: `group ${formatLabels(JSON.parse(r.detail) as Labels)}` });
-    } else {
+    } else if (r.kind === 'c') {
       context.candidates.push({ exposedKey: r.detail, name: r.name, body: r.body ?? Buffer.alloc(0) });
     }
   }
   return context;
 }
 
+/** The advisory locks of a push: the group exclusively, lookup names by pushed type (see the migration). */
+function lockArgs(write: PushWrite): { names: string[]; types: number[]; force: boolean[] } {
+  const pushedType = new Map(write.families.map((f) => [f.name, f.type as number]));
+  return {
+    names: [`{group}${JSON.stringify([write.group.tenant, write.group.groupingKey])}`, ...write.lookupNames],
+    types: [-1, ...write.lookupNames.map((n) => pushedType.get(n) ?? -1)],
+    force: [true, ...write.lookupNames.map(() => false)],
+  };
+}
+
 /**
- * Runs a hot statement as a named prepared statement on the transaction's own connection, so
- * PostgreSQL parses and plans it once per connection instead of once per push.
+ * Parameters of PUSH. With `checked` false the caller's transaction already holds the locks and
+ * ran the check: no locks, no probe, only the writes.
  */
-async function runNamed<T>(q: QueryRunner, name: string, text: string, values: unknown[]): Promise<T[]> {
-  const client = (q as unknown as { databaseConnection: PoolClient }).databaseConnection;
+function pushParams(write: PushWrite, history: PushHistoryArgs | undefined, checked: boolean): unknown[] {
+  const { group, families } = write;
+  const pushedNames = families.map((f) => f.name);
+  const locks = checked ? lockArgs(write) : { names: [], types: [], force: [] };
+  const probe = checked && pushedNames.length > 0;
+  return [
+    locks.names,
+    locks.types,
+    locks.force,
+    checked ? write.lookupNames : [],
+    group.tenant,
+    group.groupingKey,
+    write.mode === 'replace',
+    pushedNames,
+    probe ? write.collisionKeys : [],
+    probe ? write.suspects.names : [],
+    probe ? write.suspects.types : [],
+    group.exposedKey,
+    JSON.stringify(group.labels),
+    write.now,
+    families.map((x) => x.type),
+    families.map((x) => x.help),
+    families.map((x) => x.body),
+    families.map((x) => x.exposition),
+    history !== undefined,
+    history?.t ?? 0,
+    history?.names ?? [],
+    history?.families ?? [],
+    history?.labels ?? [],
+    history?.keys ?? [],
+    history?.values ?? [],
+    history?.familyList ?? [],
+    history?.record ?? false,
+    history?.days ?? [],
+  ];
+}
+
+function clientOf(q: QueryRunner): PoolClient {
+  return (q as unknown as { databaseConnection: PoolClient }).databaseConnection;
+}
+
+/**
+ * Runs a hot statement as a named prepared statement (on the given transaction connection, or on
+ * any pooled one), so PostgreSQL parses and plans it once per connection instead of once per push.
+ * Errors are TypeORM's QueryFailedError, as from every other query.
+ */
+async function runNamed<T>(client: Pool | PoolClient, name: string, text: string, values: unknown[]): Promise<T[]> {
   try {
     const result = await client.query({ name, text, values });
     return result.rows as T[];

@@ -98,6 +98,26 @@ describe('push API over HTTP on a real database', () => {
     ]);
   });
 
+  it('lands a push whose possible conflict turns out harmless (checked again under locks), with its history', async () => {
+    // The one-statement push sees that group {job="fp",x="1"} holds a family of the pushed name
+    // and hands the context back; the check finds no identical series, so the push is redone as a
+    // locked transaction. Both paths must store the push and record its history.
+    await request(gw.url).put('/metrics/job/fp/x/1').send('fp_metric{y="2"} 1\n').expect(200);
+    await request(gw.url).put('/metrics/job/fp').send('fp_metric{x="1"} 2\n').expect(200);
+    expect((await scrape()).filter((l) => l.startsWith('fp_'))).toEqual([
+      'fp_metric{instance="",job="fp",x="1"} 2',
+      'fp_metric{instance="",job="fp",x="1",y="2"} 1',
+    ]);
+    const res = await request(gw.url).get('/api/v1/query').query({ query: 'fp_metric' }).expect(200);
+    const series = (res.body.data.result as { metric: Record<string, string>; value: [number, string] }[])
+      .map((r) => `${JSON.stringify(r.metric)} ${r.value[1]}`)
+      .sort();
+    expect(series).toEqual([
+      '{"__name__":"fp_metric","job":"fp","x":"1","y":"2"} 1',
+      '{"__name__":"fp_metric","job":"fp","x":"1"} 2',
+    ]);
+  });
+
   it('records push_failure_time_seconds for a rejected push to an existing group and keeps its data', async () => {
     await request(gw.url).put('/metrics/job/fail').send('# TYPE fm gauge\nfm 1\n').expect(200);
     await request(gw.url).put('/metrics/job/other').send('# TYPE fm2 counter\nfm2 1\n').expect(200);

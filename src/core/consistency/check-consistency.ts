@@ -66,3 +66,54 @@ export function checkConsistency(pushed: FamilyTypeRef[], existing: FamilyTypeRe
     throw new InconsistentPushError(problems);
   }
 }
+
+/** Every MetricType value a stored family can have. */
+const STORED_TYPES: MetricType[] = [
+  MetricType.COUNTER,
+  MetricType.GAUGE,
+  MetricType.SUMMARY,
+  MetricType.UNTYPED,
+  MetricType.HISTOGRAM,
+  MetricType.GAUGE_HISTOGRAM,
+];
+
+/**
+ * The (name, type) pairs among `lookupNames` × every type for which one stored family of that
+ * name and type (outside what the push replaces) would make checkConsistency(pushed, ...) throw:
+ * the store only has to look for these, and when it finds none, the push passes the type check
+ * without the store's context ever reaching this process. Same three rules as checkConsistency.
+ */
+export function suspectStoredTypes(pushed: FamilyTypeRef[], lookupNames: string[]): { names: string[]; types: MetricType[] } {
+  const sameName = new Map<string, Set<MetricType>>();
+  const anyType = new Set<string>();
+  const baseOf = new Map<string, string[]>();
+  for (const p of pushed) {
+    let types = sameName.get(p.name);
+    if (types === undefined) {
+      sameName.set(p.name, (types = new Set()));
+    }
+    types.add(p.type);
+    for (const derived of derivedNames(p.name, p.type)) {
+      anyType.add(derived);
+    }
+    const base = /^(.*)_(sum|count|bucket)$/.exec(p.name);
+    if (base !== null) {
+      baseOf.set(base[1], [...(baseOf.get(base[1]) ?? []), p.name]);
+    }
+  }
+  const out: { names: string[]; types: MetricType[] } = { names: [], types: [] };
+  for (const name of lookupNames) {
+    for (const type of STORED_TYPES) {
+      const pushedTypes = sameName.get(name);
+      const suspect =
+        anyType.has(name) ||
+        (pushedTypes !== undefined && [...pushedTypes].some((t) => t !== type)) ||
+        (baseOf.get(name) ?? []).some((p) => derivedNames(name, type).includes(p));
+      if (suspect) {
+        out.names.push(name);
+        out.types.push(type);
+      }
+    }
+  }
+  return out;
+}

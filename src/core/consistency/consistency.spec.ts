@@ -1,6 +1,6 @@
 import { MetricFamily, MetricType } from 'src/core/model/metric-family';
 import { validatePushedFamilies } from 'src/core/consistency/validate-push';
-import { checkConsistency, consistencyLookupNames } from 'src/core/consistency/check-consistency';
+import { checkConsistency, consistencyLookupNames, FamilyTypeRef, suspectStoredTypes } from 'src/core/consistency/check-consistency';
 import { collisionCandidateKeys, findSeriesCollisions } from 'src/core/consistency/series-collisions';
 import { InconsistentPushError } from 'src/core/consistency/errors';
 import { canonicalLabels } from 'src/core/grouping/grouping-key';
@@ -79,5 +79,68 @@ describe('series collisions across groups', () => {
     const stored = [{ exposedLabels: { instance: '', job: 'a', x: '1' }, families: [gauge('m', [{ instance: '', job: 'a', x: '1' }])] }];
     expect(findSeriesCollisions(pushed, stored)).toEqual(['series m{instance="",job="a",x="1"} is already exposed by group {instance="",job="a",x="1"}']);
     expect(findSeriesCollisions([gauge('other', [{ instance: '', job: 'a', x: '1' }])], stored)).toEqual([]);
+  });
+});
+
+describe('suspectStoredTypes', () => {
+  const ALL_TYPES = [MetricType.COUNTER, MetricType.GAUGE, MetricType.SUMMARY, MetricType.UNTYPED, MetricType.HISTOGRAM, MetricType.GAUGE_HISTOGRAM];
+  const NAMES = ['x', 'x_sum', 'x_count', 'x_bucket', 'y', 'y_sum', 'x_sum_count'];
+
+  /** Deterministic pseudo-random pushes over names that derive from each other. */
+  function* pushes(): Generator<FamilyTypeRef[]> {
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let i = 0; i < 400; i++) {
+      const names = new Set<string>();
+      const count = 1 + next(3);
+      const out: FamilyTypeRef[] = [];
+      for (let k = 0; k < count; k++) {
+        const name = NAMES[next(NAMES.length)];
+        if (!names.has(name)) {
+          names.add(name);
+          out.push({ name, type: ALL_TYPES[next(ALL_TYPES.length)] });
+        }
+      }
+      yield out;
+    }
+  }
+
+  it('flags exactly the (name, type) pairs a single stored family would be rejected for', () => {
+    let suspects = 0;
+    let checked = 0;
+    const mismatches: unknown[] = [];
+    for (const pushed of pushes()) {
+      const lookup = consistencyLookupNames(pushed);
+      const got = suspectStoredTypes(pushed, lookup);
+      const flagged = new Set(got.names.map((n, i) => `${n}/${got.types[i]}`));
+      for (const name of lookup) {
+        for (const type of ALL_TYPES) {
+          let throws = false;
+          try {
+            checkConsistency(pushed, [{ name, type }]);
+          } catch {
+            throws = true;
+          }
+          if (flagged.has(`${name}/${type}`) !== throws) {
+            mismatches.push({ pushed, stored: { name, type }, rejected: throws });
+          }
+          checked++;
+          suspects += throws ? 1 : 0;
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+    // Both outcomes must be well represented, or the comparison proves little.
+    expect(suspects).toBeGreaterThan(checked / 10);
+    expect(checked - suspects).toBeGreaterThan(checked / 10);
+  });
+
+  it('leaves the type a pushed name already has unsuspected', () => {
+    const got = suspectStoredTypes([{ name: 'up_gauge', type: MetricType.GAUGE }], ['up_gauge']);
+    expect(got.names).toEqual(Array(5).fill('up_gauge'));
+    expect(got.types).not.toContain(MetricType.GAUGE);
   });
 });
