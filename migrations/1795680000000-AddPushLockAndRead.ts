@@ -1,25 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/**
- * One round trip for the first half of a push: `pgw_lock_and_read` takes the push's advisory locks
- * and then, in a second statement (PL/pgSQL gives each statement of a volatile function a fresh
- * snapshot under READ COMMITTED, so it sees every push that committed while we waited for the
- * locks), reads what the consistency check needs.
- *
- * Locks, in one fixed (hash) order so concurrent pushes cannot deadlock: the group's key
- * exclusively; each pushed name exclusively unless a family of that name and type already exists
- * ("settled": its type cannot change while we hold the lock shared); derived and base names shared.
- * A push that would introduce or change a name's type thus waits for every push of that name.
- *
- * Rows returned: kind 't' — every (name, type) present among the lookup names outside what this
- * push replaces, with one example group's labels (at most six index probes per name); kind 'c' —
- * the families of pushed names in groups whose exposed key is a collision candidate.
- */
-export class AddPushLockAndRead1795680000000 implements MigrationInterface {
-  name = 'AddPushLockAndRead1795680000000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+/** The function as this migration creates it (AddOneStatementPush drops it and, reverted, restores it). */
+export const LOCK_AND_READ_FUNCTION = `
       CREATE FUNCTION pgw_lock_and_read(
         lock_names text[], lock_types int2[], lock_force bool[],
         lookup text[], p_tenant text, p_key text, p_replace bool, pushed text[], candidates text[])
@@ -53,7 +35,28 @@ export class AddPushLockAndRead1795680000000 implements MigrationInterface {
           SELECT 'c'::text, f.name, NULL::int, g.exposed_key, f.body
           FROM metric_group g JOIN metric_family f ON f.group_id = g.id
           WHERE g.exposed_key = ANY(candidates) AND f.name = ANY(pushed);
-      END $$`);
+      END $$`;
+
+/**
+ * One round trip for the first half of a push: `pgw_lock_and_read` takes the push's advisory locks
+ * and then, in a second statement (PL/pgSQL gives each statement of a volatile function a fresh
+ * snapshot under READ COMMITTED, so it sees every push that committed while we waited for the
+ * locks), reads what the consistency check needs.
+ *
+ * Locks, in one fixed (hash) order so concurrent pushes cannot deadlock: the group's key
+ * exclusively; each pushed name exclusively unless a family of that name and type already exists
+ * ("settled": its type cannot change while we hold the lock shared); derived and base names shared.
+ * A push that would introduce or change a name's type thus waits for every push of that name.
+ *
+ * Rows returned: kind 't' — every (name, type) present among the lookup names outside what this
+ * push replaces, with one example group's labels (at most six index probes per name); kind 'c' —
+ * the families of pushed names in groups whose exposed key is a collision candidate.
+ */
+export class AddPushLockAndRead1795680000000 implements MigrationInterface {
+  name = 'AddPushLockAndRead1795680000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(LOCK_AND_READ_FUNCTION);
   }
 
   async down(q: QueryRunner): Promise<void> {

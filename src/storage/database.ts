@@ -57,9 +57,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   await server.start();
   const url = `postgres://postgres@${server.getServerConn()}/postgres`;
   const dataSource = await newDataSource(url, 1).initialize();
+  const pool = poolOf(dataSource);
+  // The engine has one session for every connection: a connection opened after another was closed
+  // must not trip over prepared statements (see runNamed) the closed one left behind.
+  pool.on('connect', (client) => void client.query('DEALLOCATE ALL').catch(() => undefined));
   return {
     dataSource,
-    pool: poolOf(dataSource),
+    pool,
     kind: 'embedded',
     close: async () => {
       await dataSource.destroy();

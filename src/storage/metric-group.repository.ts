@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { QueryFailedError, QueryRunner } from 'typeorm';
-import { Pool, PoolClient } from 'pg';
+import { DatabaseError, Pool, PoolClient } from 'pg';
 import { Labels } from 'src/core/model/labels';
 import { MetricType } from 'src/core/model/metric-family';
 import { FamilyTypeRef } from 'src/core/consistency/check-consistency';
@@ -117,27 +117,20 @@ const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 5;
 
 /**
- * Takes the push's advisory locks, then reads the consistency context after them, in one round
- * trip: see the AddPushLockAndRead migration for the lock order and the rows returned.
- * $1 lock names, $2 pushed types (-1 for lookup-only names), $3 always-exclusive flags, $4 lookup
- * names, $5 tenant, $6 grouping key, $7 replace?, $8 pushed names, $9 candidate exposed keys.
+ * A push as one statement (its own transaction outside an explicit one), see the AddOneStatementPush
+ * migration. $1 mode: 'probe' takes the locks, looks for anything the check could reject and, when
+ * there is nothing, writes the group, families and history; otherwise (and always in 'read' mode)
+ * it writes nothing and returns the check's context. 'write' only writes.
  *
  * Known gap: two concurrent pushes to different groups whose series collide only through body
  * labels (e.g. `{job="a"}` pushing `m{x="1"}` while `{job="a",x="1"}` pushes `m`) hold the name
  * locks shared when `m`'s type is settled, so each may miss the other's uncommitted series. The
  * scrape still renders both; sequential pushes are always checked.
  */
-const LOCK_AND_READ = `SELECT kind, name, type, detail, body FROM pgw_lock_and_read($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
-
-/**
- * The whole push as one statement (its own transaction outside an explicit one): locks, a probe
- * for anything the check could reject, then the group, families and history writes; or, when the
- * probe finds something, the check's context and no write. See the AddOneStatementPush migration.
- */
 const PUSH = `
   SELECT kind, name, type, detail, body FROM pgw_push(
-    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16, $17, $18,
-    $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)`;
+    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16, $17, $18, $19,
+    $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)`;
 
 const UPSERT_GROUP_FAILED = `
   INSERT INTO metric_group (tenant, grouping_key, exposed_key, labels, push_failure_time)
@@ -212,7 +205,7 @@ export class MetricGroupRepository {
     try {
       let written = false;
       if (!write.needsContext) {
-        const rows = await this.retrying(() => runNamed<PushRow>(this.db.pool, 'pgw_push', PUSH, pushParams(write, history, true)));
+        const rows = await this.retrying(() => runNamed<PushRow>(this.db.pool, 'pgw_push', PUSH, pushParams('probe', write, history)));
         written = rows.length === 1 && rows[0].kind === 'w';
         if (!written) {
           check(toStoredContext(rows));
@@ -235,31 +228,18 @@ export class MetricGroupRepository {
     }
   }
 
-  /** Locks and reads in one statement, runs the check, then writes with pgw_push (no locks, no probe). */
+  /** Locks and reads the context in one statement, runs the check, then writes in a second one. */
   private async pushInTransaction(
     q: QueryRunner,
     write: PushWrite,
     history: PushHistoryArgs | undefined,
     check: (stored: StoredContext) => void,
   ): Promise<void> {
-    const { group, families } = write;
-    const pushedNames = families.map((f) => f.name);
-    const locks = lockArgs(write);
-    const rows = await runNamed<PushRow>(clientOf(q), 'pgw_lock_and_read', LOCK_AND_READ, [
-      locks.names,
-      locks.types,
-      locks.force,
-      write.lookupNames,
-      group.tenant,
-      group.groupingKey,
-      write.mode === 'replace',
-      pushedNames,
-      pushedNames.length === 0 ? [] : write.collisionKeys,
-    ]);
+    const rows = await runNamed<PushRow>(clientOf(q), 'pgw_push', PUSH, pushParams('read', write, history));
     if (write.lookupNames.length > 0 || write.collisionKeys.length > 0) {
       check(toStoredContext(rows));
     }
-    await runNamed<PushRow>(clientOf(q), 'pgw_push', PUSH, pushParams(write, history, false));
+    await runNamed<PushRow>(clientOf(q), 'pgw_push', PUSH, pushParams('write', write, history));
   }
 
   /** Sets push_failure_time of a group (creating it, empty, if absent). No-op when the key collides. */
@@ -415,7 +395,7 @@ function isUniqueViolation(error: unknown): boolean {
   return sqlState(error) === UNIQUE_VIOLATION;
 }
 
-/** A row of pgw_lock_and_read ('t', 'c') or pgw_push (those, or one 'w' with the group id as detail). */
+/** A row of pgw_push: context ('t', 'c'), or one 'w' with the written group's id as detail. */
 interface PushRow {
   kind: 't' | 'c' | 'w';
   name: string;
@@ -446,27 +426,26 @@ function lockArgs(write: PushWrite): { names: string[]; types: number[]; force: 
   };
 }
 
-/**
- * Parameters of PUSH. With `checked` false the caller's transaction already holds the locks and
- * ran the check: no locks, no probe, only the writes.
- */
-function pushParams(write: PushWrite, history: PushHistoryArgs | undefined, checked: boolean): unknown[] {
+/** Parameters of PUSH in the given mode ('write' needs no locks and no context arguments). */
+function pushParams(mode: 'probe' | 'read' | 'write', write: PushWrite, history: PushHistoryArgs | undefined): unknown[] {
   const { group, families } = write;
   const pushedNames = families.map((f) => f.name);
-  const locks = checked ? lockArgs(write) : { names: [], types: [], force: [] };
-  const probe = checked && pushedNames.length > 0;
+  const locking = mode !== 'write';
+  const locks = locking ? lockArgs(write) : { names: [], types: [], force: [] };
+  const context = locking && pushedNames.length > 0;
   return [
+    mode,
     locks.names,
     locks.types,
     locks.force,
-    checked ? write.lookupNames : [],
+    locking ? write.lookupNames : [],
     group.tenant,
     group.groupingKey,
     write.mode === 'replace',
     pushedNames,
-    probe ? write.collisionKeys : [],
-    probe ? write.suspects.names : [],
-    probe ? write.suspects.types : [],
+    context ? write.collisionKeys : [],
+    context ? write.suspects.names : [],
+    context ? write.suspects.types : [],
     group.exposedKey,
     JSON.stringify(group.labels),
     write.now,
@@ -496,12 +475,25 @@ function clientOf(q: QueryRunner): PoolClient {
  * any pooled one), so PostgreSQL parses and plans it once per connection instead of once per push.
  * Errors are TypeORM's QueryFailedError, as from every other query.
  */
-async function runNamed<T>(client: Pool | PoolClient, name: string, text: string, values: unknown[]): Promise<T[]> {
+async function runNamed<T>(target: Pool | PoolClient, name: string, text: string, values: unknown[]): Promise<T[]> {
+  // A pooled connection is taken and given back here rather than by Pool.query, which closes the
+  // connection on any error: an SQL error (a unique violation, say) leaves the session usable, and
+  // closing it would cost a reconnect (and, on the single-session embedded engine, a session whose
+  // prepared statements outlive the client that knew about them).
+  const client = target instanceof Pool ? await target.connect() : target;
+  let broken: Error | undefined;
   try {
     const result = await client.query({ name, text, values });
     return result.rows as T[];
   } catch (error) {
+    if (!(error instanceof DatabaseError)) {
+      broken = error as Error;
+    }
     throw new QueryFailedError(text, values, error as Error);
+  } finally {
+    if (client !== target) {
+      (client as PoolClient).release(broken);
+    }
   }
 }
 
