@@ -35,9 +35,12 @@ import { LOCK_AND_READ_FUNCTION } from './1795680000000-AddPushLockAndRead';
  * lookups run per row as LATERAL subqueries with LIMIT (or OFFSET 0, which keeps them from being
  * flattened into joins), the group id is fetched into a variable before it is used, and the
  * function runs with enable_seqscan and enable_bitmapscan off, so each probe is a plain index scan
- * that stops at its first match. The tombstone clean-up every DELETE of groups runs (see
- * AddGroupChangeWatermark) gets an index on deleted_at for the same reason, and the group tables a
- * fillfactor that keeps a push's row updates HOT (no new index entries, no dead ones to step over).
+ * that stops at its first match. Deletes of groups go through `pgw_delete_groups` with the same
+ * settings, so the per-row cascade to metric_family (whose plan PostgreSQL caches per session on
+ * first use) is planned on its index too; the tombstone clean-up they trigger (see
+ * AddGroupChangeWatermark) gets an index on deleted_at and the same settings. The group tables get
+ * a fillfactor that keeps a push's row updates HOT (no new index entries, no dead ones to step
+ * over).
  *
  * Parameters after p_mode:
  * - locks and context: lock_names, lock_types (the pushed type, -1 for lookup-only names),
@@ -161,11 +164,29 @@ const PUSH_FUNCTION = `
     RETURN QUERY SELECT 'w'::text, NULL::text, NULL::int, gid::text, NULL::bytea;
   END $$`;
 
+/**
+ * Deletes groups and returns their ids: one group (p_key given), a tenant's (p_tenant given) or all.
+ */
+const DELETE_FUNCTION = `
+  CREATE FUNCTION pgw_delete_groups(p_tenant text, p_key text) RETURNS SETOF bigint
+  LANGUAGE plpgsql VOLATILE SET enable_seqscan = off SET enable_bitmapscan = off AS $$
+  BEGIN
+    IF p_key IS NOT NULL THEN
+      RETURN QUERY DELETE FROM metric_group g WHERE g.tenant = p_tenant AND g.grouping_key = p_key RETURNING g.id;
+    ELSIF p_tenant IS NOT NULL THEN
+      RETURN QUERY DELETE FROM metric_group g WHERE g.tenant = p_tenant RETURNING g.id;
+    ELSE
+      RETURN QUERY DELETE FROM metric_group g RETURNING g.id;
+    END IF;
+  END $$`;
+
 export class AddOneStatementPush1795690000000 implements MigrationInterface {
   name = 'AddOneStatementPush1795690000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(PUSH_FUNCTION);
+    await q.query(DELETE_FUNCTION);
+    await q.query(`ALTER FUNCTION metric_group_bury() SET enable_seqscan = off`);
     await q.query(`DROP FUNCTION pgw_lock_and_read(text[], int2[], bool[], text[], text, text, bool, text[], text[])`);
     await q.query(`CREATE INDEX metric_group_tombstone_deleted_at_idx ON metric_group_tombstone (deleted_at)`);
     await q.query(`ALTER TABLE metric_group SET (fillfactor = 70)`);
@@ -176,6 +197,8 @@ export class AddOneStatementPush1795690000000 implements MigrationInterface {
     await q.query(`ALTER TABLE metric_family RESET (fillfactor)`);
     await q.query(`ALTER TABLE metric_group RESET (fillfactor)`);
     await q.query(`DROP INDEX metric_group_tombstone_deleted_at_idx`);
+    await q.query(`ALTER FUNCTION metric_group_bury() RESET enable_seqscan`);
+    await q.query(`DROP FUNCTION pgw_delete_groups(text, text)`);
     await q.query(LOCK_AND_READ_FUNCTION);
     await q.query(`
       DROP FUNCTION pgw_push(text, text[], int2[], bool[], text[], text, text, bool, text[], text[], text[], int2[],

@@ -138,9 +138,8 @@ const UPSERT_GROUP_FAILED = `
   ON CONFLICT (tenant, grouping_key)
   DO UPDATE SET push_failure_time = EXCLUDED.push_failure_time, revision = nextval('metric_group_revision_seq')`;
 
-const DELETE_GROUP = `DELETE FROM metric_group WHERE tenant = $1 AND grouping_key = $2 RETURNING id::text AS id`;
-const WIPE_ALL = `DELETE FROM metric_group RETURNING id::text AS id`;
-const WIPE_TENANT = `DELETE FROM metric_group WHERE tenant = $1 RETURNING id::text AS id`;
+/** Deletes one group ($1 tenant, $2 key), a tenant's groups ($2 NULL) or all ($1, $2 NULL); see the AddOneStatementPush migration. */
+const DELETE_GROUPS = `SELECT id::text AS id FROM pgw_delete_groups($1::text, $2::text) AS d(id)`;
 
 /** Every group, plus the xmin of the statement's snapshot (row kind 'x'). */
 const LIST_REVISIONS = `
@@ -255,18 +254,18 @@ export class MetricGroupRepository {
 
   /** Deletes one group and its families (exact grouping key). Returns whether it existed. */
   async deleteGroup(tenant: string, groupingKey: string): Promise<boolean> {
-    const ids = await this.deleteReturning(DELETE_GROUP, [tenant, groupingKey]);
+    const ids = await this.deleteReturning([tenant, groupingKey]);
     return ids.length > 0;
   }
 
   /** Deletes every group (of one tenant when given). */
   async wipe(tenant?: string): Promise<void> {
-    await (tenant === undefined ? this.deleteReturning(WIPE_ALL, []) : this.deleteReturning(WIPE_TENANT, [tenant]));
+    await this.deleteReturning([tenant ?? null, null]);
   }
 
-  private deleteReturning(sql: string, params: unknown[]): Promise<string[]> {
+  private deleteReturning(params: [string | null, string | null]): Promise<string[]> {
     return this.transaction(async (q) => {
-      const [rows] = (await q.query(sql, params)) as [{ id: string }[], number];
+      const rows = (await q.query(DELETE_GROUPS, params)) as { id: string }[];
       const ids = rows.map((r) => r.id);
       if (ids.length > 0 && this.hooks !== undefined) {
         await this.hooks.afterDelete(q, ids, Date.now() / 1000);

@@ -1,0 +1,116 @@
+import { Client } from 'pg';
+import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase } from '../support/gateway';
+import { itWhen, serverUrl } from '../support/test-env';
+
+/**
+ * PostgreSQL caches the plans of PL/pgSQL functions and of foreign-key cascades per session. A
+ * session that starts on an empty store must not keep plans that scan whole tables once the store
+ * is large (a push or delete would then cost what is stored, not what is pushed). Watched through
+ * pg_stat_user_tables: after one session served a store that grew from empty, its pushes and
+ * deletes must do no sequential scans and read few index entries each.
+ */
+describe('query plans of pushes and deletes on a store that grew from empty', () => {
+  jest.setTimeout(120000);
+  const TABLES = ['metric_group', 'metric_family', 'metric_group_tombstone', 'history_series'];
+  let db: TestDatabase;
+  let gw: InProcessGateway;
+  let stats: Client;
+
+  beforeAll(async () => {
+    if (serverUrl() === undefined) {
+      return;
+    }
+    db = await createTestDatabase();
+    // One connection: every statement below runs in the one session whose plans are under test.
+    gw = await startInProcess(db, { DB_POOL_SIZE: '1' });
+    stats = new Client({ connectionString: db.url });
+    await stats.connect();
+  });
+
+  afterAll(async () => {
+    await stats?.end();
+    await gw?.close();
+    await db?.drop();
+  });
+
+  const body = (i: number): string =>
+    `# TYPE plan_gauge gauge\nplan_gauge{k="a"} ${i}\n# TYPE plan_total counter\nplan_total ${i}\n` +
+    `# TYPE plan_seconds histogram\nplan_seconds_bucket{le="1"} 1\nplan_seconds_bucket{le="+Inf"} 2\nplan_seconds_sum 3\nplan_seconds_count 2\n`;
+
+  async function send(method: string, instance: string, i = 0): Promise<void> {
+    const res = await fetch(`${gw.url}/metrics/job/plans/instance/${instance}`, { method, body: method === 'DELETE' ? undefined : body(i) });
+    expect(res.status).toBe(method === 'DELETE' ? 202 : 200);
+  }
+
+  /** Table counters after the gateway's session flushed its own (it does at a transaction end, at most once a second). */
+  async function counters(): Promise<Map<string, { seq: number; idxRead: number }>> {
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await fetch(`${gw.url}/-/ready`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    await stats.query('SELECT pg_stat_clear_snapshot()');
+    const { rows } = await stats.query<{ relname: string; seq: string; idx: string }>(
+      `SELECT relname, seq_scan::text AS seq, coalesce(idx_tup_fetch, 0)::text AS idx FROM pg_stat_user_tables WHERE relname = ANY($1)`,
+      [TABLES],
+    );
+    const out = new Map(rows.map((r) => [r.relname, { seq: Number(r.seq), idxRead: Number(r.idx) }]));
+    const { rows: idx } = await stats.query<{ relname: string; read: string }>(
+      `SELECT relname, sum(idx_tup_read)::text AS read FROM pg_stat_user_indexes WHERE relname = ANY($1) GROUP BY relname`,
+      [TABLES],
+    );
+    for (const r of idx) {
+      (out.get(r.relname) as { idxRead: number }).idxRead = Number(r.read);
+    }
+    return out;
+  }
+
+  itWhen(serverUrl() !== undefined, 'needs a PostgreSQL server (pg_stat_user_tables of the embedded engine are not per session)')(
+    'scan no table and read a bounded number of index entries per operation',
+    async () => {
+      // Statistics of an empty store (autovacuum analyzes a new install early), then plans cached
+      // while the store is tiny (a generic plan after five executions).
+      for (let i = 0; i < 12; i++) {
+        await send('PUT', `small-${i}`, i);
+      }
+      for (let i = 0; i < 12; i++) {
+        await send('DELETE', `small-${i}`);
+      }
+      await stats.query(`ANALYZE ${TABLES.join(', ')}`);
+      for (let i = 0; i < 12; i++) {
+        await send('PUT', `small-${i}`, i);
+      }
+      for (let i = 0; i < 8; i++) {
+        await send('DELETE', `small-${i}`);
+      }
+      // The store grows by 600 groups (1800 families, 4800 history series) in the same session.
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (next < 600) {
+            const i = next++;
+            await send('PUT', `big-${i}`, i);
+          }
+        }),
+      );
+      const before = await counters();
+      const ops = 90;
+      for (let i = 0; i < ops / 3; i++) {
+        await send('PUT', `new-${i}`, i);
+        await send('PUT', `big-${i}`, i + 1000);
+        await send('DELETE', `big-${300 + i}`);
+      }
+      const after = await counters();
+      const perOp = Object.fromEntries(
+        TABLES.map((t) => {
+          const b = before.get(t) as { seq: number; idxRead: number };
+          const a = after.get(t) as { seq: number; idxRead: number };
+          return [t, { seqScans: a.seq - b.seq, indexEntriesPerOp: Math.round((a.idxRead - b.idxRead) / ops) }];
+        }),
+      );
+      process.stdout.write(`per push/delete: ${JSON.stringify(perOp)}\n`);
+      // A whole-table plan reads ≥ 600 entries (one per group) per operation; point lookups a few dozen.
+      const verdict = (o: { seqScans: number; indexEntriesPerOp: number }): string =>
+        o.seqScans === 0 && o.indexEntriesPerOp < 100 ? 'point lookups' : `seq scans ${o.seqScans}, ${o.indexEntriesPerOp} index entries per op`;
+      expect(Object.fromEntries(TABLES.map((t) => [t, verdict(perOp[t])]))).toEqual(Object.fromEntries(TABLES.map((t) => [t, 'point lookups'])));
+    },
+  );
+});
