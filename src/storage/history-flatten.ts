@@ -3,7 +3,7 @@
  * (pure; no I/O). Kept next to the history repository, which is its only user.
  */
 import { compareStrings, Labels } from 'src/core/model/labels';
-import { Histogram, Metric, MetricFamily, MetricType } from 'src/core/model/metric-family';
+import { Histogram, LabelPair, Metric, MetricFamily, MetricType } from 'src/core/model/metric-family';
 import { formatFloat } from 'src/core/exposition/format-float';
 import { PUSH_TIME_METRIC } from 'src/core/grouping/sanitize';
 
@@ -30,22 +30,25 @@ export interface HistoryPoint {
  */
 export function flattenFamilies(families: readonly MetricFamily[]): HistoryPoint[] {
   const byKey = new Map<string, HistoryPoint>();
-  const add = (name: string, family: string, base: Labels, extra: Labels | undefined, value: number): void => {
-    const labels = extra === undefined ? base : sortedLabels({ ...base, ...extra });
-    const key = seriesKey(name, labels);
-    byKey.delete(key);
-    byKey.set(key, { name, family, labels, key, value });
-  };
   for (const mf of families) {
     for (const m of mf.metric) {
-      const base = sortedLabels(Object.fromEntries(m.label.map((l) => [l.name, l.value])));
-      flattenMetric(mf, m, (suffix, extra, value) => add(mf.name + suffix, mf.name, base, extra, value));
+      const base = sortedPairs(m.label);
+      flattenMetric(mf, m, (suffix, extra, value) => {
+        const name = mf.name + suffix;
+        const pairs = extra === undefined ? base : withPair(base, extra);
+        const key = pairsKey(name, pairs);
+        byKey.delete(key);
+        byKey.set(key, { name, family: mf.name, labels: toLabels(pairs), key, value });
+      });
     }
   }
   return [...byKey.values()];
 }
 
-type Emit = (suffix: string, extra: Labels | undefined, value: number) => void;
+/** A label pair, as a two-element tuple (name, value). */
+type Pair = [string, string];
+
+type Emit = (suffix: string, extra: Pair | undefined, value: number) => void;
 
 function flattenMetric(mf: MetricFamily, m: Metric, emit: Emit): void {
   switch (mf.type) {
@@ -58,7 +61,7 @@ function flattenMetric(mf: MetricFamily, m: Metric, emit: Emit): void {
     case MetricType.SUMMARY: {
       const s = m.summary;
       if (s) {
-        s.quantile.forEach((q) => emit('', { quantile: labelFloat(q.quantile) }, q.value));
+        s.quantile.forEach((q) => emit('', ['quantile', labelFloat(q.quantile)], q.value));
         emit('_sum', undefined, s.sampleSum);
         emit('_count', undefined, s.sampleCount);
       }
@@ -74,11 +77,11 @@ function flattenHistogram(h: Histogram, emit: Emit): void {
   const count = h.sampleCountFloat ?? h.sampleCount;
   let infSeen = false;
   for (const b of h.bucket) {
-    emit('_bucket', { le: labelFloat(b.upperBound) }, b.cumulativeCountFloat ?? b.cumulativeCount);
+    emit('_bucket', ['le', labelFloat(b.upperBound)], b.cumulativeCountFloat ?? b.cumulativeCount);
     infSeen ||= b.upperBound === Infinity;
   }
   if (!infSeen) {
-    emit('_bucket', { le: '+Inf' }, count);
+    emit('_bucket', ['le', '+Inf'], count);
   }
   emit('_sum', undefined, h.sampleSum);
   emit('_count', undefined, count);
@@ -86,8 +89,8 @@ function flattenHistogram(h: Histogram, emit: Emit): void {
 
 /** The group's `push_time_seconds` sample (value: the push time in Unix seconds). */
 export function pushTimePoint(exposedLabels: Labels, nowSeconds: number): HistoryPoint {
-  const labels = sortedLabels(exposedLabels);
-  return { name: PUSH_TIME_METRIC, family: PUSH_TIME_METRIC, labels, key: seriesKey(PUSH_TIME_METRIC, labels), value: nowSeconds };
+  const pairs = sortedPairs(Object.entries(exposedLabels).map(([name, value]) => ({ name, value })));
+  return { name: PUSH_TIME_METRIC, family: PUSH_TIME_METRIC, labels: toLabels(pairs), key: pairsKey(PUSH_TIME_METRIC, pairs), value: nowSeconds };
 }
 
 /**
@@ -97,25 +100,80 @@ export function pushTimePoint(exposedLabels: Labels, nowSeconds: number): Histor
  * Prometheus' label-set order (`labels.Compare`), so SQL can return series already sorted.
  */
 export function seriesKey(name: string, labels: Labels): string {
-  const all: Labels = { ...labels, __name__: name };
-  const names = Object.keys(all).sort(compareStrings);
-  let key = '';
-  for (const n of names) {
-    const v = all[n];
-    key += `${key === '' ? '' : '\x01'}${n}\x01${v.includes('\x01') || v.includes('\x02') ? v.replace(/[\x01\x02]/g, (c) => `\x02${c}`) : v}`;
-  }
-  return key;
+  return pairsKey(
+    name,
+    Object.keys(labels)
+      .sort(compareStrings)
+      .map((n): Pair => [n, labels[n]]),
+  );
 }
 
-/** Copy with empty values dropped and names sorted. */
-function sortedLabels(labels: Labels): Labels {
-  const out: Labels = {};
-  for (const n of Object.keys(labels).sort(compareStrings)) {
-    if (labels[n] !== '') {
-      out[n] = labels[n];
+/** seriesKey of `name` and pairs sorted by name (without `__name__`). */
+function pairsKey(name: string, pairs: Pair[]): string {
+  let key = '';
+  let named = false;
+  for (const [n, v] of pairs) {
+    if (!named && n > '__name__') {
+      key += `${key === '' ? '' : '\x01'}__name__\x01${escapeKeyValue(name)}`;
+      named = true;
+    }
+    key += `${key === '' ? '' : '\x01'}${n}\x01${escapeKeyValue(v)}`;
+  }
+  return named ? key : `${key === '' ? '' : `${key}\x01`}__name__\x01${escapeKeyValue(name)}`;
+}
+
+function escapeKeyValue(v: string): string {
+  return v.includes('\x01') || v.includes('\x02') ? v.replace(/[\x01\x02]/g, (c) => `\x02${c}`) : v;
+}
+
+/** Non-empty pairs sorted by name (the last of equal names kept). */
+function sortedPairs(label: readonly LabelPair[]): Pair[] {
+  const out: Pair[] = [];
+  let sorted = true;
+  for (const l of label) {
+    if (out.length > 0 && !(out[out.length - 1][0] < l.name)) {
+      sorted = false;
+    }
+    out.push([l.name, l.value]);
+  }
+  if (!sorted) {
+    const last = new Map(out);
+    out.length = 0;
+    for (const n of [...last.keys()].sort(compareStrings)) {
+      out.push([n, last.get(n) as string]);
     }
   }
+  return out.filter((p) => p[1] !== '');
+}
+
+/** `pairs` plus one more (replacing a pair of the same name), still sorted; empty values dropped. */
+function withPair(pairs: Pair[], extra: Pair): Pair[] {
+  const out: Pair[] = [];
+  let placed = extra[1] === '';
+  for (const p of pairs) {
+    if (!placed && p[0] >= extra[0]) {
+      out.push(extra);
+      placed = true;
+      if (p[0] === extra[0]) {
+        continue;
+      }
+    } else if (p[0] === extra[0]) {
+      continue;
+    }
+    out.push(p);
+  }
+  if (!placed) {
+    out.push(extra);
+  }
   return out;
+}
+
+function toLabels(pairs: Pair[]): Labels {
+  const labels: Labels = {};
+  for (const [n, v] of pairs) {
+    labels[n] = v;
+  }
+  return labels;
 }
 
 /** `le`/`quantile` values as Go's text encoder writes them (`0.5`, `+Inf`, `1e-05`). */

@@ -144,3 +144,54 @@ describe('suspectStoredTypes', () => {
     expect(got.types).not.toContain(MetricType.GAUGE);
   });
 });
+
+describe('collisionCandidateKeys against its definition', () => {
+  /** The definition: every subset of the series' labels keeping job and instance, as canonical keys, minus own. */
+  function reference(families: MetricFamily[], own: Record<string, string>): string[] {
+    const keys = new Set<string>();
+    for (const mf of families) {
+      for (const m of mf.metric) {
+        const labels = Object.fromEntries(m.label.map((x) => [x.name, x.value]));
+        const optional = Object.keys(labels).filter((n) => n !== 'job' && n !== 'instance');
+        if (optional.length > 10) {
+          continue;
+        }
+        for (let mask = 0; mask < 1 << optional.length; mask++) {
+          const subset = Object.fromEntries(Object.entries(labels).filter(([n]) => !optional.includes(n) || (mask & (1 << optional.indexOf(n))) !== 0));
+          keys.add(canonicalLabels(subset));
+        }
+      }
+    }
+    keys.delete(canonicalLabels(own));
+    return [...keys].sort();
+  }
+
+  it('gives the same keys on random series, sorted or not, with repeated label names', () => {
+    let seed = 11;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const names = ['job', 'instance', 'a', 'b', 'B', 'le_x', 'z', '_u'];
+    for (let i = 0; i < 300; i++) {
+      const families: MetricFamily[] = Array.from({ length: 1 + next(3) }, (_, f) =>
+        gauge(
+          `m${f}`,
+          Array.from({ length: 1 + next(3) }, () => {
+            const labels: Record<string, string> = {};
+            for (let k = 0; k < next(7); k++) {
+              labels[names[next(names.length)]] = ['', 'v', 'w"q', '\\'][next(4)];
+            }
+            return labels;
+          }),
+        ),
+      );
+      if (next(4) === 0) {
+        // A repeated name (the last one counts), out of order.
+        families[0].metric[0].label.push({ name: 'a', value: 'first' }, { name: 'a', value: 'last' });
+      }
+      const own = { job: 'j', instance: '' };
+      expect(collisionCandidateKeys(families, own).sort()).toEqual(reference(families, own));
+    }
+  });
+});

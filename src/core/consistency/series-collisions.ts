@@ -1,6 +1,6 @@
 import { canonicalLabels, formatLabels } from 'src/core/grouping/grouping-key';
-import { Labels } from 'src/core/model/labels';
-import { MetricFamily } from 'src/core/model/metric-family';
+import { compareStrings, Labels } from 'src/core/model/labels';
+import { LabelPair, MetricFamily } from 'src/core/model/metric-family';
 
 /** Beyond this many optional labels on one series, other groups are not searched for collisions. */
 const MAX_OPTIONAL_LABELS = 10;
@@ -17,36 +17,55 @@ export function collisionCandidateKeys(families: MetricFamily[], own: Labels): s
   const seenLabelSets = new Set<string>();
   for (const mf of families) {
     for (const m of mf.metric) {
-      const labels = Object.fromEntries(m.label.map((l) => [l.name, l.value]));
-      const setKey = canonicalLabels(labels);
+      // Each pair's canonical text once; a subset's key is then a concatenation in name order.
+      const pairs = byName(m.label);
+      const texts = pairs.map((l) => JSON.stringify([l.name, l.value]));
+      const setKey = `[${texts.join(',')}]`;
       if (seenLabelSets.has(setKey)) {
         continue;
       }
       seenLabelSets.add(setKey);
-      addSubsets(labels, keys);
+      addSubsets(pairs, texts, keys);
     }
   }
   keys.delete(ownKey);
   return [...keys];
 }
 
-function addSubsets(labels: Labels, out: Set<string>): void {
-  const required = ['job', 'instance'].filter((n) => n in labels);
-  const optional = Object.keys(labels).filter((n) => !required.includes(n));
+/** The pairs sorted by name, the last of equal names kept (as a Labels record would hold them). */
+function byName(label: LabelPair[]): LabelPair[] {
+  let sorted = true;
+  for (let i = 1; i < label.length && sorted; i++) {
+    sorted = label[i - 1].name < label[i].name;
+  }
+  if (sorted) {
+    return label;
+  }
+  const last = new Map(label.map((l) => [l.name, l]));
+  return [...last.values()].sort((a, b) => compareStrings(a.name, b.name));
+}
+
+/** Adds the canonical key of every subset of `pairs` (sorted) that keeps `job` and `instance`. */
+function addSubsets(pairs: LabelPair[], texts: string[], out: Set<string>): void {
+  const optional: number[] = [];
+  pairs.forEach((l, i) => {
+    if (l.name !== 'job' && l.name !== 'instance') {
+      optional.push(i);
+    }
+  });
   if (optional.length > MAX_OPTIONAL_LABELS) {
     return;
   }
+  const bit = new Array<number>(pairs.length).fill(0);
+  optional.forEach((i, b) => (bit[i] = 1 << b));
   for (let mask = 0; mask < 1 << optional.length; mask++) {
-    const subset: Labels = {};
-    for (const n of required) {
-      subset[n] = labels[n];
-    }
-    optional.forEach((n, i) => {
-      if ((mask & (1 << i)) !== 0) {
-        subset[n] = labels[n];
+    let key = '';
+    for (let i = 0; i < pairs.length; i++) {
+      if (bit[i] === 0 || (mask & bit[i]) !== 0) {
+        key += key === '' ? texts[i] : `,${texts[i]}`;
       }
-    });
-    out.add(canonicalLabels(subset));
+    }
+    out.add(`[${key}]`);
   }
 }
 
