@@ -17,10 +17,10 @@ import { LOCK_AND_READ_FUNCTION } from './1795680000000-AddPushLockAndRead';
  * name has yet ("settled" names are locked shared: their type cannot change while we hold them).
  * A push that would introduce or change a name's type thus waits for every push of that name.
  *
- * "Anything the check could object to": a stored family with one of the (suspect_names,
- * suspect_types) pairs, which the caller derives from the pushed families with the check's own
- * rules, outside what this push replaces; or any family of a pushed name in a group whose exposed
- * key is a collision candidate.
+ * "Anything the check could object to": a stored family of a lookup name with a type its suspect
+ * mask has (bit `1 << type`; the caller derives the masks from the pushed families with the
+ * check's own rules), outside what this push replaces; or any family of a pushed name in a group
+ * whose exposed key is a collision candidate.
  *
  * The context: kind 't' rows, every (name, type) present among the lookup names outside what this
  * push replaces, with one example group's labels as detail (one index probe per name and type);
@@ -43,10 +43,10 @@ import { LOCK_AND_READ_FUNCTION } from './1795680000000-AddPushLockAndRead';
  * over).
  *
  * Parameters after p_mode:
- * - locks and context: lock_names, lock_types (the pushed type, -1 for lookup-only names),
- *   lock_force (always exclusive), lookup (names whose stored types the check compares), p_tenant,
- *   p_key, p_replace (PUT), pushed (family names), candidates (exposed keys), suspect_names,
- *   suspect_types;
+ * - locks and context: p_group_lock (the group's lock name, always exclusive), lookup (names
+ *   whose stored types the check compares), lookup_types (the pushed type, -1 for lookup-only
+ *   names), suspect_masks, p_tenant, p_key, p_replace (PUT), pushed (family names), candidates
+ *   (exposed keys);
  * - the group: p_exposed_key, p_labels, p_now (Unix seconds), and per pushed family f_types,
  *   f_helps, f_bodies (length-delimited protobuf), f_expositions;
  * - the history (skipped when h_enabled is false): h_t (ms), per series h_names, h_families,
@@ -56,10 +56,8 @@ import { LOCK_AND_READ_FUNCTION } from './1795680000000-AddPushLockAndRead';
  */
 const PUSH_FUNCTION = `
   CREATE FUNCTION pgw_push(
-    p_mode text,
-    lock_names text[], lock_types int2[], lock_force bool[],
-    lookup text[], p_tenant text, p_key text, p_replace bool, pushed text[], candidates text[],
-    suspect_names text[], suspect_types int2[],
+    p_mode text, p_group_lock text, lookup text[], lookup_types int2[], suspect_masks int2[],
+    p_tenant text, p_key text, p_replace bool, pushed text[], candidates text[],
     p_exposed_key text, p_labels jsonb, p_now float8,
     f_types int2[], f_helps text[], f_bodies bytea[], f_expositions text[],
     h_enabled bool, h_t bigint, h_names text[], h_families text[], h_labels text[], h_keys text[],
@@ -77,7 +75,11 @@ const PUSH_FUNCTION = `
         SELECT hashtextextended(u.n, 7) AS k,
                bool_or(u.force OR (u.t >= 0 AND (
                  SELECT true FROM metric_family f WHERE f.name = u.n AND f.type = u.t LIMIT 1) IS NULL)) AS exclusive
-        FROM unnest(lock_names, lock_types, lock_force) AS u(n, t, force)
+        FROM (
+          SELECT p_group_lock, -1::int2, true
+          UNION ALL
+          SELECT x.n, x.t, false FROM unnest(lookup, lookup_types) AS x(n, t)
+        ) AS u(n, t, force)
         GROUP BY 1 ORDER BY 1
       ) l;
 
@@ -85,10 +87,11 @@ const PUSH_FUNCTION = `
 
       IF p_mode = 'read' OR (
            EXISTS (
-             SELECT 1 FROM unnest(suspect_names, suspect_types) AS s(n, ty)
+             SELECT 1 FROM unnest(lookup, suspect_masks) AS s(n, mask)
+             CROSS JOIN LATERAL (SELECT t.ty FROM generate_series(0, 5) AS t(ty) WHERE s.mask & (1 << t.ty) <> 0) t
              CROSS JOIN LATERAL (
                SELECT 1 FROM metric_family f
-               WHERE f.name = s.n AND f.type = s.ty
+               WHERE f.name = s.n AND f.type = t.ty
                  AND NOT (f.group_id IS NOT DISTINCT FROM own_id AND (p_replace OR f.name = ANY(pushed)))
                LIMIT 1) x)
            OR EXISTS (
@@ -201,7 +204,7 @@ export class AddOneStatementPush1795690000000 implements MigrationInterface {
     await q.query(`DROP FUNCTION pgw_delete_groups(text, text)`);
     await q.query(LOCK_AND_READ_FUNCTION);
     await q.query(`
-      DROP FUNCTION pgw_push(text, text[], int2[], bool[], text[], text, text, bool, text[], text[], text[], int2[],
+      DROP FUNCTION pgw_push(text, text, text[], int2[], int2[], text, text, bool, text[], text[],
         text, jsonb, float8, int2[], text[], bytea[], text[], bool, bigint, text[], text[], text[], text[],
         float8[], text[], bool, bigint[])`);
   }

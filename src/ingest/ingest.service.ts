@@ -9,7 +9,7 @@ import { parseProtobufDelimited, encodeFamilyDelimited } from 'src/core/expositi
 import { encodeSamples } from 'src/core/exposition/text-encoder';
 import { ExpositionParseError } from 'src/core/exposition/errors';
 import { validatePushedFamilies } from 'src/core/consistency/validate-push';
-import { checkConsistency, consistencyLookupNames, suspectStoredTypes } from 'src/core/consistency/check-consistency';
+import { checkConsistency, consistencyLookupNames, suspectTypeMasks } from 'src/core/consistency/check-consistency';
 import { isProtobufPush } from 'src/core/scrape/negotiation';
 import { collisionCandidateKeys, findSeriesCollisions } from 'src/core/consistency/series-collisions';
 import { InconsistentPushError } from 'src/core/consistency/errors';
@@ -80,7 +80,7 @@ export class IngestService {
         now,
         lookupNames,
         collisionKeys: check ? collisionCandidateKeys(sanitized, exposed) : [],
-        suspects: suspectStoredTypes(pushed, lookupNames),
+        suspectMasks: suspectTypeMasks(pushed, lookupNames),
         needsContext: check && conflicts(pushed, own),
         sanitized,
         families: sanitized.map((mf) => ({

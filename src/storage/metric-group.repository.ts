@@ -41,8 +41,8 @@ export interface PushWrite {
   lookupNames: string[];
   /** Exposed keys of other groups that could expose the same series (see collisionCandidateKeys). */
   collisionKeys: string[];
-  /** Stored (name, type) pairs the check would reject (see suspectStoredTypes); parallel arrays. */
-  suspects: { names: string[]; types: number[] };
+  /** Per lookup name, the stored types (bit `1 << type`) the check would reject (see suspectTypeMasks). */
+  suspectMasks: number[];
   /**
    * The check must see the store's context even when the store finds nothing suspect (the push
    * already conflicts with something outside the store, and the error lists every conflict).
@@ -129,8 +129,8 @@ const MAX_ATTEMPTS = 5;
  */
 const PUSH = `
   SELECT kind, name, type, detail, body FROM pgw_push(
-    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16, $17, $18, $19,
-    $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)`;
+    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, $16, $17, $18, $19,
+    $20, $21, $22, $23, $24, $25, $26, $27)`;
 
 const UPSERT_GROUP_FAILED = `
   INSERT INTO metric_group (tenant, grouping_key, exposed_key, labels, push_failure_time)
@@ -187,7 +187,7 @@ export class MetricGroupRepository {
    * sets push_time and records the history. When `check` throws, nothing is written but the group's
    * push_failure_time (created if needed), and the error is rethrown.
    *
-   * Usually one statement: the store itself looks for the `suspects` and collision candidates and
+   * Usually one statement: the store itself looks for the suspect types and collision candidates and
    * writes when there are none, so `check` has nothing to see and is not called. Otherwise `check`
    * runs on the context the statement returned; if it passes after all, the push is redone as a
    * transaction that locks and reads, checks and writes.
@@ -415,36 +415,24 @@ function toStoredContext(rows: PushRow[]): StoredContext {
   return context;
 }
 
-/** The advisory locks of a push: the group exclusively, lookup names by pushed type (see the migration). */
-function lockArgs(write: PushWrite): { names: string[]; types: number[]; force: boolean[] } {
-  const pushedType = new Map(write.families.map((f) => [f.name, f.type as number]));
-  return {
-    names: [`{group}${JSON.stringify([write.group.tenant, write.group.groupingKey])}`, ...write.lookupNames],
-    types: [-1, ...write.lookupNames.map((n) => pushedType.get(n) ?? -1)],
-    force: [true, ...write.lookupNames.map(() => false)],
-  };
-}
-
 /** Parameters of PUSH in the given mode ('write' needs no locks and no context arguments). */
 function pushParams(mode: 'probe' | 'read' | 'write', write: PushWrite, history: PushHistoryArgs | undefined): unknown[] {
   const { group, families } = write;
   const pushedNames = families.map((f) => f.name);
   const locking = mode !== 'write';
-  const locks = locking ? lockArgs(write) : { names: [], types: [], force: [] };
+  const pushedType = new Map(families.map((f) => [f.name, f.type as number]));
   const context = locking && pushedNames.length > 0;
   return [
     mode,
-    locks.names,
-    locks.types,
-    locks.force,
+    `{group}${JSON.stringify([group.tenant, group.groupingKey])}`,
     locking ? write.lookupNames : [],
+    locking ? write.lookupNames.map((n) => pushedType.get(n) ?? -1) : [],
+    locking ? write.suspectMasks : [],
     group.tenant,
     group.groupingKey,
     write.mode === 'replace',
     pushedNames,
     context ? write.collisionKeys : [],
-    context ? write.suspects.names : [],
-    context ? write.suspects.types : [],
     group.exposedKey,
     JSON.stringify(group.labels),
     write.now,

@@ -78,12 +78,13 @@ const STORED_TYPES: MetricType[] = [
 ];
 
 /**
- * The (name, type) pairs among `lookupNames` × every type for which one stored family of that
- * name and type (outside what the push replaces) would make checkConsistency(pushed, ...) throw:
- * the store only has to look for these, and when it finds none, the push passes the type check
- * without the store's context ever reaching this process. Same three rules as checkConsistency.
+ * For each of `lookupNames`, a bit mask of the types (bit `1 << type`) a stored family of that
+ * name (outside what the push replaces) may not have: one such family would make
+ * checkConsistency(pushed, ...) throw. The store only has to look for these, and when it finds
+ * none, the push passes the type check without the store's context ever reaching this process.
+ * Same three rules as checkConsistency.
  */
-export function suspectStoredTypes(pushed: FamilyTypeRef[], lookupNames: string[]): { names: string[]; types: MetricType[] } {
+export function suspectTypeMasks(pushed: FamilyTypeRef[], lookupNames: string[]): number[] {
   const sameName = new Map<string, Set<MetricType>>();
   const anyType = new Set<string>();
   const baseOf = new Map<string, string[]>();
@@ -101,8 +102,8 @@ export function suspectStoredTypes(pushed: FamilyTypeRef[], lookupNames: string[
       baseOf.set(base[1], [...(baseOf.get(base[1]) ?? []), p.name]);
     }
   }
-  const out: { names: string[]; types: MetricType[] } = { names: [], types: [] };
-  for (const name of lookupNames) {
+  return lookupNames.map((name) => {
+    let mask = 0;
     for (const type of STORED_TYPES) {
       const pushedTypes = sameName.get(name);
       const suspect =
@@ -110,10 +111,9 @@ export function suspectStoredTypes(pushed: FamilyTypeRef[], lookupNames: string[
         (pushedTypes !== undefined && [...pushedTypes].some((t) => t !== type)) ||
         (baseOf.get(name) ?? []).some((p) => derivedNames(name, type).includes(p));
       if (suspect) {
-        out.names.push(name);
-        out.types.push(type);
+        mask |= 1 << type;
       }
     }
-  }
-  return out;
+    return mask;
+  });
 }

@@ -1,6 +1,6 @@
 import { MetricFamily, MetricType } from 'src/core/model/metric-family';
 import { validatePushedFamilies } from 'src/core/consistency/validate-push';
-import { checkConsistency, consistencyLookupNames, FamilyTypeRef, suspectStoredTypes } from 'src/core/consistency/check-consistency';
+import { checkConsistency, consistencyLookupNames, FamilyTypeRef, suspectTypeMasks } from 'src/core/consistency/check-consistency';
 import { collisionCandidateKeys, findSeriesCollisions } from 'src/core/consistency/series-collisions';
 import { InconsistentPushError } from 'src/core/consistency/errors';
 import { canonicalLabels } from 'src/core/grouping/grouping-key';
@@ -82,7 +82,7 @@ describe('series collisions across groups', () => {
   });
 });
 
-describe('suspectStoredTypes', () => {
+describe('suspectTypeMasks', () => {
   const ALL_TYPES = [MetricType.COUNTER, MetricType.GAUGE, MetricType.SUMMARY, MetricType.UNTYPED, MetricType.HISTOGRAM, MetricType.GAUGE_HISTOGRAM];
   const NAMES = ['x', 'x_sum', 'x_count', 'x_bucket', 'y', 'y_sum', 'x_sum_count'];
 
@@ -114,8 +114,8 @@ describe('suspectStoredTypes', () => {
     const mismatches: unknown[] = [];
     for (const pushed of pushes()) {
       const lookup = consistencyLookupNames(pushed);
-      const got = suspectStoredTypes(pushed, lookup);
-      const flagged = new Set(got.names.map((n, i) => `${n}/${got.types[i]}`));
+      const masks = suspectTypeMasks(pushed, lookup);
+      const flagged = new Set(lookup.flatMap((n, i) => ALL_TYPES.filter((t) => (masks[i] & (1 << t)) !== 0).map((t) => `${n}/${t}`)));
       for (const name of lookup) {
         for (const type of ALL_TYPES) {
           let throws = false;
@@ -139,9 +139,8 @@ describe('suspectStoredTypes', () => {
   });
 
   it('leaves the type a pushed name already has unsuspected', () => {
-    const got = suspectStoredTypes([{ name: 'up_gauge', type: MetricType.GAUGE }], ['up_gauge']);
-    expect(got.names).toEqual(Array(5).fill('up_gauge'));
-    expect(got.types).not.toContain(MetricType.GAUGE);
+    const [mask] = suspectTypeMasks([{ name: 'up_gauge', type: MetricType.GAUGE }], ['up_gauge']);
+    expect(mask).toBe(0b111111 & ~(1 << MetricType.GAUGE));
   });
 });
 
