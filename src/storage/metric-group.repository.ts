@@ -8,6 +8,7 @@ import { formatLabels } from 'src/core/grouping/grouping-key';
 import { DATABASE } from 'src/storage/storage.tokens';
 import { Database } from 'src/storage/database';
 import { PushHistoryArgs, WRITE_HOOKS, WriteHooks } from 'src/storage/write-hooks';
+import { byteaArray, numberArray, textArray } from 'src/storage/pg-arrays';
 import { MetricFamily } from 'src/core/model/metric-family';
 
 /** Identifies one group: a tenant ('' without auth) and its canonical grouping key. */
@@ -425,31 +426,31 @@ function pushParams(mode: 'probe' | 'read' | 'write', write: PushWrite, history:
   return [
     mode,
     `{group}${JSON.stringify([group.tenant, group.groupingKey])}`,
-    locking ? write.lookupNames : [],
-    locking ? write.lookupNames.map((n) => pushedType.get(n) ?? -1) : [],
-    locking ? write.suspectMasks : [],
+    textArray(locking ? write.lookupNames : []),
+    numberArray(locking ? write.lookupNames.map((n) => pushedType.get(n) ?? -1) : []),
+    numberArray(locking ? write.suspectMasks : []),
     group.tenant,
     group.groupingKey,
     write.mode === 'replace',
-    pushedNames,
-    context ? write.collisionKeys : [],
+    textArray(pushedNames),
+    textArray(context ? write.collisionKeys : []),
     group.exposedKey,
     JSON.stringify(group.labels),
     write.now,
-    families.map((x) => x.type),
-    families.map((x) => x.help),
-    families.map((x) => x.body),
-    families.map((x) => x.exposition),
+    numberArray(families.map((x) => x.type)),
+    textArray(families.map((x) => x.help)),
+    byteaArray(families.map((x) => x.body)),
+    textArray(families.map((x) => x.exposition)),
     history !== undefined,
     history?.t ?? 0,
-    history?.names ?? [],
-    history?.families ?? [],
-    history?.labels ?? [],
-    history?.keys ?? [],
-    history?.values ?? [],
-    history?.familyList ?? [],
+    textArray(history?.names ?? []),
+    textArray(history?.families ?? []),
+    textArray(history?.labels ?? []),
+    textArray(history?.keys ?? []),
+    numberArray(history?.values ?? []),
+    textArray(history?.familyList ?? []),
     history?.record ?? false,
-    history?.days ?? [],
+    numberArray(history?.days ?? []),
   ];
 }
 
