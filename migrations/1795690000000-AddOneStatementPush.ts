@@ -17,10 +17,13 @@ import { LOCK_AND_READ_FUNCTION } from './1795680000000-AddPushLockAndRead';
  * name has yet ("settled" names are locked shared: their type cannot change while we hold them).
  * A push that would introduce or change a name's type thus waits for every push of that name.
  *
- * "Anything the check could object to": a stored family of a lookup name with a type its suspect
- * mask has (bit `1 << type`; the caller derives the masks from the pushed families with the
- * check's own rules), outside what this push replaces; or any family of a pushed name in a group
- * whose exposed key is a collision candidate.
+ * "Anything the check could object to": a stored family of a lookup name with a type in one of the
+ * suspect ranges (`lookup[suspect_idx[i]]` with a type from suspect_lo[i] to suspect_hi[i]; the
+ * caller derives them from the pushed families with the check's own rules), outside what this push
+ * replaces; or any family of a pushed name in a group whose exposed key is a collision candidate.
+ * One index probe per range: a pushed gauge's name, say, is suspect as any type but GAUGE, which is
+ * two ranges (COUNTER, SUMMARY..GAUGE_HISTOGRAM), and a name derived from a histogram as any type,
+ * one range.
  *
  * The context: kind 't' rows, every (name, type) present among the lookup names outside what this
  * push replaces, with one example group's labels as detail (one index probe per name and type);
@@ -45,7 +48,7 @@ import { LOCK_AND_READ_FUNCTION } from './1795680000000-AddPushLockAndRead';
  * Parameters after p_mode:
  * - locks and context: p_group_lock (the group's lock name, always exclusive), lookup (names
  *   whose stored types the check compares), lookup_types (the pushed type, -1 for lookup-only
- *   names), suspect_masks, p_tenant, p_key, p_replace (PUT), pushed (family names), candidates
+ *   names), suspect_idx/suspect_lo/suspect_hi (1-based index into lookup, type range), p_tenant, p_key, p_replace (PUT), pushed (family names), candidates
  *   (exposed keys);
  * - the group: p_exposed_key, p_labels, p_now (Unix seconds), and per pushed family f_types,
  *   f_helps, f_bodies (length-delimited protobuf), f_expositions;
@@ -56,7 +59,8 @@ import { LOCK_AND_READ_FUNCTION } from './1795680000000-AddPushLockAndRead';
  */
 const PUSH_FUNCTION = `
   CREATE FUNCTION pgw_push(
-    p_mode text, p_group_lock text, lookup text[], lookup_types int2[], suspect_masks int2[],
+    p_mode text, p_group_lock text, lookup text[], lookup_types int2[],
+    suspect_idx int2[], suspect_lo int2[], suspect_hi int2[],
     p_tenant text, p_key text, p_replace bool, pushed text[], candidates text[],
     p_exposed_key text, p_labels jsonb, p_now float8,
     f_types int2[], f_helps text[], f_bodies bytea[], f_expositions text[],
@@ -87,11 +91,10 @@ const PUSH_FUNCTION = `
 
       IF p_mode = 'read' OR (
            EXISTS (
-             SELECT 1 FROM unnest(lookup, suspect_masks) AS s(n, mask)
-             CROSS JOIN LATERAL (SELECT t.ty FROM generate_series(0, 5) AS t(ty) WHERE s.mask & (1 << t.ty) <> 0) t
+             SELECT 1 FROM unnest(suspect_idx, suspect_lo, suspect_hi) AS s(i, lo, hi)
              CROSS JOIN LATERAL (
                SELECT 1 FROM metric_family f
-               WHERE f.name = s.n AND f.type = t.ty
+               WHERE f.name = lookup[s.i] AND f.type BETWEEN s.lo AND s.hi
                  AND NOT (f.group_id IS NOT DISTINCT FROM own_id AND (p_replace OR f.name = ANY(pushed)))
                LIMIT 1) x)
            OR EXISTS (
@@ -204,7 +207,7 @@ export class AddOneStatementPush1795690000000 implements MigrationInterface {
     await q.query(`DROP FUNCTION pgw_delete_groups(text, text)`);
     await q.query(LOCK_AND_READ_FUNCTION);
     await q.query(`
-      DROP FUNCTION pgw_push(text, text, text[], int2[], int2[], text, text, bool, text[], text[],
+      DROP FUNCTION pgw_push(text, text, text[], int2[], int2[], int2[], int2[], text, text, bool, text[], text[],
         text, jsonb, float8, int2[], text[], bytea[], text[], bool, bigint, text[], text[], text[], text[],
         float8[], text[], bool, bigint[])`);
   }

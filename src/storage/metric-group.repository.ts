@@ -130,8 +130,8 @@ const MAX_ATTEMPTS = 5;
  */
 const PUSH = `
   SELECT kind, name, type, detail, body FROM pgw_push(
-    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, $16, $17, $18, $19,
-    $20, $21, $22, $23, $24, $25, $26, $27)`;
+    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16, $17, $18, $19,
+    $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)`;
 
 const UPSERT_GROUP_FAILED = `
   INSERT INTO metric_group (tenant, grouping_key, exposed_key, labels, push_failure_time)
@@ -423,12 +423,15 @@ function pushParams(mode: 'probe' | 'read' | 'write', write: PushWrite, history:
   const locking = mode !== 'write';
   const pushedType = new Map(families.map((f) => [f.name, f.type as number]));
   const context = locking && pushedNames.length > 0;
+  const suspects = suspectRanges(locking ? write.suspectMasks : []);
   return [
     mode,
     `{group}${JSON.stringify([group.tenant, group.groupingKey])}`,
     textArray(locking ? write.lookupNames : []),
     numberArray(locking ? write.lookupNames.map((n) => pushedType.get(n) ?? -1) : []),
-    numberArray(locking ? write.suspectMasks : []),
+    numberArray(suspects.idx),
+    numberArray(suspects.lo),
+    numberArray(suspects.hi),
     group.tenant,
     group.groupingKey,
     write.mode === 'replace',
@@ -452,6 +455,25 @@ function pushParams(mode: 'probe' | 'read' | 'write', write: PushWrite, history:
     history?.record ?? false,
     numberArray(history?.days ?? []),
   ];
+}
+
+/** Each mask's runs of consecutive type bits as (1-based mask index, first type, last type). */
+export function suspectRanges(masks: readonly number[]): { idx: number[]; lo: number[]; hi: number[] } {
+  const out = { idx: [] as number[], lo: [] as number[], hi: [] as number[] };
+  masks.forEach((mask, i) => {
+    for (let t = 0; t < 16; t++) {
+      if ((mask & (1 << t)) !== 0 && (t === 0 || (mask & (1 << (t - 1))) === 0)) {
+        let end = t;
+        while ((mask & (1 << (end + 1))) !== 0) {
+          end++;
+        }
+        out.idx.push(i + 1);
+        out.lo.push(t);
+        out.hi.push(end);
+      }
+    }
+  });
+  return out;
 }
 
 function clientOf(q: QueryRunner): PoolClient {
