@@ -9,6 +9,7 @@ describe('loadConfig', () => {
       databaseUrl: undefined,
       dataDir: './data',
       migrationsRun: true,
+      dbUpkeep: 'auto',
       bodyLimitBytes: 16 * 1024 * 1024,
       consistencyCheck: true,
       adminApiEnabled: false,
@@ -27,12 +28,13 @@ describe('loadConfig', () => {
   it('reports every bad value at once', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'x', ADMIN_API_ENABLED: 'maybe', DATABASE_URL: 'mysql://x', ROUTE_PREFIX: 'nope' });
+      loadConfig({ PORT: 'x', ADMIN_API_ENABLED: 'maybe', DATABASE_URL: 'mysql://x', ROUTE_PREFIX: 'nope', DB_UPKEEP: 'sometimes' });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).problems).toHaveLength(4);
+    expect((error as ConfigError).problems).toHaveLength(5);
+    expect((error as ConfigError).message).toMatch(/DB_UPKEEP="sometimes"/);
     expect((error as ConfigError).message).toMatch(/PORT="x"/);
   });
 });

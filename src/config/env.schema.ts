@@ -16,6 +16,8 @@ export interface AppConfig {
   readonly dataDir: string;
   readonly dbPoolSize: number;
   readonly migrationsRun: boolean;
+  /** DB_UPKEEP: VACUUM/ANALYZE of the churned tables where autovacuum does not run ('auto'), always, or never. */
+  readonly dbUpkeep: 'auto' | 'always' | 'off';
   readonly bodyLimitBytes: number;
   readonly consistencyCheck: boolean;
   readonly adminApiEnabled: boolean;
@@ -76,6 +78,7 @@ export function loadConfig(env: Env): AppConfig {
     dataDir: read.string('DATA_DIR', './data'),
     dbPoolSize: read.integer('DB_POOL_SIZE', 10, 1, 1000),
     migrationsRun: read.boolean('DB_MIGRATIONS_RUN', true),
+    dbUpkeep: read.oneOf('DB_UPKEEP', ['auto', 'always', 'off'] as const, 'auto'),
     bodyLimitBytes: read.integer('PUSH_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1, 2 ** 31 - 1),
     consistencyCheck: !read.boolean('PUSH_DISABLE_CONSISTENCY_CHECK', false),
     adminApiEnabled: read.boolean('ADMIN_API_ENABLED', false),

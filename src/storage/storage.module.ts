@@ -8,6 +8,7 @@ import { GroupCache } from 'src/storage/group-cache.service';
 import { WRITE_HOOKS } from 'src/storage/write-hooks';
 import { HistoryRepository } from 'src/storage/history.repository';
 import { HistoryMaintenance } from 'src/storage/history-maintenance.service';
+import { TableUpkeep } from 'src/storage/table-upkeep.service';
 
 /** Opens the database (server or embedded), applies pending migrations unless disabled, exports repositories. */
 @Module({
@@ -31,9 +32,10 @@ import { HistoryMaintenance } from 'src/storage/history-maintenance.service';
     GroupCache,
     HistoryRepository,
     HistoryMaintenance,
+    TableUpkeep,
     { provide: WRITE_HOOKS, useExisting: HistoryRepository },
   ],
-  exports: [MetricGroupRepository, GroupCache, DATABASE, HistoryRepository, HistoryMaintenance],
+  exports: [MetricGroupRepository, GroupCache, DATABASE, HistoryRepository, HistoryMaintenance, TableUpkeep],
 })
 export class StorageModule implements OnApplicationShutdown {
   constructor(@Inject(DATABASE) private readonly db: Database) {}

@@ -1,0 +1,121 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from 'src/config/env.schema';
+import { APP_CONFIG } from 'src/config/config.module';
+import { Database } from 'src/storage/database';
+import { DATABASE } from 'src/storage/storage.tokens';
+
+/** Tables whose rows pushes and deletes rewrite (history_sample is insert-only; see HistoryMaintenance). */
+const CHURNED_TABLES = ['metric_group', 'metric_family', 'metric_group_tombstone', 'history_series'];
+const INTERVAL_MS = 60_000;
+/** Dead rows (or rows changed since the last ANALYZE) that make a table due: this plus 10% of its live rows. */
+const BASE_THRESHOLD = 500;
+const SCALE = 0.1;
+
+const TABLE_STATS = `
+  SELECT s.relname AS name, s.n_live_tup::float8 AS live, s.n_dead_tup::float8 AS dead,
+         s.n_mod_since_analyze::float8 AS modified,
+         current_setting('autovacuum') = 'on'
+           AND coalesce((SELECT o.option_value FROM pg_options_to_table(c.reloptions) o
+                         WHERE o.option_name = 'autovacuum_enabled'), 'true') <> 'false' AS autovacuum
+  FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+  WHERE s.schemaname = current_schema() AND s.relname = ANY($1::text[])`;
+
+const TRY_LOCK = `SELECT pg_try_advisory_lock(hashtextextended('table upkeep', 7)) AS locked`;
+const UNLOCK = `SELECT pg_advisory_unlock(hashtextextended('table upkeep', 7))`;
+
+/** What one pass did: the tables vacuumed (and analyzed) and those only analyzed. */
+export interface UpkeepReport {
+  vacuumed: string[];
+  analyzed: string[];
+}
+
+/**
+ * VACUUM and ANALYZE of the tables pushes churn, where autovacuum does not do it: the embedded
+ * engine has no background workers at all, and a server may run with autovacuum off (globally or
+ * for these tables). Without it every replaced row stays behind as a dead one, the tables and
+ * their indexes grow without bound, and the planner keeps statistics from when the store was
+ * empty. Every minute and at start, one replica at a time (a session advisory lock) checks the
+ * tables' counters and vacuums those with more than 500 + 10% dead rows, analyzes those with as
+ * many changes since their last ANALYZE. DB_UPKEEP=always does this even beside autovacuum, off
+ * never.
+ */
+@Injectable()
+export class TableUpkeep implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Storage');
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.dbUpkeep === 'off') {
+      return;
+    }
+    void this.runLogged();
+    this.timer = setInterval(() => void this.runLogged(), INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass; undefined when upkeep is off or another replica holds the lock. */
+  run(): Promise<UpkeepReport | undefined> {
+    const pass = this.running.then(() => this.pass());
+    this.running = pass.catch(() => undefined);
+    return pass;
+  }
+
+  private async pass(): Promise<UpkeepReport | undefined> {
+    if (this.config.dbUpkeep === 'off') {
+      return undefined;
+    }
+    const client = await this.db.pool.connect();
+    try {
+      const [{ locked }] = (await client.query<{ locked: boolean }>(TRY_LOCK)).rows;
+      if (!locked) {
+        return undefined;
+      }
+      try {
+        const report: UpkeepReport = { vacuumed: [], analyzed: [] };
+        const { rows } = await client.query<{ name: string; live: number; dead: number; modified: number; autovacuum: boolean }>(TABLE_STATS, [CHURNED_TABLES]);
+        for (const t of rows) {
+          if (this.config.dbUpkeep === 'auto' && this.db.kind !== 'embedded' && t.autovacuum) {
+            continue;
+          }
+          const threshold = BASE_THRESHOLD + SCALE * t.live;
+          // Table names come from CHURNED_TABLES, never from input.
+          if (t.dead >= threshold) {
+            await client.query(`VACUUM (ANALYZE) ${t.name}`);
+            report.vacuumed.push(t.name);
+          } else if (t.modified >= threshold) {
+            await client.query(`ANALYZE ${t.name}`);
+            report.analyzed.push(t.name);
+          }
+        }
+        return report;
+      } finally {
+        await client.query(UNLOCK);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  private async runLogged(): Promise<void> {
+    try {
+      const report = await this.run();
+      if (report !== undefined && report.vacuumed.length + report.analyzed.length > 0) {
+        this.logger.debug(`upkeep: vacuumed ${report.vacuumed.join(', ') || 'nothing'}, analyzed ${report.analyzed.join(', ') || 'nothing'}`);
+      }
+    } catch (error) {
+      // Retried on the next tick (a lock timeout, or a user without the right to VACUUM).
+      this.logger.warn(`table upkeep failed: ${(error as Error).message}`);
+    }
+  }
+}
