@@ -36,8 +36,8 @@ export interface UpkeepReport {
  * their indexes grow without bound, and the planner keeps statistics from when the store was
  * empty. Every minute and at start, one replica at a time (a session advisory lock) checks the
  * tables' counters and vacuums those with more than 500 + 10% dead rows, analyzes those with as
- * many changes since their last ANALYZE. DB_UPKEEP=always does this even beside autovacuum, off
- * never.
+ * many changes since their last ANALYZE, throttled like autovacuum on a server. DB_UPKEEP=always
+ * does this even beside autovacuum, off never.
  */
 @Injectable()
 export class TableUpkeep implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -82,6 +82,10 @@ export class TableUpkeep implements OnApplicationBootstrap, OnApplicationShutdow
         return undefined;
       }
       try {
+        // Throttled as autovacuum is by default (2 ms pause per 200 pages' worth of work), so a
+        // large vacuum runs beside pushes instead of taking a core from them. Not on the embedded
+        // engine: its one connection is held until the vacuum ends, and pushes wait for it.
+        await client.query(`SET vacuum_cost_delay = ${this.db.kind === 'embedded' ? 0 : 2}`);
         const report: UpkeepReport = { vacuumed: [], analyzed: [] };
         const { rows } = await client.query<{ name: string; live: number; dead: number; modified: number; autovacuum: boolean }>(TABLE_STATS, [CHURNED_TABLES]);
         for (const t of rows) {
@@ -100,6 +104,7 @@ export class TableUpkeep implements OnApplicationBootstrap, OnApplicationShutdow
         }
         return report;
       } finally {
+        await client.query('RESET vacuum_cost_delay');
         await client.query(UNLOCK);
       }
     } finally {
