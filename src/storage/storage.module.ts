@@ -9,6 +9,7 @@ import { WRITE_HOOKS } from 'src/storage/write-hooks';
 import { HistoryRepository } from 'src/storage/history.repository';
 import { HistoryMaintenance } from 'src/storage/history-maintenance.service';
 import { TableUpkeep } from 'src/storage/table-upkeep.service';
+import { TableUpkeepRepository } from 'src/storage/table-upkeep.repository';
 
 /** Opens the database (server or embedded), applies pending migrations unless disabled, exports repositories. */
 @Module({
@@ -33,6 +34,7 @@ import { TableUpkeep } from 'src/storage/table-upkeep.service';
     HistoryRepository,
     HistoryMaintenance,
     TableUpkeep,
+    TableUpkeepRepository,
     { provide: WRITE_HOOKS, useExisting: HistoryRepository },
   ],
   exports: [MetricGroupRepository, GroupCache, DATABASE, HistoryRepository, HistoryMaintenance, TableUpkeep],

@@ -3,6 +3,7 @@ import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
 import { Database } from 'src/storage/database';
 import { DATABASE } from 'src/storage/storage.tokens';
+import { TableUpkeepRepository } from 'src/storage/table-upkeep.repository';
 
 /** Tables whose rows pushes and deletes rewrite (history_sample is insert-only; see HistoryMaintenance). */
 const CHURNED_TABLES = ['metric_group', 'metric_family', 'metric_group_tombstone', 'history_series'];
@@ -10,18 +11,6 @@ const INTERVAL_MS = 60_000;
 /** Dead rows (or rows changed since the last ANALYZE) that make a table due: this plus 10% of its live rows. */
 const BASE_THRESHOLD = 500;
 const SCALE = 0.1;
-
-const TABLE_STATS = `
-  SELECT s.relname AS name, s.n_live_tup::float8 AS live, s.n_dead_tup::float8 AS dead,
-         s.n_mod_since_analyze::float8 AS modified,
-         current_setting('autovacuum') = 'on'
-           AND coalesce((SELECT o.option_value FROM pg_options_to_table(c.reloptions) o
-                         WHERE o.option_name = 'autovacuum_enabled'), 'true') <> 'false' AS autovacuum
-  FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-  WHERE s.schemaname = current_schema() AND s.relname = ANY($1::text[])`;
-
-const TRY_LOCK = `SELECT pg_try_advisory_lock(hashtextextended('table upkeep', 7)) AS locked`;
-const UNLOCK = `SELECT pg_advisory_unlock(hashtextextended('table upkeep', 7))`;
 
 /** What one pass did: the tables vacuumed (and analyzed) and those only analyzed. */
 export interface UpkeepReport {
@@ -48,6 +37,7 @@ export class TableUpkeep implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     @Inject(DATABASE) private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly repository: TableUpkeepRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -75,41 +65,26 @@ export class TableUpkeep implements OnApplicationBootstrap, OnApplicationShutdow
     if (this.config.dbUpkeep === 'off') {
       return undefined;
     }
-    const client = await this.db.pool.connect();
-    try {
-      const [{ locked }] = (await client.query<{ locked: boolean }>(TRY_LOCK)).rows;
-      if (!locked) {
-        return undefined;
-      }
-      try {
-        // Throttled as autovacuum is by default (2 ms pause per 200 pages' worth of work), so a
-        // large vacuum runs beside pushes instead of taking a core from them. Not on the embedded
-        // engine: its one connection is held until the vacuum ends, and pushes wait for it.
-        await client.query(`SET vacuum_cost_delay = ${this.db.kind === 'embedded' ? 0 : 2}`);
-        const report: UpkeepReport = { vacuumed: [], analyzed: [] };
-        const { rows } = await client.query<{ name: string; live: number; dead: number; modified: number; autovacuum: boolean }>(TABLE_STATS, [CHURNED_TABLES]);
-        for (const t of rows) {
-          if (this.config.dbUpkeep === 'auto' && this.db.kind !== 'embedded' && t.autovacuum) {
-            continue;
-          }
-          const threshold = BASE_THRESHOLD + SCALE * t.live;
-          // Table names come from CHURNED_TABLES, never from input.
-          if (t.dead >= threshold) {
-            await client.query(`VACUUM (ANALYZE) ${t.name}`);
-            report.vacuumed.push(t.name);
-          } else if (t.modified >= threshold) {
-            await client.query(`ANALYZE ${t.name}`);
-            report.analyzed.push(t.name);
-          }
+    // Throttled as autovacuum is by default (2 ms pause per 200 pages' worth of work), so a large
+    // vacuum runs beside pushes instead of taking a core from them. Not on the embedded engine:
+    // its one connection is held until the vacuum ends, and pushes wait for it.
+    return this.repository.asLeader(this.db.kind === 'embedded' ? 0 : 2, async (session) => {
+      const report: UpkeepReport = { vacuumed: [], analyzed: [] };
+      for (const t of await session.churn(CHURNED_TABLES)) {
+        if (this.config.dbUpkeep === 'auto' && this.db.kind !== 'embedded' && t.autovacuum) {
+          continue;
         }
-        return report;
-      } finally {
-        await client.query('RESET vacuum_cost_delay');
-        await client.query(UNLOCK);
+        const threshold = BASE_THRESHOLD + SCALE * t.live;
+        if (t.dead >= threshold) {
+          await session.vacuumAnalyze(t.name);
+          report.vacuumed.push(t.name);
+        } else if (t.modified >= threshold) {
+          await session.analyze(t.name);
+          report.analyzed.push(t.name);
+        }
       }
-    } finally {
-      client.release();
-    }
+      return report;
+    });
   }
 
   private async runLogged(): Promise<void> {
