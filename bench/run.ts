@@ -578,6 +578,14 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // Checked before anything is started or created: a missing binary would otherwise surface as an
+  // unhandled spawn error after the bench database exists.
+  if (!existsSync(options.upstreamBin)) {
+    process.stderr.write(
+      `upstream Pushgateway not found at ${options.upstreamBin}: install Debian's prometheus-pushgateway (.ci/run does) or pass --upstream-bin\n`,
+    );
+    process.exit(2);
+  }
   const bench = new Bench(options);
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals): void => {
