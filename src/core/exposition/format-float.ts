@@ -8,6 +8,21 @@
  * Pure; never throws.
  */
 export function formatFloat(v: number): string {
+  const special = formatSpecial(v);
+  if (special !== undefined) {
+    return special;
+  }
+  const sign = v < 0 ? '-' : '';
+  const { digits, exp } = shortestDigits(Math.abs(v));
+  // Go's shortest 'g' switches to %e at the fixed threshold of 6 (not the digit count).
+  if (exp < -4 || exp >= 6) {
+    return sign + exponentForm(digits, exp);
+  }
+  return sign + plainForm(digits, exp + 1);
+}
+
+/** What every Go float form prints for `NaN`, `±Inf` and `±0`; undefined for any other value. */
+export function formatSpecial(v: number): string | undefined {
   if (Number.isNaN(v)) {
     return 'NaN';
   }
@@ -17,20 +32,14 @@ export function formatFloat(v: number): string {
   if (v === -Infinity) {
     return '-Inf';
   }
-  const sign = v < 0 || Object.is(v, -0) ? '-' : '';
   if (v === 0) {
-    return `${sign}0`;
+    return Object.is(v, -0) ? '-0' : '0';
   }
-  const { digits, exp } = shortestDigits(Math.abs(v));
-  // Go's shortest 'g' switches to %e at the fixed threshold of 6 (not the digit count).
-  if (exp < -4 || exp >= 6) {
-    return sign + exponentForm(digits, exp);
-  }
-  return sign + plainForm(digits, exp + 1);
+  return undefined;
 }
 
 /** Shortest round-trip significant digits (no leading/trailing zeros) and the decimal exponent of the first one. */
-function shortestDigits(abs: number): { digits: string; exp: number } {
+export function shortestDigits(abs: number): { digits: string; exp: number } {
   // Number#toString yields the shortest round-trip digits closest to the value, as Go does.
   const s = String(abs);
   const e = s.indexOf('e');
@@ -50,14 +59,15 @@ function shortestDigits(abs: number): { digits: string; exp: number } {
   return { digits: all.slice(start, end), exp: exp10 + intLen - start - 1 };
 }
 
-function exponentForm(digits: string, exp: number): string {
+/** Go's strconv 'e' form with shortest digits: `1.5e+06`, `1e-07` (at least two exponent digits). */
+export function exponentForm(digits: string, exp: number): string {
   const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
   const abs = Math.abs(exp);
   return `${mantissa}e${exp < 0 ? '-' : '+'}${abs < 10 ? '0' : ''}${abs}`;
 }
 
 /** `pointPos` is the number of digits before the decimal point (may be <= 0). */
-function plainForm(digits: string, pointPos: number): string {
+export function plainForm(digits: string, pointPos: number): string {
   if (pointPos <= 0) {
     return `0.${'0'.repeat(-pointPos)}${digits}`;
   }

@@ -6,7 +6,8 @@
 
 import type { AggregateExpr } from 'src/core/promql/ast';
 import { PromqlEvalError } from 'src/core/promql/errors';
-import { formatGoFloat, formatGoFloatF, goQuote } from 'src/core/promql/go-format';
+import { formatFloat } from 'src/core/exposition/format-float';
+import { formatGoFloatF, goQuote } from 'src/core/promql/go-format';
 import { Labels, METRIC_NAME, encodePairs, encodeValues, labelsFromPairs, withLabels } from 'src/core/promql/labels';
 import { quantile } from 'src/core/promql/functions';
 import type { Sample, Vector } from 'src/core/promql/values';
@@ -40,7 +41,7 @@ export function aggregate(e: AggregateExpr, input: Vector, param: number | strin
   if (e.op === 'topk' || e.op === 'bottomk') {
     const f = typeof param === 'number' ? param : NaN;
     if (!(f <= 9.223372036854776e18 && f >= -9.223372036854776e18)) {
-      throw new PromqlEvalError('execution', `Scalar value ${formatGoFloat(f)} overflows int64`);
+      throw new PromqlEvalError('execution', `Scalar value ${formatFloat(f)} overflows int64`);
     }
     k = Math.trunc(f);
     if (k < 1) {

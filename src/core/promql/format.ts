@@ -6,14 +6,15 @@
 
 import type { AtModifier, Expr, MatrixSelector, SubqueryExpr, VectorMatching, VectorSelector } from 'src/core/promql/ast';
 import { formatDuration } from 'src/core/promql/duration';
-import { formatGoFloat, goQuote } from 'src/core/promql/go-format';
+import { formatFloat } from 'src/core/exposition/format-float';
+import { goQuote } from 'src/core/promql/go-format';
 import type { LabelMatcher } from 'src/core/promql/series-source';
 
 /** Canonical PromQL text of an expression. */
 export function formatExpr(expr: Expr): string {
   switch (expr.type) {
     case 'NumberLiteral':
-      return formatGoFloat(expr.value);
+      return formatFloat(expr.value);
     case 'StringLiteral':
       return goQuote(expr.value);
     case 'VectorSelector':

@@ -1,5 +1,6 @@
 import { formatDuration, parseDuration } from 'src/core/promql/duration';
-import { formatGoFloat, formatGoFloatF, formatPromValue, goQuote, parseGoFloat, parseNumberToken } from 'src/core/promql/go-format';
+import { formatFloat } from 'src/core/exposition/format-float';
+import { formatGoFloatF, formatPromValue, goQuote, parseGoFloat, parseNumberToken } from 'src/core/promql/go-format';
 
 describe('formatPromValue (Prometheus API value strings)', () => {
   it.each([
@@ -30,8 +31,8 @@ describe('Go float formatting', () => {
     ['%v small plain', 0.0001, '0.0001'],
     ['%v small exponent', 0.00001, '1e-05'],
     ['%v Inf', Infinity, '+Inf'],
-  ])('formatGoFloat %s', (_name, v, expected) => {
-    expect(formatGoFloat(v)).toBe(expected);
+  ])('formatFloat (Go %%v) %s', (_name, v, expected) => {
+    expect(formatFloat(v)).toBe(expected);
   });
 
   it.each([

@@ -1,10 +1,12 @@
-import { formatFloat } from 'src/core/exposition/format-float';
+import { exponentForm, formatSpecial, plainForm, shortestDigits } from 'src/core/exposition/format-float';
 
 /**
  * Re-implementations of the Go library behaviour PromQL exposes: `strconv.FormatFloat` in the
- * 'f' and 'g' forms, `%q` quoting, and `strconv.ParseFloat`/`ParseInt` as the PromQL lexer
- * feeds them.
+ * 'f' form and Prometheus' JSON value form (the 'g' form is the exposition's formatFloat), `%q`
+ * quoting (the exposition's goQuote, re-exported), and `strconv.ParseFloat`/`ParseInt` as the
+ * PromQL lexer feeds them.
  */
+export { goQuote } from 'src/core/exposition/go-syntax';
 
 /**
  * Prometheus' JSON form of a sample value (its `jsonutil.MarshalValue`): `"NaN"`, `"+Inf"`,
@@ -25,13 +27,6 @@ export function formatPromValue(v: number): string {
   return signOf(v) + plainForm(digits, exp + 1);
 }
 
-/** Go's strconv 'e' form with shortest digits: `1.5e+06`, `1e-07` (at least two exponent digits). */
-function exponentForm(digits: string, exp: number): string {
-  const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-  const abs = Math.abs(exp);
-  return `${mantissa}e${exp < 0 ? '-' : '+'}${abs < 10 ? '0' : ''}${abs}`;
-}
-
 /** Go's `strconv.FormatFloat(v, 'f', -1, 64)`: shortest round-trip digits, never an exponent. */
 export function formatGoFloatF(v: number): string {
   const special = formatSpecial(v);
@@ -42,89 +37,8 @@ export function formatGoFloatF(v: number): string {
   return signOf(v) + plainForm(digits, exp + 1);
 }
 
-/**
- * Go's `%v` of a float64 (`strconv.FormatFloat(v, 'g', -1, 64)`), which Prometheus uses to print
- * number literals: exponent form (`1e+06`, `1.5e-05`) when the decimal exponent is < -4 or >= 6.
- */
-export function formatGoFloat(v: number): string {
-  return formatFloat(v);
-}
-
-function formatSpecial(v: number): string | undefined {
-  if (Number.isNaN(v)) {
-    return 'NaN';
-  }
-  if (v === Infinity) {
-    return '+Inf';
-  }
-  if (v === -Infinity) {
-    return '-Inf';
-  }
-  if (v === 0) {
-    return Object.is(v, -0) ? '-0' : '0';
-  }
-  return undefined;
-}
-
 function signOf(v: number): string {
   return v < 0 ? '-' : '';
-}
-
-/** Shortest round-trip digits (no leading/trailing zeros) and the decimal exponent of the first digit. */
-function shortestDigits(abs: number): { digits: string; exp: number } {
-  // toExponential() without an argument yields the shortest digits that round-trip, as Go does.
-  const [mantissa, e] = abs.toExponential().split('e');
-  return { digits: mantissa.replace('.', ''), exp: Number(e) };
-}
-
-/** `pointPos` is the number of digits before the decimal point (may be <= 0). */
-function plainForm(digits: string, pointPos: number): string {
-  if (pointPos <= 0) {
-    return `0.${'0'.repeat(-pointPos)}${digits}`;
-  }
-  if (pointPos >= digits.length) {
-    return digits + '0'.repeat(pointPos - digits.length);
-  }
-  return `${digits.slice(0, pointPos)}.${digits.slice(pointPos)}`;
-}
-
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
-const QUOTE_ESCAPES: Readonly<Record<string, string>> = {
-  '\x07': '\\a',
-  '\b': '\\b',
-  '\f': '\\f',
-  '\n': '\\n',
-  '\r': '\\r',
-  '\t': '\\t',
-  '\v': '\\v',
-  '"': '\\"',
-  '\\': '\\\\',
-};
-
-/** Go's `strconv.Quote`: double quotes, Go escapes, printable Unicode kept as is. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const escaped = QUOTE_ESCAPES[ch];
-    if (escaped !== undefined) {
-      out += escaped;
-    } else if (PRINTABLE.test(ch)) {
-      out += ch;
-    } else {
-      out += hexEscape(ch.codePointAt(0) as number);
-    }
-  }
-  return `${out}"`;
-}
-
-function hexEscape(cp: number): string {
-  if (cp < 0x80) {
-    return `\\x${cp.toString(16).padStart(2, '0')}`;
-  }
-  if (cp < 0x10000) {
-    return `\\u${cp.toString(16).padStart(4, '0')}`;
-  }
-  return `\\U${cp.toString(16).padStart(8, '0')}`;
 }
 
 const DECIMAL_FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
