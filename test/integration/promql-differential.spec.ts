@@ -22,83 +22,34 @@
  * next scrape; the gateway: the push).
  */
 import request from 'supertest';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createTestDatabase, freePort, InProcessGateway, startInProcess, TestDatabase } from '../support/gateway';
+import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase } from '../support/gateway';
+import { isExecutable, ReferenceServer, sleep, startReferenceServer } from '../support/reference-server';
 import { itWhen } from '../support/test-env';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const PROMTOOL = '/usr/bin/promtool';
 
-function executable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const AVAILABLE = isExecutable(PROMETHEUS) && isExecutable(PROMTOOL);
 
-const AVAILABLE = executable(PROMETHEUS) && executable(PROMTOOL);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-interface Prometheus {
-  url: string;
-  proc: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-async function startPrometheus(dir: string, config: string): Promise<Prometheus> {
-  const port = await freePort();
+/** A Prometheus with the given config, its TSDB under dir; stopped with SIGTERM (SIGKILL after 5 s). */
+function startPrometheus(dir: string, config: string): Promise<ReferenceServer> {
   writeFileSync(path.join(dir, 'prometheus.yml'), config);
-  let log = '';
-  const proc = spawn(
-    PROMETHEUS,
-    [
+  return startReferenceServer({
+    name: 'prometheus',
+    command: PROMETHEUS,
+    args: (port) => [
       `--config.file=${path.join(dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${path.join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  proc.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-  proc.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const stop = (): Promise<void> =>
-    new Promise((resolve) => {
-      if (proc.exitCode !== null || proc.signalCode !== null) {
-        resolve();
-        return;
-      }
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      proc.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      proc.kill('SIGTERM');
-    });
-  const deadline = Date.now() + 30000;
-  for (;;) {
-    if (proc.exitCode !== null) {
-      throw new Error(`prometheus exited with ${proc.exitCode}:\n${log}`);
-    }
-    const ready = await fetch(`${url}/-/ready`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ready) {
-      return { url, proc, output: () => log, stop };
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`prometheus not ready after 30 s:\n${log}`);
-    }
-    await sleep(100);
-  }
+    readyTimeoutMs: 30000,
+    stopSignal: 'SIGTERM',
+  });
 }
 
 interface ApiBody {
@@ -388,8 +339,8 @@ describe('PromQL differential against Prometheus 2.42', () => {
   let db: TestDatabase;
   let gw: InProcessGateway;
   let dir: string;
-  let scraper: Prometheus | undefined;
-  let replay: Prometheus | undefined;
+  let scraper: ReferenceServer | undefined;
+  let replay: ReferenceServer | undefined;
   /** Settled evaluation instants (ms) after steps 4 and 8. */
   const settled = new Map<number, number>();
   /** Push times (ms) of d_step, one per step. */

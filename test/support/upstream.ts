@@ -1,7 +1,7 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import * as path from 'node:path';
-import { freePort } from './gateway';
+import { isExecutable, ReferenceServer, sleep, startReferenceServer } from './reference-server';
+
+export { sleep };
 
 /**
  * The reference implementation: Debian's `prometheus-pushgateway` (1.5.1 on this machine and in CI).
@@ -17,68 +17,21 @@ export function findUpstreamBinary(): string | undefined {
   return candidates.find((c) => c !== undefined && c !== '' && isExecutable(c));
 }
 
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A running upstream Pushgateway on a loopback port. */
-export interface UpstreamGateway {
-  url: string;
-  proc: ChildProcess;
-  output(): string;
-  /** SIGKILL: nothing to persist (memory only), and a 1.5.1 route may hold a hung request. */
-  stop(): Promise<void>;
-}
+/** A running upstream Pushgateway on a loopback port; stop() is SIGKILL: nothing to persist (memory only), and a 1.5.1 route may hold a hung request. */
+export type UpstreamGateway = ReferenceServer;
 
 /**
  * Starts the upstream gateway memory-only (Debian's default `--persistence.file` points at
  * /var/lib/prometheus, so it is overridden to empty) with the admin API, and waits for `/-/ready`.
  */
-export async function startUpstream(binary: string, extraFlags: string[] = []): Promise<UpstreamGateway> {
-  const port = await freePort();
-  let log = '';
-  const proc = spawn(
-    binary,
-    [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=', '--web.enable-admin-api', '--log.level=error', ...extraFlags],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  proc.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-  proc.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const stop = (): Promise<void> =>
-    new Promise((resolve) => {
-      if (proc.exitCode !== null || proc.signalCode !== null) {
-        resolve();
-        return;
-      }
-      proc.once('exit', () => resolve());
-      proc.kill('SIGKILL');
-    });
-  const deadline = Date.now() + 10000;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) {
-      throw new Error(`upstream pushgateway exited with ${proc.exitCode}:\n${log}`);
-    }
-    try {
-      if ((await fetch(`${url}/-/ready`)).status === 200) {
-        return { url, proc, output: () => log, stop };
-      }
-    } catch {
-      // not listening yet
-    }
-    await sleep(50);
-  }
-  await stop();
-  throw new Error(`upstream pushgateway at ${url} not ready after 10s:\n${log}`);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+export function startUpstream(binary: string, extraFlags: string[] = []): Promise<UpstreamGateway> {
+  return startReferenceServer({
+    name: 'upstream pushgateway',
+    command: binary,
+    args: (port) => [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=', '--web.enable-admin-api', '--log.level=error', ...extraFlags],
+    readyTimeoutMs: 10000,
+    stopSignal: 'SIGKILL',
+  });
 }
 
 /** One HTTP request of a scenario. Paths are sent as written (percent escapes, `+`, `//` kept). */
