@@ -13,14 +13,13 @@
  * Usage (after `npm run build`):
  *   node dist/bench/auth-overhead.js [--pushes 1000] [--rounds 5] [--database-url postgres://...]
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import * as http from 'node:http';
-import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { Client } from 'pg';
 import { SignJWT } from 'jose';
+import { BenchDatabase, Server, startOurs } from './servers';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SECRET = `bench-secret-${randomBytes(16).toString('hex')}`;
@@ -28,53 +27,16 @@ const BODY = '# TYPE bench_auth_gauge gauge\nbench_auth_gauge{k="v"} 1\n# TYPE b
 
 type Mode = 'off' | 'operator' | 'tenant' | 'uncached';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function admin(url: string, sql: string): Promise<void> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function startGateway(databaseUrl: string, mode: Mode): Promise<{ url: string; proc: ChildProcess }> {
-  const port = await freePort();
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' };
+/** Our gateway as its own process, with auth as `mode` has it. */
+function startGateway(databaseUrl: string, mode: Mode): Promise<Server> {
+  const env: Record<string, string> = {};
   if (mode !== 'off') {
     env.AUTH_JWT_SECRET = SECRET;
   }
   if (mode === 'uncached') {
     env.AUTH_CACHE_TTL_SECONDS = '0';
   }
-  const proc = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    const ok = await fetch(`${url}/-/ready`).then((r) => r.status === 200, () => false);
-    if (ok) {
-      return { url, proc };
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  proc.kill('SIGKILL');
-  throw new Error(`gateway (${mode}) not ready`);
+  return startOurs({ name: mode, entry: path.join(ROOT, 'dist/src/main.js'), databaseUrl, dataDir: path.join(os.tmpdir(), 'pgw-auth-bench-unused'), env });
 }
 
 function put(agent: http.Agent, url: string, headers: Record<string, string>): Promise<number> {
@@ -96,7 +58,7 @@ function quantile(sorted: number[], q: number): number {
 interface Running {
   mode: Mode;
   url: string;
-  proc: ChildProcess;
+  server: Server;
   agent: http.Agent;
   headers: Record<string, string>;
 }
@@ -110,17 +72,15 @@ async function tenantToken(tenant = 'bench'): Promise<string> {
 }
 
 async function start(databaseUrl: string, mode: Mode): Promise<Running> {
-  const gw = await startGateway(databaseUrl, mode);
+  const server = await startGateway(databaseUrl, mode);
   const token = mode === 'off' ? undefined : await tenantToken(mode === 'operator' ? '*' : 'bench');
   const headers: Record<string, string> = token === undefined ? {} : { Authorization: `Bearer ${token}` };
-  return { mode, ...gw, agent: new http.Agent({ keepAlive: true, maxSockets: 1 }), headers };
+  return { mode, url: `http://${server.host}:${server.port}`, server, agent: new http.Agent({ keepAlive: true, maxSockets: 1 }), headers };
 }
 
 async function stop(gw: Running): Promise<void> {
   gw.agent.destroy();
-  const exited = new Promise((r) => gw.proc.once('exit', r));
-  gw.proc.kill('SIGTERM');
-  await exited;
+  await gw.server.stop();
 }
 
 const push = (gw: Running): Promise<number> => put(gw.agent, `${gw.url}/metrics/job/bench_auth_${gw.mode}/instance/i1`, gw.headers);
@@ -197,15 +157,15 @@ async function main(): Promise<void> {
     },
   });
   const server = values['database-url'] ?? '';
-  const name = `pgw_bench_auth_${randomBytes(4).toString('hex')}`;
+  const db = new BenchDatabase(server, `pgw_bench_auth_${randomBytes(4).toString('hex')}`);
   const modes: Mode[] = ['off', 'operator', 'tenant', 'uncached'];
   const results: Record<Mode, { median: number; p90: number }[]> = { off: [], operator: [], tenant: [], uncached: [] };
-  await admin(server, `CREATE DATABASE ${name}`);
+  await db.create();
   let gateways: Running[] = [];
   try {
     gateways = [];
     for (const mode of modes) {
-      gateways.push(await start(withDatabase(server, name), mode));
+      gateways.push(await start(db.url, mode));
     }
     await round(gateways, 200);
     for (let r = 1; r <= Number(values.rounds); r++) {
@@ -218,7 +178,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.all(gateways.map(stop));
-    await admin(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await db.drop();
   }
   const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const base = med(results.off.map((r) => r.median));

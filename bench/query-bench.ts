@@ -11,9 +11,7 @@
  * measured in-process (the "off" case needs the repository without hooks). Prints medians (and p95) in ms. Uses TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres)
  * to create and drop a scratch database; --embedded uses PGlite in a temp dir instead.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
@@ -22,6 +20,7 @@ import { createApp } from 'src/app';
 import { loadConfig } from 'src/config/env.schema';
 import { MetricGroupRepository } from 'src/storage/metric-group.repository';
 import { IngestService } from 'src/ingest/ingest.service';
+import { startOurs } from './servers';
 
 const args = new Set(process.argv.slice(2));
 const EMBEDDED = args.has('--embedded');
@@ -96,39 +95,8 @@ function gaugeBody(name: string, series: number, value: number): string {
 
 /** The gateway as its own process (as deployed), so client work does not share its event loop. */
 async function startProcess(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await new Promise<number>((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(p));
-    });
-  });
-  const proc = spawn(process.execPath, [path.resolve(__dirname, '../src/main.js')], {
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    const ok = await fetch(`${url}/-/ready`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) {
-      break;
-    }
-    if (i > 600) {
-      proc.kill('SIGKILL');
-      throw new Error('gateway process not ready');
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    stop: () =>
-      new Promise((resolve) => {
-        proc.once('exit', () => resolve());
-        proc.kill('SIGTERM');
-      }),
-  };
+  const server = await startOurs({ name: 'gateway', entry: path.resolve(__dirname, '../src/main.js'), databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
+  return { url: `http://${server.host}:${server.port}`, stop: () => server.stop() };
 }
 
 async function put(url: string, pathPart: string, body: string): Promise<void> {

@@ -204,6 +204,8 @@ export interface OursOptions {
   cpuProfDir?: string;
   /** Lists this gateway's PostgreSQL backends (undefined for the embedded engine). */
   backendPids?: () => Promise<number[]>;
+  /** More settings (environment variables) for the gateway. */
+  env?: Record<string, string>;
 }
 
 /** Our gateway as its own `node dist/src/main.js` process. */
@@ -223,6 +225,7 @@ export async function startOurs(options: OursOptions): Promise<Server> {
       LOG_LEVEL: 'warn',
       // The profile is written only on a clean exit, which /-/quit gives.
       ...(options.cpuProfDir === undefined ? {} : { LIFECYCLE_API_ENABLED: 'true' }),
+      ...options.env,
     },
     port,
     readyPath: '/-/ready',
