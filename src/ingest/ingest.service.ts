@@ -61,7 +61,6 @@ export class IngestService {
     const group = this.groupRef(req.path, req.managedRoute, req.tenant);
     const families = this.parseBody(req);
     const now = req.now ?? Date.now() / 1000;
-    const exposed = exposedGroupLabels(group.labels, req.tenant);
     const sanitized = sanitizeFamilies(families, groupingLabelsWithTenant(group.labels, req.tenant));
     try {
       validatePushedFamilies(sanitized);
@@ -79,7 +78,7 @@ export class IngestService {
         mode: req.mode,
         now,
         lookupNames,
-        collisionKeys: check ? collisionCandidateKeys(sanitized, exposed) : [],
+        collisionKeys: check ? collisionCandidateKeys(sanitized, group.exposedLabels) : [],
         suspectMasks: suspectTypeMasks(pushed, lookupNames),
         needsContext: check && conflicts(pushed, own),
         sanitized,
@@ -104,10 +103,12 @@ export class IngestService {
 
   private groupRef(path: string, managedRoute: boolean, tenant: string | undefined): GroupRef {
     const labels = parseGroupingPath(path, { allowMissingJob: managedRoute });
+    const exposedLabels = exposedGroupLabels(labels, tenant);
     return {
       tenant: tenant ?? '',
       groupingKey: canonicalLabels(labels),
-      exposedKey: canonicalLabels(exposedGroupLabels(labels, tenant)),
+      exposedLabels,
+      exposedKey: canonicalLabels(exposedLabels),
       labels,
     };
   }

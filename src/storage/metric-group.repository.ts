@@ -15,7 +15,9 @@ import { MetricFamily } from 'src/core/model/metric-family';
 export interface GroupRef {
   tenant: string;
   groupingKey: string;
-  /** Canonical labels the group's series are exposed with; unique across the store. */
+  /** The labels the group's series are exposed with (see exposedGroupLabels). */
+  exposedLabels: Labels;
+  /** Canonical form of exposedLabels; unique across the store. */
   exposedKey: string;
   labels: Labels;
 }
@@ -197,7 +199,7 @@ export class MetricGroupRepository {
   async applyPush(write: PushWrite, check: (stored: StoredContext) => void): Promise<void> {
     const history = this.hooks?.pushArgs({
       tenant: write.group.tenant,
-      exposedLabels: Object.fromEntries(JSON.parse(write.group.exposedKey) as [string, string][]),
+      exposedLabels: write.group.exposedLabels,
       mode: write.mode,
       families: write.sanitized,
       now: write.now,
@@ -343,9 +345,7 @@ export class MetricGroupRepository {
 
   private collision(group: GroupRef): GroupCollisionError {
     return new GroupCollisionError(
-      `grouping key ${formatLabels(group.labels)} exposes the same labels ${formatLabels(
-        Object.fromEntries(JSON.parse(group.exposedKey) as [string, string][]),
-      )} as an existing group; push to that group's exact key or delete it first`,
+      `grouping key ${formatLabels(group.labels)} exposes the same labels ${formatLabels(group.exposedLabels)} as an existing group; push to that group's exact key or delete it first`,
     );
   }
 
