@@ -418,12 +418,15 @@ function toStoredContext(rows: PushRow[]): StoredContext {
 
 /** Parameters of PUSH in the given mode ('write' needs no locks and no context arguments). */
 function pushParams(mode: 'probe' | 'read' | 'write', write: PushWrite, history: PushHistoryArgs | undefined): unknown[] {
-  const { group, families } = write;
-  const pushedNames = families.map((f) => f.name);
+  const { group } = write;
+  const pushedNames = write.families.map((f) => f.name);
+  // 'write' takes no locks and reads no context; 'read' writes nothing, so its payload stays empty.
   const locking = mode !== 'write';
-  const pushedType = new Map(families.map((f) => [f.name, f.type as number]));
+  const families = mode === 'read' ? [] : write.families;
+  const recorded = mode === 'read' ? undefined : history;
+  const pushedType = new Map(write.families.map((f) => [f.name, f.type as number]));
   const context = locking && pushedNames.length > 0;
-  const suspects = suspectRanges(locking ? write.suspectMasks : []);
+  const suspects = suspectRanges(mode === 'probe' ? write.suspectMasks : []);
   return [
     mode,
     `{group}${JSON.stringify([group.tenant, group.groupingKey])}`,
@@ -444,16 +447,16 @@ function pushParams(mode: 'probe' | 'read' | 'write', write: PushWrite, history:
     textArray(families.map((x) => x.help)),
     byteaArray(families.map((x) => x.body)),
     textArray(families.map((x) => x.exposition)),
-    history !== undefined,
-    history?.t ?? 0,
-    textArray(history?.names ?? []),
-    textArray(history?.families ?? []),
-    textArray(history?.labels ?? []),
-    textArray(history?.keys ?? []),
-    numberArray(history?.values ?? []),
-    textArray(history?.familyList ?? []),
-    history?.record ?? false,
-    numberArray(history?.days ?? []),
+    recorded !== undefined,
+    recorded?.t ?? 0,
+    textArray(recorded?.names ?? []),
+    textArray(recorded?.families ?? []),
+    textArray(recorded?.labels ?? []),
+    textArray(recorded?.keys ?? []),
+    numberArray(recorded?.values ?? []),
+    textArray(recorded?.familyList ?? []),
+    recorded?.record ?? false,
+    numberArray(recorded?.days ?? []),
   ];
 }
 
