@@ -14,13 +14,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Client } from 'pg';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from 'src/app';
 import { loadConfig } from 'src/config/env.schema';
 import { MetricGroupRepository } from 'src/storage/metric-group.repository';
 import { IngestService } from 'src/ingest/ingest.service';
-import { startOurs } from './servers';
+import { BenchDatabase, startOurs } from './servers';
 
 const args = new Set(process.argv.slice(2));
 const EMBEDDED = args.has('--embedded');
@@ -46,16 +45,6 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-async function adminQuery(sql: string): Promise<void> {
-  const client = new Client({ connectionString: SERVER });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 interface Scratch {
   env: Record<string, string>;
   drop(): Promise<void>;
@@ -66,14 +55,13 @@ async function scratchDatabase(): Promise<Scratch> {
   if (EMBEDDED) {
     return { env: { DATA_DIR: dataDir }, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
   }
-  const name = `pgw_qbench_${process.pid}_${Date.now()}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
-  const url = new URL(SERVER);
-  url.pathname = `/${name}`;
+  const db = new BenchDatabase(SERVER, `pgw_qbench_${process.pid}_${Date.now()}`);
+  await db.create();
+  await db.close();
   return {
-    env: { DATA_DIR: dataDir, DATABASE_URL: url.toString() },
+    env: { DATA_DIR: dataDir, DATABASE_URL: db.url },
     drop: async () => {
-      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await db.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
