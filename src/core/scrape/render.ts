@@ -76,20 +76,10 @@ function timeFamilies(g: PreparedGroup): GroupFamily[] {
  */
 export function mergeGroups(groups: PreparedGroup[], previous: readonly MergedFamily[] = []): MergedFamily[] {
   const sorted = [...groups].sort((a, b) => compareStrings(a.sortKey, b.sortKey));
-  const byName = new Map<string, { type: MetricType; help: string; text: string[] }>();
+  const byName = new Map<string, Merging<string>>();
   for (const g of sorted) {
     for (const f of [...g.families, ...timeFamilies(g)]) {
-      let merged = byName.get(f.name);
-      if (merged === undefined) {
-        merged = { type: f.type, help: f.help, text: [] };
-        byName.set(f.name, merged);
-      } else if (merged.type !== f.type) {
-        continue;
-      }
-      if (merged.help === '' && f.help !== '') {
-        merged.help = f.help;
-      }
-      merged.text.push(f.exposition);
+      mergeInto(byName, f, f.exposition);
     }
   }
   const before = new Map(previous.map((m) => [m.name, m]));
@@ -98,11 +88,37 @@ export function mergeGroups(groups: PreparedGroup[], previous: readonly MergedFa
     .map(([name, m]) => {
       const old = before.get(name);
       // Unchanged families keep their Buffer, so whatever is cached per Buffer (gzip) stays valid.
-      if (old !== undefined && old.type === m.type && old.help === m.help && sameChunks(old.chunks, m.text)) {
+      if (old !== undefined && old.type === m.type && old.help === m.help && sameChunks(old.chunks, m.parts)) {
         return old;
       }
-      return { name, type: m.type, help: m.help, text: Buffer.from(m.text.join(''), 'utf8'), chunks: m.text };
+      return { name, type: m.type, help: m.help, text: Buffer.from(m.parts.join(''), 'utf8'), chunks: m.parts };
     });
+}
+
+/** One family being merged across groups: its type and HELP so far, and each group's part. */
+interface Merging<T> {
+  type: MetricType;
+  help: string;
+  parts: T[];
+}
+
+/**
+ * Adds one group's part of family `f` (groups visited in order): the first group's type wins and a
+ * part of another type is left out; the HELP is the first non-empty one. Text and protobuf scrapes
+ * both merge through here, so they agree.
+ */
+function mergeInto<T>(byName: Map<string, Merging<T>>, f: { name: string; type: MetricType; help: string }, part: T): void {
+  let merged = byName.get(f.name);
+  if (merged === undefined) {
+    merged = { type: f.type, help: f.help, parts: [] };
+    byName.set(f.name, merged);
+  } else if (merged.type !== f.type) {
+    return;
+  }
+  if (merged.help === '' && f.help !== '') {
+    merged.help = f.help;
+  }
+  merged.parts.push(part);
 }
 
 function sameChunks(a: readonly string[], b: readonly string[]): boolean {
@@ -194,7 +210,7 @@ export interface ProtobufGroup {
  */
 export function renderProtobuf(groups: ProtobufGroup[], own: MetricFamily[]): Buffer {
   const sorted = groups.map((g) => ({ g, key: sortKey(g.exposedLabels) })).sort((a, b) => compareStrings(a.key, b.key));
-  const byName = new Map<string, { type: MetricType; help: string; bodies: Uint8Array[] }>();
+  const byName = new Map<string, Merging<Uint8Array>>();
   for (const { g } of sorted) {
     const times = [
       gaugeFamily(PUSH_TIME_METRIC, PUSH_TIME_HELP, g.exposedLabels, g.pushTime).mf,
@@ -206,17 +222,7 @@ export function renderProtobuf(groups: ProtobufGroup[], own: MetricFamily[]): Bu
       if (!hasMetricField(body)) {
         continue;
       }
-      let merged = byName.get(f.name);
-      if (merged === undefined) {
-        merged = { type: f.type, help: f.help, bodies: [] };
-        byName.set(f.name, merged);
-      } else if (merged.type !== f.type) {
-        continue;
-      }
-      if (merged.help === '' && f.help !== '') {
-        merged.help = f.help;
-      }
-      merged.bodies.push(body);
+      mergeInto(byName, f, body);
     }
   }
   const pushed = [...byName.entries()].sort((a, b) => compareStrings(a[0], b[0]));
@@ -228,7 +234,7 @@ export function renderProtobuf(groups: ProtobufGroup[], own: MetricFamily[]): Bu
       out.push(encodeFamilyDelimited(part.own));
     } else {
       const m = bodiesOf.get(part.pushed.name);
-      const bodies = m?.bodies ?? [];
+      const bodies = m?.parts ?? [];
       out.push(
         part.kind === 'pushed'
           ? delimit(bodies, helpField(part.pushed.help))
