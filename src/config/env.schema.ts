@@ -18,6 +18,11 @@ export interface AppConfig {
   readonly migrationsRun: boolean;
   /** DB_UPKEEP: VACUUM/ANALYZE of the churned tables where autovacuum does not run ('auto'), always, or never. */
   readonly dbUpkeep: 'auto' | 'always' | 'off';
+  /**
+   * DB_UNAVAILABLE_TIMEOUT: how long a request waits for the database (a connection, or a statement
+   * on a dead connection) before it is answered 503, in ms.
+   */
+  readonly dbUnavailableTimeoutMs: number;
   readonly bodyLimitBytes: number;
   readonly consistencyCheck: boolean;
   readonly adminApiEnabled: boolean;
@@ -25,6 +30,30 @@ export interface AppConfig {
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
   readonly auth: AuthSettings;
   readonly history: HistorySettings;
+  readonly query: QuerySettings;
+  readonly http: HttpSettings;
+}
+
+/** Bounds on the query API (DESIGN §5c), Prometheus' defaults. */
+export interface QuerySettings {
+  /** QUERY_TIMEOUT: the longest a query may evaluate (a `timeout` parameter can only shorten it), in ms. */
+  readonly timeoutMs: number;
+  /** QUERY_MAX_SAMPLES: most samples one query may hold in memory at once (Prometheus --query.max-samples). */
+  readonly maxSamples: number;
+  /** QUERY_MAX_CONCURRENCY: queries evaluated at once per replica; the rest wait (--query.max-concurrency). */
+  readonly maxConcurrency: number;
+}
+
+/** Limits on what one HTTP client can hold (DESIGN §5c). */
+export interface HttpSettings {
+  /** HTTP_MAX_HEADER_BYTES: largest request head (request line and headers). */
+  readonly maxHeaderBytes: number;
+  /** HTTP_HEADERS_TIMEOUT: time to receive the request head, in ms. */
+  readonly headersTimeoutMs: number;
+  /** HTTP_REQUEST_TIMEOUT: time to receive the whole request (head and body), in ms. */
+  readonly requestTimeoutMs: number;
+  /** HTTP_KEEPALIVE_TIMEOUT: how long an idle keep-alive connection stays open, in ms. */
+  readonly keepAliveTimeoutMs: number;
 }
 
 /** The push history behind the query API (DESIGN §7). */
@@ -79,6 +108,7 @@ export function loadConfig(env: Env): AppConfig {
     dbPoolSize: read.integer('DB_POOL_SIZE', 10, 1, 1000),
     migrationsRun: read.boolean('DB_MIGRATIONS_RUN', true),
     dbUpkeep: read.oneOf('DB_UPKEEP', ['auto', 'always', 'off'] as const, 'auto'),
+    dbUnavailableTimeoutMs: read.duration('DB_UNAVAILABLE_TIMEOUT', '2s', 100),
     bodyLimitBytes: read.integer('PUSH_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1, 2 ** 31 - 1),
     consistencyCheck: !read.boolean('PUSH_DISABLE_CONSISTENCY_CHECK', false),
     adminApiEnabled: read.boolean('ADMIN_API_ENABLED', false),
@@ -88,6 +118,17 @@ export function loadConfig(env: Env): AppConfig {
     history: Object.freeze({
       enabled: read.boolean('HISTORY_ENABLED', true),
       retentionMs: read.duration('HISTORY_RETENTION', '7d', 3600_000),
+    }),
+    query: Object.freeze({
+      timeoutMs: read.duration('QUERY_TIMEOUT', '2m', 1),
+      maxSamples: read.integer('QUERY_MAX_SAMPLES', 50_000_000, 1, 2 ** 31 - 1),
+      maxConcurrency: read.integer('QUERY_MAX_CONCURRENCY', 20, 1, 10_000),
+    }),
+    http: Object.freeze({
+      maxHeaderBytes: read.integer('HTTP_MAX_HEADER_BYTES', 16 * 1024, 1024, 1024 * 1024),
+      headersTimeoutMs: read.duration('HTTP_HEADERS_TIMEOUT', '10s', 100),
+      requestTimeoutMs: read.duration('HTTP_REQUEST_TIMEOUT', '60s', 100),
+      keepAliveTimeoutMs: read.duration('HTTP_KEEPALIVE_TIMEOUT', '65s', 100),
     }),
   };
   if (problems.length > 0) {
