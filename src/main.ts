@@ -4,6 +4,9 @@ import { createApp } from 'src/app';
 import { ConfigError, loadConfig } from 'src/config/env.schema';
 import { LIFECYCLE } from 'src/api/lifecycle';
 
+/** SIGTERM to exit, at most (DESIGN §5). */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -22,7 +25,14 @@ async function main(): Promise<void> {
       return;
     }
     closing = true;
-    // Every acknowledged push is already committed, so closing only drains in-flight requests.
+    // Stops accepting connections, answers 503 to requests that arrive on open ones, lets in-flight
+    // requests finish (a push is committed and answered 200, or not committed and answered 503),
+    // then closes the database. Every acknowledged push is already committed; the deadline only
+    // bounds background work (a VACUUM in progress) that would hold the exit up.
+    setTimeout(() => {
+      process.stderr.write(`shutdown took longer than ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting\n`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     app.close().then(
       () => process.exit(0),
       () => process.exit(1),

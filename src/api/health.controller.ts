@@ -5,6 +5,7 @@ import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
 import { ClientError } from 'src/http/domain-error.filter';
 import { LIFECYCLE } from 'src/api/lifecycle';
+import { DatabaseUnavailableError } from 'src/storage/database-errors';
 
 /** Liveness, readiness (the database answers) and the optional lifecycle API. */
 @Controller('-')
@@ -20,19 +21,26 @@ export class HealthController {
     return 'OK';
   }
 
+  /** 200 when the database answers now (within DB_UNAVAILABLE_TIMEOUT), else 503 with the reason. */
   @Get('ready')
   async ready(@Res() reply: FastifyReply): Promise<void> {
-    const ok = await Promise.race([
-      this.repository.ping().then(() => true, () => false),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
-    ]);
+    const problem = await this.repository.ping().then(
+      () => undefined,
+      (error: unknown) => (error instanceof DatabaseUnavailableError ? error.message : 'database unavailable'),
+    );
     await reply
-      .status(ok ? 200 : 503)
+      .status(problem === undefined ? 200 : 503)
       .header('Content-Type', 'text/plain; charset=utf-8')
-      .send(ok ? 'OK' : 'database unreachable');
+      .send(problem ?? 'OK');
   }
 
   @Put('quit')
+  @HttpCode(200)
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  quitPut(): string {
+    return this.quit();
+  }
+
   @Post('quit')
   @HttpCode(200)
   @Header('Content-Type', 'text/plain; charset=utf-8')

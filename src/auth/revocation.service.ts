@@ -1,3 +1,4 @@
+import { DatabaseUnavailableError } from 'src/storage/database-errors';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
@@ -33,7 +34,9 @@ export class RevocationService implements OnModuleInit, OnApplicationShutdown {
     if (!this.config.auth.enabled) {
       return;
     }
-    await this.refresh();
+    // A database that is away at start must not stop the process: the poll loads the list later,
+    // and until then isRevoked fails closed.
+    await this.refresh().catch((error: unknown) => this.logger.warn(`revocation list not loaded yet: ${(error as Error).message}`));
     this.timer = setInterval(() => void this.poll(), this.config.auth.revocationPollMs);
     this.timer.unref();
   }
@@ -42,8 +45,14 @@ export class RevocationService implements OnModuleInit, OnApplicationShutdown {
     clearInterval(this.timer);
   }
 
-  /** True when the token id is on the list. */
+  /**
+   * True when the token id is on the list. Throws DatabaseUnavailableError while the list has never
+   * been loaded (the database was away since start): no token is trusted before the list is known.
+   */
   isRevoked(tokenId: string): boolean {
+    if (this.fingerprint === undefined) {
+      throw new DatabaseUnavailableError('the token revocation list is not loaded yet');
+    }
     return this.revoked.has(tokenId);
   }
 

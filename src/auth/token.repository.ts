@@ -74,20 +74,18 @@ export class TokenRepository {
 
   /** Records the metadata of a newly issued token. Times are Unix seconds. */
   async insertIssued(token: IssuedToken): Promise<void> {
-    await this.db.dataSource.query(INSERT_ISSUED, [token.id, token.tenant ?? null, token.scope, token.issuedAt, token.expiresAt, token.issuedBy ?? null]);
+    await this.db.query(INSERT_ISSUED, [token.id, token.tenant ?? null, token.scope, token.issuedAt, token.expiresAt, token.issuedBy ?? null]);
   }
 
   /** Issued tokens, oldest first: all of them, or those of one tenant when given. */
   async listIssued(tenant?: string): Promise<IssuedToken[]> {
-    const rows = (await (tenant === undefined
-      ? this.db.dataSource.query(LIST_ISSUED)
-      : this.db.dataSource.query(LIST_ISSUED_OF_TENANT, [tenant]))) as IssuedRow[];
+    const rows = await (tenant === undefined ? this.db.query<IssuedRow>(LIST_ISSUED) : this.db.query<IssuedRow>(LIST_ISSUED_OF_TENANT, [tenant]));
     return rows.map(issuedOf);
   }
 
   /** One issued token by id, or undefined. */
   async findIssued(id: string): Promise<IssuedToken | undefined> {
-    const rows = (await this.db.dataSource.query(FIND_ISSUED, [id])) as IssuedRow[];
+    const rows = await this.db.query<IssuedRow>(FIND_ISSUED, [id]);
     return rows.length === 0 ? undefined : issuedOf(rows[0]);
   }
 
@@ -96,27 +94,27 @@ export class TokenRepository {
    * revocation list (no-op when already there). `expiresAt` (Unix seconds) lets the list forget it later.
    */
   async revoke(jti: string, expiresAt: number | undefined): Promise<void> {
-    await this.db.dataSource.transaction(async (m) => {
-      await m.query(MARK_REVOKED, [jti]);
-      await m.query(INSERT_REVOCATION, [jti, expiresAt ?? null]);
+    await this.db.transaction(async (tx) => {
+      await tx.query(MARK_REVOKED, [jti]);
+      await tx.query(INSERT_REVOCATION, [jti, expiresAt ?? null]);
     });
   }
 
   /** Every revocation whose token has not yet expired (expiry in Unix seconds). */
   async activeRevocations(): Promise<Revocation[]> {
-    const rows = (await this.db.dataSource.query(ACTIVE_REVOCATIONS)) as { jti: string; expires_at: number | null }[];
+    const rows = await this.db.query<{ jti: string; expires_at: number | null }>(ACTIVE_REVOCATIONS);
     return rows.map((r) => ({ jti: r.jti, expiresAt: r.expires_at ?? undefined }));
   }
 
   /** A cheap value that differs after any revocation is added or pruned. */
   async revocationFingerprint(): Promise<string> {
-    const rows = (await this.db.dataSource.query(REVOCATION_FINGERPRINT)) as { fingerprint: string }[];
+    const rows = await this.db.query<{ fingerprint: string }>(REVOCATION_FINGERPRINT);
     return rows[0].fingerprint;
   }
 
   /** Deletes revocations of tokens that expired more than a day ago. */
   async pruneRevocations(): Promise<void> {
-    await this.db.dataSource.query(PRUNE_REVOCATIONS);
+    await this.db.query(PRUNE_REVOCATIONS);
   }
 }
 

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig } from 'src/config/env.schema';
+import { DataSource } from 'typeorm';
 import { openDatabase } from 'src/storage/database';
 
 /**
@@ -10,20 +11,28 @@ async function main(command: string | undefined): Promise<number> {
   const config = loadConfig(process.env);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
   try {
+    return await db.withMigrationSource((dataSource) => runCommand(command, dataSource));
+  } finally {
+    await db.close();
+  }
+}
+
+async function runCommand(command: string | undefined, dataSource: DataSource): Promise<number> {
+  {
     switch (command) {
       case 'run': {
-        const applied = await db.dataSource.runMigrations({ transaction: 'each' });
+        const applied = await dataSource.runMigrations({ transaction: 'each' });
         process.stdout.write(applied.length === 0 ? 'No pending migrations.\n' : applied.map((m) => `applied ${m.name}\n`).join(''));
         return 0;
       }
       case 'revert':
-        await db.dataSource.undoLastMigration({ transaction: 'each' });
+        await dataSource.undoLastMigration({ transaction: 'each' });
         process.stdout.write('Reverted the last applied migration (if any).\n');
         return 0;
       case 'show': {
-        const pending = await db.dataSource.showMigrations();
-        const executed = (await db.dataSource.query(`SELECT name FROM migrations ORDER BY id`).catch(() => [])) as { name: string }[];
-        for (const m of db.dataSource.migrations) {
+        const pending = await dataSource.showMigrations();
+        const executed = (await dataSource.query(`SELECT name FROM migrations ORDER BY id`).catch(() => [])) as { name: string }[];
+        for (const m of dataSource.migrations) {
           const done = executed.some((e) => e.name === m.name);
           process.stdout.write(`[${done ? 'X' : ' '}] ${m.name}\n`);
         }
@@ -34,8 +43,6 @@ async function main(command: string | undefined): Promise<number> {
         process.stderr.write('usage: migrate.js run|revert|show\n');
         return 2;
     }
-  } finally {
-    await db.close();
   }
 }
 

@@ -4,6 +4,7 @@ import { GroupingPathError, GroupingRouteNotFoundError } from 'src/core/grouping
 import { ExpositionParseError } from 'src/core/exposition/errors';
 import { InconsistentPushError } from 'src/core/consistency/errors';
 import { GroupCollisionError } from 'src/storage/metric-group.repository';
+import { DatabaseUnavailableError } from 'src/storage/database-errors';
 import { BodyDecodeError, BodyTooLargeError } from 'src/http/body-decoding';
 
 /** An error rendered as a plain-text response, upstream style. */
@@ -54,22 +55,10 @@ export function toTextError(error: unknown): TextError | undefined {
       message: fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'request body too large' : (error as Error).message,
     };
   }
-  if (isDatabaseUnavailable(error)) {
-    return { status: 503, message: 'database unavailable, try again' };
+  if (error instanceof DatabaseUnavailableError) {
+    return { status: 503, message: error.message };
   }
   return undefined;
-}
-
-/** Connection-level failures (not bad SQL): the client's request was fine, the database is not. */
-function isDatabaseUnavailable(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string; message?: string }; message?: string } | undefined;
-  const code = e?.driverError?.code ?? e?.code ?? '';
-  const message = e?.driverError?.message ?? e?.message ?? '';
-  return (
-    /^(08|57P0|3D000)/.test(code) ||
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code) ||
-    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
-  );
 }
 
 /** Maps every error to a plain-text response; unexpected ones become a logged, generic 500. */

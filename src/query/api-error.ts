@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { FastifyReply } from 'fastify';
 import { PromqlEvalError, PromqlParseError } from 'src/core/promql/errors';
 import { ClientError, DomainErrorFilter } from 'src/http/domain-error.filter';
+import { DatabaseUnavailableError } from 'src/storage/database-errors';
 
 /** Prometheus API error types (`errorType`). */
 export type ApiErrorType = 'bad_data' | 'execution' | 'timeout' | 'canceled' | 'internal' | 'unavailable';
@@ -41,6 +42,9 @@ export function toApiError(error: unknown): ApiError | undefined {
   }
   if (error instanceof PromqlParseError) {
     return new ApiError('bad_data', error.message);
+  }
+  if (error instanceof DatabaseUnavailableError) {
+    return new ApiError('unavailable', error.message);
   }
   return undefined;
 }

@@ -53,10 +53,6 @@ export class GroupCache {
   private async refresh(): Promise<StoreSnapshot> {
     const full = this.watermark === undefined || Date.now() - this.lastFullMs > FULL_REFRESH_MS;
     const list = await this.repository.listRevisions(full ? undefined : this.watermark);
-    this.watermark = list.watermark;
-    if (full) {
-      this.lastFullMs = Date.now();
-    }
     const stale = list.changed.filter(({ id, revision }) => this.groups.get(id)?.group.revision !== revision).map((c) => c.id);
     let changed = stale.length > 0;
     const listed = new Set(list.changed.map((c) => c.id));
@@ -69,6 +65,12 @@ export class GroupCache {
       for (const group of await this.repository.loadGroups(stale.slice(i, i + LOAD_BATCH))) {
         this.groups.set(group.id, { group, prepared: prepareGroup(group) });
       }
+    }
+    // Only now: if a load above failed (the database went away), the next refresh must list the
+    // same changes again, or the cache would miss them for good.
+    this.watermark = list.watermark;
+    if (full) {
+      this.lastFullMs = Date.now();
     }
     if (changed || this.snapshot === undefined) {
       const cached = [...this.groups.values()];

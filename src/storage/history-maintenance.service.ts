@@ -7,6 +7,8 @@ import { parseText } from 'src/core/exposition/text-parser';
 import { encodeHeader } from 'src/core/exposition/text-encoder';
 
 const DAY_MS = 86_400_000;
+/** Delay before a failed pass is tried again. */
+const RETRY_AFTER_FAILURE_MS = 5_000;
 const INTERVAL_MS = 10 * 60_000;
 /** Partitions are created this many days ahead, so writers practically never create one. */
 const DAYS_AHEAD = 2;
@@ -38,6 +40,7 @@ export interface MaintenanceReport {
 export class HistoryMaintenance implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('History');
   private timer: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly history: HistoryRepository,
@@ -53,6 +56,7 @@ export class HistoryMaintenance implements OnApplicationBootstrap, OnApplication
 
   onApplicationShutdown(): void {
     clearInterval(this.timer);
+    clearTimeout(this.retry);
   }
 
   /** One pass at `nowMs` (tests pass a future time to exercise retention). */
@@ -102,6 +106,13 @@ export class HistoryMaintenance implements OnApplicationBootstrap, OnApplication
     } catch (error) {
       // Retried on the next tick; a lock timeout behind a long query is the usual cause.
       this.logger.warn(`history maintenance failed: ${(error as Error).message}`);
+      // Soon again rather than a whole interval later: after a database outage the duty resumes
+      // (on whichever replica wins the lock) within seconds.
+      this.retry ??= setTimeout(() => {
+        this.retry = undefined;
+        void this.runLogged();
+      }, RETRY_AFTER_FAILURE_MS);
+      this.retry.unref();
     }
   }
 }

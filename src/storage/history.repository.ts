@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { QueryRunner } from 'typeorm';
 import { compareStrings, Labels } from 'src/core/model/labels';
 import { MetricFamily } from 'src/core/model/metric-family';
 import type { LabelMatcher } from 'src/core/promql/series-source';
 import { compileMatchers, matchesAll } from 'src/core/promql/matchers';
 import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
-import { Database } from 'src/storage/database';
+import { Database, Executor } from 'src/storage/database';
 import { DATABASE } from 'src/storage/storage.tokens';
 import { PushHistoryArgs, PushToRecord, WriteHooks } from 'src/storage/write-hooks';
 import { flattenFamilies, pushTimePoint } from 'src/storage/history-flatten';
@@ -177,7 +176,7 @@ export class HistoryRepository implements WriteHooks {
   }
 
   /** See WriteHooks.afterDelete: a staleness marker for every series of the groups. */
-  async afterDelete(q: QueryRunner, groupIds: string[], now: number): Promise<void> {
+  async afterDelete(q: Executor, groupIds: string[], now: number): Promise<void> {
     const t = Math.round(now * 1000);
     if (this.recording) {
       await this.ensureDaysAround(q, t);
@@ -187,13 +186,13 @@ export class HistoryRepository implements WriteHooks {
 
   /** Ids of up to `limit` groups with a successful push but no recorded series. */
   async unrecordedGroups(limit: number): Promise<string[]> {
-    return ((await this.db.dataSource.query(UNRECORDED_GROUPS, [limit])) as { id: string }[]).map((r) => r.id);
+    return (await this.db.query<{ id: string }>(UNRECORDED_GROUPS, [limit])).map((r) => r.id);
   }
 
   /** Records a group's current families as of its push time, in its own statement (see BACKFILL_GROUP). */
   async backfillGroup(group: { id: string; tenant: string; exposedLabels: Labels; pushTime: number; families: MetricFamily[] }): Promise<void> {
     const points = [...flattenFamilies(group.families), pushTimePoint(group.exposedLabels, group.pushTime)];
-    await this.db.dataSource.query(BACKFILL_GROUP, [
+    await this.db.query(BACKFILL_GROUP, [
       group.tenant,
       group.id,
       Math.round(group.pushTime * 1000),
@@ -212,7 +211,7 @@ export class HistoryRepository implements WriteHooks {
   }
 
   /** Makes sure the partitions of t's day and the next exist (rarely more than a cache lookup). */
-  private async ensureDaysAround(q: QueryRunner, t: number): Promise<void> {
+  private async ensureDaysAround(q: Executor, t: number): Promise<void> {
     const missing = this.missingDaysAround(t);
     if (missing.length > 0) {
       await q.query(ENSURE_PARTITIONS, [missing]);
@@ -242,7 +241,7 @@ export class HistoryRepository implements WriteHooks {
       SELECT string_agg(int8send(s.id), ''::bytea) AS id, string_agg(int8send(s.last_t), ''::bytea) AS t,
              string_agg(float8send(s.last_v), ''::bytea) AS v, string_agg(CASE WHEN s.last_stale THEN '1' ELSE '0' END, '') AS stale
       FROM history_series s WHERE ${where.join(' AND ')}`;
-    const [row] = (await this.db.dataSource.query(sql, params)) as { id: Buffer | null; t: Buffer; v: Buffer; stale: string }[];
+    const [row] = await this.db.query<{ id: Buffer | null; t: Buffer; v: Buffer; stale: string }>(sql, params);
     if (row.id === null) {
       return [];
     }
@@ -306,7 +305,7 @@ export class HistoryRepository implements WriteHooks {
     if (this.seriesCache.size + missing.length > SERIES_CACHE_LIMIT) {
       this.seriesCache.clear();
     }
-    const rows = (await this.db.dataSource.query(LOAD_SERIES_LABELS, [missing])) as { id: number; name: string; labels: Labels; series_key: string }[];
+    const rows = await this.db.query<{ id: number; name: string; labels: Labels; series_key: string }>(LOAD_SERIES_LABELS, [missing]);
     for (const r of rows) {
       this.seriesCache.set(r.id, { labels: fullLabels(r.name, r.labels), key: r.series_key });
     }
@@ -322,8 +321,8 @@ export class HistoryRepository implements WriteHooks {
       return out;
     }
     const [range, previous] = (await Promise.all([
-      this.db.dataSource.query(LOAD_RANGE, [ids, startMs, endMs]),
-      includePrevious ? this.db.dataSource.query(LOAD_PREVIOUS, [ids, startMs]) : Promise.resolve([]),
+      this.db.query(LOAD_RANGE, [ids, startMs, endMs]),
+      includePrevious ? this.db.query(LOAD_PREVIOUS, [ids, startMs]) : Promise.resolve([]),
     ])) as [{ id: number; t: Buffer; v: Buffer; s: string }[], { id: number; t: number; v: number; stale: boolean }[]];
     for (const p of previous) {
       out.set(p.id, { t: [p.t], v: [p.v], stale: [p.stale] });
@@ -348,7 +347,7 @@ export class HistoryRepository implements WriteHooks {
         SELECT DISTINCT jsonb_object_keys(s.labels) AS k FROM history_series s WHERE ${this.scopeWhere(scope, params)}
         UNION SELECT '__name__' FROM history_series s WHERE ${this.scopeWhere(scope, params)}
       ) x ORDER BY k COLLATE "C"`;
-    return ((await this.db.dataSource.query(sql, params)) as { k: string }[]).map((r) => r.k);
+    return (await this.db.query<{ k: string }>(sql, params)).map((r) => r.k);
   }
 
   /** Distinct values of one label (`__name__`: metric names) of the series in scope, sorted. */
@@ -360,7 +359,7 @@ export class HistoryRepository implements WriteHooks {
         SELECT DISTINCT ${column} AS v FROM history_series s
         WHERE ${this.scopeWhere(scope, params)}${name === '__name__' ? '' : ` AND s.labels ? $3::text`}
       ) x ORDER BY v COLLATE "C"`;
-    return ((await this.db.dataSource.query(sql, params)) as { v: string }[]).map((r) => r.v);
+    return (await this.db.query<{ v: string }>(sql, params)).map((r) => r.v);
   }
 
   private scopeWhere(scope: SeriesScope, params: unknown[]): string {
@@ -379,38 +378,26 @@ export class HistoryRepository implements WriteHooks {
    * another replica holds the lock. `lock_timeout` keeps DDL from queueing behind long queries
    * (and pushes from queueing behind the DDL).
    */
-  async asLeader(fn: (q: QueryRunner) => Promise<void>): Promise<boolean> {
-    const q = this.db.dataSource.createQueryRunner();
-    try {
-      await q.connect();
-      await q.startTransaction();
-      const [{ leader }] = (await q.query(TRY_LEADER)) as { leader: boolean }[];
+  async asLeader(fn: (q: Executor) => Promise<void>): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const [{ leader }] = await tx.query<{ leader: boolean }>(TRY_LEADER);
       if (!leader) {
-        await q.rollbackTransaction();
         return false;
       }
-      await q.query(`SET LOCAL lock_timeout = '5s'`);
-      await fn(q);
-      await q.commitTransaction();
+      await tx.query(`SET LOCAL lock_timeout = '5s'`);
+      await fn(tx);
       return true;
-    } catch (error) {
-      if (q.isTransactionActive) {
-        await q.rollbackTransaction().catch(() => undefined);
-      }
-      throw error;
-    } finally {
-      await q.release();
-    }
+    });
   }
 
   /** Creates the daily partitions starting at the given day starts (ms) when missing. */
-  async ensurePartitions(q: QueryRunner, dayStarts: number[]): Promise<void> {
+  async ensurePartitions(q: Executor, dayStarts: number[]): Promise<void> {
     await q.query(ENSURE_PARTITIONS, [dayStarts]);
     dayStarts.forEach((d) => this.knownDays.add(d));
   }
 
   /** Every partition of history_sample with the day it holds. */
-  async listPartitions(q: QueryRunner): Promise<HistoryPartition[]> {
+  async listPartitions(q: Executor): Promise<HistoryPartition[]> {
     const rows = (await q.query(LIST_PARTITIONS)) as { name: string }[];
     return rows.flatMap((r) => {
       const m = /^history_sample_p(\d{4})(\d{2})(\d{2})$/.exec(r.name);
@@ -419,7 +406,7 @@ export class HistoryRepository implements WriteHooks {
   }
 
   /** Drops whole partitions (cheap: no row deletes, no vacuum). */
-  async dropPartitions(q: QueryRunner, partitions: HistoryPartition[]): Promise<void> {
+  async dropPartitions(q: Executor, partitions: HistoryPartition[]): Promise<void> {
     for (const p of partitions) {
       await q.query(`DROP TABLE IF EXISTS "${p.name.replace(/"/g, '')}"`);
       this.knownDays.delete(p.dayStartMs);
@@ -433,14 +420,13 @@ export class HistoryRepository implements WriteHooks {
    */
   async vacuumPartitions(partitions: HistoryPartition[]): Promise<void> {
     for (const p of partitions) {
-      await this.db.dataSource.query(`VACUUM (ANALYZE) "${p.name.replace(/"/g, '')}"`);
+      await this.db.query(`VACUUM (ANALYZE) "${p.name.replace(/"/g, '')}"`);
     }
   }
 
   /** Deletes series that ended before `beforeMs` (their samples are all gone). Returns how many. */
-  async deleteEndedSeries(q: QueryRunner, beforeMs: number): Promise<number> {
-    const [, count] = (await q.query(DELETE_ENDED_SERIES, [beforeMs])) as [unknown, number];
-    return count;
+  async deleteEndedSeries(q: Executor, beforeMs: number): Promise<number> {
+    return q.execute(DELETE_ENDED_SERIES, [beforeMs]);
   }
 }
 

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { QueryFailedError, QueryRunner } from 'typeorm';
-import { DatabaseError, Pool, PoolClient } from 'pg';
 import { Labels } from 'src/core/model/labels';
 import { MetricType } from 'src/core/model/metric-family';
 import { FamilyTypeRef } from 'src/core/consistency/check-consistency';
 import { formatLabels } from 'src/core/grouping/grouping-key';
 import { DATABASE } from 'src/storage/storage.tokens';
-import { Database } from 'src/storage/database';
+import { Database, Executor } from 'src/storage/database';
+import { sqlStateOf } from 'src/storage/database-errors';
+import { InconsistentPushError } from 'src/core/consistency/errors';
 import { PushHistoryArgs, WRITE_HOOKS, WriteHooks } from 'src/storage/write-hooks';
 import { byteaArray, numberArray, textArray } from 'src/storage/pg-arrays';
 import { MetricFamily } from 'src/core/model/metric-family';
@@ -207,20 +207,20 @@ export class MetricGroupRepository {
     try {
       let written = false;
       if (!write.needsContext) {
-        const rows = await this.retrying(() => runNamed<PushRow>(this.db.pool, 'pgw_push', PUSH, pushParams('probe', write, history)));
+        const rows = await this.retrying(() => this.db.named<PushRow>('pgw_push', PUSH, pushParams('probe', write, history)));
         written = rows.length === 1 && rows[0].kind === 'w';
         if (!written) {
           check(toStoredContext(rows));
         }
       }
       if (!written) {
-        await this.transaction((q) => this.pushInTransaction(q, write, history, check));
+        await this.db.transaction((tx) => this.pushInTransaction(tx, write, history, check));
       }
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw this.collision(write.group);
       }
-      if (error instanceof Error && !(error instanceof QueryFailedError)) {
+      if (error instanceof InconsistentPushError) {
         await this.recordFailure(write.group, write.now).catch(() => undefined);
       }
       throw error;
@@ -232,23 +232,21 @@ export class MetricGroupRepository {
 
   /** Locks and reads the context in one statement, runs the check, then writes in a second one. */
   private async pushInTransaction(
-    q: QueryRunner,
+    tx: Executor,
     write: PushWrite,
     history: PushHistoryArgs | undefined,
     check: (stored: StoredContext) => void,
   ): Promise<void> {
-    const rows = await runNamed<PushRow>(clientOf(q), 'pgw_push', PUSH, pushParams('read', write, history));
+    const rows = await tx.named<PushRow>('pgw_push', PUSH, pushParams('read', write, history));
     if (write.lookupNames.length > 0 || write.collisionKeys.length > 0) {
       check(toStoredContext(rows));
     }
-    await runNamed<PushRow>(clientOf(q), 'pgw_push', PUSH, pushParams('write', write, history));
+    await tx.named<PushRow>('pgw_push', PUSH, pushParams('write', write, history));
   }
 
   /** Sets push_failure_time of a group (creating it, empty, if absent). No-op when the key collides. */
   async recordFailure(group: GroupRef, now: number): Promise<void> {
-    await this.transaction((q) =>
-      q.query(UPSERT_GROUP_FAILED, [group.tenant, group.groupingKey, group.exposedKey, JSON.stringify(group.labels), now]),
-    ).catch((error: unknown) => {
+    await this.db.query(UPSERT_GROUP_FAILED, [group.tenant, group.groupingKey, group.exposedKey, JSON.stringify(group.labels), now]).catch((error: unknown) => {
       if (!isUniqueViolation(error)) {
         throw error;
       }
@@ -267,11 +265,11 @@ export class MetricGroupRepository {
   }
 
   private deleteReturning(params: [string | null, string | null]): Promise<string[]> {
-    return this.transaction(async (q) => {
-      const rows = (await q.query(DELETE_GROUPS, params)) as { id: string }[];
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<{ id: string }>(DELETE_GROUPS, params);
       const ids = rows.map((r) => r.id);
       if (ids.length > 0 && this.hooks !== undefined) {
-        await this.hooks.afterDelete(q, ids, Date.now() / 1000);
+        await this.hooks.afterDelete(tx, ids, Date.now() / 1000);
       }
       return ids;
     });
@@ -282,9 +280,8 @@ export class MetricGroupRepository {
    * than an hour old) only the groups changed or deleted since. Either way also the new watermark.
    */
   async listRevisions(since?: string): Promise<RevisionList> {
-    const rows = (await (since === undefined
-      ? this.db.dataSource.query(LIST_REVISIONS)
-      : this.db.dataSource.query(LIST_CHANGES, [since]))) as { kind: 'x' | 'g' | 'd'; id: string; revision: string | null }[];
+    type Row = { kind: 'x' | 'g' | 'd'; id: string; revision: string | null };
+    const rows = await (since === undefined ? this.db.query<Row>(LIST_REVISIONS) : this.db.query<Row>(LIST_CHANGES, [since]));
     const list: RevisionList = { complete: since === undefined, watermark: '', changed: [], deleted: [] };
     for (const r of rows) {
       if (r.kind === 'x') {
@@ -303,10 +300,7 @@ export class MetricGroupRepository {
     if (ids.length === 0) {
       return [];
     }
-    const [groups, families] = (await Promise.all([
-      this.db.dataSource.query(LOAD_GROUPS, [ids]),
-      this.db.dataSource.query(LOAD_FAMILIES, [ids]),
-    ])) as [GroupRow[], FamilyRow[]];
+    const [groups, families] = await Promise.all([this.db.query<GroupRow>(LOAD_GROUPS, [ids]), this.db.query<FamilyRow>(LOAD_FAMILIES, [ids])]);
     const byGroup = new Map<string, StoredFamily[]>(groups.map((g) => [g.id, []]));
     for (const f of families) {
       byGroup.get(f.group_id)?.push({ name: intern(f.name), type: f.type, help: intern(f.help), pushedAt: f.pushed_at, exposition: f.exposition });
@@ -330,7 +324,7 @@ export class MetricGroupRepository {
   async loadBodies(ids: string[]): Promise<Map<string, Map<string, Buffer>>> {
     const out = new Map<string, Map<string, Buffer>>(ids.map((id) => [id, new Map()]));
     if (ids.length > 0) {
-      const rows = (await this.db.dataSource.query(LOAD_BODIES, [ids])) as { group_id: string; name: string; body: Buffer }[];
+      const rows = await this.db.query<{ group_id: string; name: string; body: Buffer }>(LOAD_BODIES, [ids]);
       for (const r of rows) {
         out.get(r.group_id)?.set(r.name, r.body);
       }
@@ -340,7 +334,7 @@ export class MetricGroupRepository {
 
   /** Resolves when the database answers a trivial query. */
   async ping(): Promise<void> {
-    await this.db.dataSource.query('SELECT 1');
+    await this.db.ping();
   }
 
   private collision(group: GroupRef): GroupCollisionError {
@@ -355,44 +349,16 @@ export class MetricGroupRepository {
       try {
         return await fn();
       } catch (error) {
-        if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(sqlState(error) ?? '')) {
+        if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(sqlStateOf(error) ?? '')) {
           throw error;
         }
       }
     }
   }
-
-  /** Runs fn in a READ COMMITTED transaction, retrying on deadlock or serialization failure. */
-  private async transaction<T>(fn: (q: QueryRunner) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      const q = this.db.dataSource.createQueryRunner();
-      try {
-        await q.connect();
-        await q.startTransaction();
-        const result = await fn(q);
-        await q.commitTransaction();
-        return result;
-      } catch (error) {
-        if (q.isTransactionActive) {
-          await q.rollbackTransaction().catch(() => undefined);
-        }
-        if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(sqlState(error) ?? '')) {
-          throw error;
-        }
-      } finally {
-        await q.release();
-      }
-    }
-  }
-}
-
-function sqlState(error: unknown): string | undefined {
-  const driverError = (error as { driverError?: { code?: string }; code?: string } | undefined)?.driverError;
-  return driverError?.code ?? (error as { code?: string } | undefined)?.code;
 }
 
 function isUniqueViolation(error: unknown): boolean {
-  return sqlState(error) === UNIQUE_VIOLATION;
+  return sqlStateOf(error) === UNIQUE_VIOLATION;
 }
 
 /** A row of pgw_push: context ('t', 'c'), or one 'w' with the written group's id as detail. */
@@ -477,37 +443,6 @@ export function suspectRanges(masks: readonly number[]): { idx: number[]; lo: nu
     }
   });
   return out;
-}
-
-function clientOf(q: QueryRunner): PoolClient {
-  return (q as unknown as { databaseConnection: PoolClient }).databaseConnection;
-}
-
-/**
- * Runs a hot statement as a named prepared statement (on the given transaction connection, or on
- * any pooled one), so PostgreSQL parses and plans it once per connection instead of once per push.
- * Errors are TypeORM's QueryFailedError, as from every other query.
- */
-async function runNamed<T>(target: Pool | PoolClient, name: string, text: string, values: unknown[]): Promise<T[]> {
-  // A pooled connection is taken and given back here rather than by Pool.query, which closes the
-  // connection on any error: an SQL error (a unique violation, say) leaves the session usable, and
-  // closing it would cost a reconnect (and, on the single-session embedded engine, a session whose
-  // prepared statements outlive the client that knew about them).
-  const client = target instanceof Pool ? await target.connect() : target;
-  let broken: Error | undefined;
-  try {
-    const result = await client.query({ name, text, values });
-    return result.rows as T[];
-  } catch (error) {
-    if (!(error instanceof DatabaseError)) {
-      broken = error as Error;
-    }
-    throw new QueryFailedError(text, values, error as Error);
-  } finally {
-    if (client !== target) {
-      (client as PoolClient).release(broken);
-    }
-  }
 }
 
 const interned = new Map<string, string>();

@@ -18,13 +18,13 @@ import { TableUpkeepRepository } from 'src/storage/table-upkeep.repository';
       provide: DATABASE,
       inject: [APP_CONFIG],
       useFactory: async (config: AppConfig): Promise<Database> => {
-        const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
-        if (config.migrationsRun) {
-          const applied = await db.dataSource.runMigrations({ transaction: 'each' });
-          if (applied.length > 0) {
-            new Logger('Storage').log(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
-          }
-        }
+        const db = await openDatabase({
+          databaseUrl: config.databaseUrl,
+          dataDir: config.dataDir,
+          poolSize: config.dbPoolSize,
+          unavailableTimeoutMs: config.dbUnavailableTimeoutMs,
+          migrate: config.migrationsRun,
+        });
         new Logger('Storage').log(db.kind === 'embedded' ? `embedded PostgreSQL (PGlite) under ${config.dataDir}` : 'PostgreSQL server');
         return db;
       },

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PoolClient } from 'pg';
-import { Database } from 'src/storage/database';
+import { Database, Executor } from 'src/storage/database';
 import { DATABASE } from 'src/storage/storage.tokens';
 
 /** Counters of one table from pg_stat_user_tables, and whether autovacuum looks after it. */
@@ -42,26 +41,24 @@ export class TableUpkeepRepository {
    * when another replica holds it. `costDelayMs` throttles VACUUM as vacuum_cost_delay does.
    */
   async asLeader<T>(costDelayMs: number, fn: (session: UpkeepSession) => Promise<T>): Promise<T | undefined> {
-    const client = await this.db.pool.connect();
-    try {
-      const [{ locked }] = (await client.query<{ locked: boolean }>(TRY_LOCK)).rows;
+    // If the connection breaks, the server ends the session and with it the lock.
+    return this.db.session(async (s) => {
+      const [{ locked }] = await s.query<{ locked: boolean }>(TRY_LOCK);
       if (!locked) {
         return undefined;
       }
       try {
-        await client.query(`SET vacuum_cost_delay = ${Math.max(0, Math.floor(costDelayMs))}`);
-        return await fn(session(client));
+        await s.query(`SET vacuum_cost_delay = ${Math.max(0, Math.floor(costDelayMs))}`);
+        return await fn(session(s));
       } finally {
-        await client.query('RESET vacuum_cost_delay');
-        await client.query(UNLOCK);
+        await s.query('RESET vacuum_cost_delay');
+        await s.query(UNLOCK);
       }
-    } finally {
-      client.release();
-    }
+    });
   }
 }
 
-function session(client: PoolClient): UpkeepSession {
+function session(s: Executor): UpkeepSession {
   const checked = (table: string): string => {
     if (!TABLE_NAME.test(table)) {
       throw new Error(`not a table name: ${JSON.stringify(table)}`);
@@ -69,8 +66,8 @@ function session(client: PoolClient): UpkeepSession {
     return table;
   };
   return {
-    churn: async (tables) => (await client.query<TableChurn>(TABLE_CHURN, [tables])).rows,
-    vacuumAnalyze: async (table) => void (await client.query(`VACUUM (ANALYZE) ${checked(table)}`)),
-    analyze: async (table) => void (await client.query(`ANALYZE ${checked(table)}`)),
+    churn: (tables) => s.query<TableChurn>(TABLE_CHURN, [tables]),
+    vacuumAnalyze: async (table) => void (await s.query(`VACUUM (ANALYZE) ${checked(table)}`)),
+    analyze: async (table) => void (await s.query(`ANALYZE ${checked(table)}`)),
   };
 }

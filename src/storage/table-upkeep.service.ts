@@ -7,6 +7,8 @@ import { TableUpkeepRepository } from 'src/storage/table-upkeep.repository';
 
 /** Tables whose rows pushes and deletes rewrite (history_sample is insert-only; see HistoryMaintenance). */
 const CHURNED_TABLES = ['metric_group', 'metric_family', 'metric_group_tombstone', 'history_series'];
+/** Delay before a failed pass is tried again. */
+const RETRY_AFTER_FAILURE_MS = 5_000;
 const INTERVAL_MS = 60_000;
 /** Dead rows (or rows changed since the last ANALYZE) that make a table due: this plus 10% of its live rows. */
 const BASE_THRESHOLD = 500;
@@ -32,6 +34,7 @@ export interface UpkeepReport {
 export class TableUpkeep implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Storage');
   private timer: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
   private running: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -51,6 +54,7 @@ export class TableUpkeep implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    clearTimeout(this.retry);
     await this.running;
   }
 
@@ -96,6 +100,13 @@ export class TableUpkeep implements OnApplicationBootstrap, OnApplicationShutdow
     } catch (error) {
       // Retried on the next tick (a lock timeout, or a user without the right to VACUUM).
       this.logger.warn(`table upkeep failed: ${(error as Error).message}`);
+      // Soon again rather than a whole interval later: after a database outage the duty resumes
+      // (on whichever replica wins the lock) within seconds.
+      this.retry ??= setTimeout(() => {
+        this.retry = undefined;
+        void this.runLogged();
+      }, RETRY_AFTER_FAILURE_MS);
+      this.retry.unref();
     }
   }
 }

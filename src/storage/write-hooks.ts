@@ -1,4 +1,4 @@
-import { QueryRunner } from 'typeorm';
+import type { Executor } from 'src/storage/database';
 import { Labels } from 'src/core/model/labels';
 import { MetricFamily } from 'src/core/model/metric-family';
 
@@ -36,7 +36,7 @@ export interface PushHistoryArgs {
 
 /**
  * Work that must commit atomically with a write to the group store. For a push it is part of the
- * push's own statement (pushArgs); for deletes it runs in the same transaction (same QueryRunner)
+ * push's own statement (pushArgs); for deletes it runs in the same transaction (same Executor)
  * after the store's statement. A hook that throws rolls the write back.
  */
 export interface WriteHooks {
@@ -44,5 +44,5 @@ export interface WriteHooks {
   /** The push carrying these arguments committed. */
   pushCommitted(args: PushHistoryArgs): void;
   /** Groups deleted (DELETE or wipe); their series end at `now` (Unix seconds). */
-  afterDelete(q: QueryRunner, groupIds: string[], now: number): Promise<void>;
+  afterDelete(tx: Executor, groupIds: string[], now: number): Promise<void>;
 }

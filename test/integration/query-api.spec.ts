@@ -410,7 +410,7 @@ describe('query API over HTTP on a real database', () => {
     it('records groups pushed before the history existed (an upgrade) on the next maintenance pass', async () => {
       await request(gw.url).put('/metrics/job/old/instance/x').send('# TYPE legacy_total counter\nlegacy_total{a="1"} 42\n# TYPE legacy_h histogram\nlegacy_h_bucket{le="1"} 1\nlegacy_h_bucket{le="+Inf"} 2\nlegacy_h_sum 3\nlegacy_h_count 2\n').expect(200);
       const database = gw.app.get<symbol, Database>(DATABASE);
-      await database.dataSource.query(`DELETE FROM history_series WHERE labels @> '{"job":"old"}'`);
+      await database.query(`DELETE FROM history_series WHERE labels @> '{"job":"old"}'`);
       expect(await lines(gw.url, '{job="old"}')).toEqual([]);
       const report = await gw.app.get(HistoryMaintenance).run(Date.now());
       expect(report?.backfilledGroups).toBe(1);

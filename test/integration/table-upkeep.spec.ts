@@ -40,7 +40,7 @@ describe('table upkeep where autovacuum does not run', () => {
     await new Promise((r) => setTimeout(r, 1100));
     expect((await fetch(`${gw.url}/-/ready`)).status).toBe(200);
     const database = gw.app.get<symbol, Database>(DATABASE);
-    const rows = (await database.dataSource.query(
+    const rows = (await database.query(
       `SELECT relname, n_dead_tup::int AS dead, vacuum_count::int AS vacuums FROM pg_stat_user_tables WHERE relname = ANY($1)`,
       [CHURNED],
     )) as { relname: string; dead: number; vacuums: number }[];
@@ -53,7 +53,7 @@ describe('table upkeep where autovacuum does not run', () => {
     const upkeep = gw.app.get(TableUpkeep);
     try {
       for (const t of CHURNED) {
-        await database.dataSource.query(`ALTER TABLE ${t} SET (autovacuum_enabled = false)`);
+        await database.query(`ALTER TABLE ${t} SET (autovacuum_enabled = false)`);
       }
       // Nothing is due in an empty store (the pass at start found the same; the next is a minute away).
       expect(await upkeep.run()).toEqual({ vacuumed: [], analyzed: [] });

@@ -71,7 +71,13 @@ export interface GatewayProcess {
 
 const ROOT = path.resolve(__dirname, '../..');
 
-export async function startProcess(db: TestDatabase, env: Record<string, string> = {}, port = 0): Promise<GatewayProcess> {
+/** Starts `node dist/src/main.js`; resolves once `/-/<waitFor>` answers 200 (default ready: the database answers too). */
+export async function startProcess(
+  db: TestDatabase,
+  env: Record<string, string> = {},
+  port = 0,
+  waitFor: 'ready' | 'healthy' = 'ready',
+): Promise<GatewayProcess> {
   const chosen = port === 0 ? await freePort() : port;
   let log = '';
   const proc = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], {
@@ -90,7 +96,7 @@ export async function startProcess(db: TestDatabase, env: Record<string, string>
   proc.stdout?.on('data', (d: Buffer) => (log += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (log += d.toString()));
   const url = `http://127.0.0.1:${chosen}`;
-  await waitReady(url, proc, () => log);
+  await waitReady(url, proc, () => log, waitFor);
   return {
     url,
     proc,
@@ -107,7 +113,7 @@ export async function startProcess(db: TestDatabase, env: Record<string, string>
   };
 }
 
-async function waitReady(url: string, proc: ChildProcess, log: () => string): Promise<void> {
+async function waitReady(url: string, proc: ChildProcess, log: () => string, waitFor: 'ready' | 'healthy'): Promise<void> {
   // The embedded engine starts in seconds, but a loaded 2-core CI machine can take much longer.
   const deadline = Date.now() + 90000;
   while (Date.now() < deadline) {
@@ -115,7 +121,7 @@ async function waitReady(url: string, proc: ChildProcess, log: () => string): Pr
       throw new Error(`gateway exited with ${proc.exitCode}:\n${log()}`);
     }
     try {
-      const res = await fetch(`${url}/-/ready`);
+      const res = await fetch(`${url}/-/${waitFor}`);
       if (res.status === 200) {
         return;
       }

@@ -34,8 +34,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.PGW_TEST_TEMPLATE = template;
   await adminQuery(candidate, `DROP DATABASE IF EXISTS ${template}`);
   await adminQuery(candidate, `CREATE DATABASE ${template}`);
-  const db = await openDatabase({ databaseUrl: withDatabase(candidate, template), dataDir: '', poolSize: 1 });
-  await db.dataSource.runMigrations({ transaction: 'each' });
+  const db = await openDatabase({ databaseUrl: withDatabase(candidate, template), dataDir: '', poolSize: 1, migrate: true });
   await db.close();
   void templateName;
 }
