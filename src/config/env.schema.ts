@@ -1,5 +1,6 @@
 import { parseTtl } from 'src/core/auth/ttl';
 import { parseDuration } from 'src/core/promql/duration';
+import { parseConnectionUrl } from 'src/storage/connection-url';
 
 /**
  * The gateway's settings, read once from the environment and validated as a whole:
@@ -256,8 +257,14 @@ class EnvReader {
 
   databaseUrl(name: string): string | undefined {
     const value = this.raw(name);
-    if (value !== undefined && !/^postgres(ql)?:\/\//.test(value)) {
-      this.problems.push(`${name}: expected a postgres:// or postgresql:// URL`);
+    if (value === undefined) {
+      return undefined;
+    }
+    try {
+      parseConnectionUrl(value);
+    } catch (error) {
+      // The URL itself is not echoed: it may hold a password.
+      this.problems.push(`${name}: ${(error as Error).message}`);
       return undefined;
     }
     return value;
