@@ -6,6 +6,7 @@ import { MetricGroupRepository, StoredGroup } from 'src/storage/metric-group.rep
 import { parseProtobufDelimited } from 'src/core/exposition/protobuf-delimited';
 import { groupToJson, rfc3339 } from 'src/core/scrape/json-api';
 import { BUILD_INFO } from 'src/telemetry/build-info';
+import { visibleItems } from 'src/core/auth/rules';
 
 const STARTED = Date.now() / 1000;
 
@@ -21,7 +22,7 @@ export class ApiService {
   /** Every group (of one tenant when given) in upstream's `/api/v1/metrics` shape. */
   async metrics(tenant?: string): Promise<unknown[]> {
     const { groups: all } = await this.cache.current();
-    const groups = sortGroups(all).filter((g) => tenant === undefined || g.tenant === tenant);
+    const groups = sortGroups(visibleItems(all, tenant));
     const bodies = await this.repository.loadBodies(groups.map((g) => g.id));
     return groups.map((g) =>
         groupToJson({
@@ -68,7 +69,7 @@ export class ApiService {
   }
 }
 
-function sortGroups(groups: StoredGroup[]): StoredGroup[] {
+function sortGroups(groups: readonly StoredGroup[]): StoredGroup[] {
   const key = (g: StoredGroup): string => JSON.stringify(Object.entries(g.labels).sort());
   return [...groups].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }

@@ -5,6 +5,7 @@ import { GroupCache } from 'src/storage/group-cache.service';
 import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
 import { renderStatusPage } from 'src/api/status-page';
+import { visibleItems } from 'src/core/auth/rules';
 
 /** `GET /` and `/status`: an HTML page listing groups with delete buttons. */
 @Controller()
@@ -19,7 +20,7 @@ export class StatusPageController {
   async page(@Req() req: FastifyRequest): Promise<string> {
     const tenant = readTenantOfRequest(req);
     const { groups: all } = await this.cache.current();
-    const groups = tenant === undefined ? all : all.filter((g) => g.tenant === tenant);
+    const groups = visibleItems(all, tenant);
     return renderStatusPage(groups, { routePrefix: this.config.routePrefix, adminApiEnabled: this.config.adminApiEnabled });
   }
 }

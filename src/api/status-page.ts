@@ -20,7 +20,7 @@ function deletePath(labels: Record<string, string>): string {
 }
 
 /** Renders the status page (no scripts beyond the delete buttons, no external assets). */
-export function renderStatusPage(groups: StoredGroup[], opts: { routePrefix: string; adminApiEnabled: boolean }): string {
+export function renderStatusPage(groups: readonly StoredGroup[], opts: { routePrefix: string; adminApiEnabled: boolean }): string {
   const base = `${opts.routePrefix}/`;
   const sorted = [...groups].sort((a, b) => (JSON.stringify(a.labels) < JSON.stringify(b.labels) ? -1 : 1));
   const rows = sorted

@@ -5,6 +5,7 @@ import { ExpositionParseError } from 'src/core/exposition/errors';
 import { InconsistentPushError } from 'src/core/consistency/errors';
 import { GroupCollisionError } from 'src/storage/metric-group.repository';
 import { DatabaseUnavailableError } from 'src/storage/database-errors';
+import { TenantRefusedError } from 'src/core/auth/rules';
 import { BodyDecodeError, BodyTooLargeError } from 'src/http/body-decoding';
 
 /** An error rendered as a plain-text response, upstream style. */
@@ -39,6 +40,9 @@ export function toTextError(error: unknown): TextError | undefined {
   }
   if (error instanceof GroupingRouteNotFoundError) {
     return { status: 404, message: '404 page not found' };
+  }
+  if (error instanceof TenantRefusedError) {
+    return { status: 403, message: error.message };
   }
   if (error instanceof ClientError) {
     return { status: error.status, message: error.message };

@@ -2,6 +2,7 @@ import { Controller, Delete, HttpCode, Post, Put, Req } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
 import { IngestService } from 'src/ingest/ingest.service';
 import { pushPathOf } from 'src/http/request-path';
+import { principalOf } from 'src/auth/request-principal';
 
 type RawRequest = FastifyRequest<{ Body: Buffer | undefined }>;
 
@@ -13,19 +14,19 @@ export class IngestController {
   @Put(['metrics/*', 'api/v2/metrics/*'])
   @HttpCode(200)
   replace(@Req() req: RawRequest): Promise<void> {
-    return this.ingest.push({ ...pushPathOf(req), mode: 'replace', ...bodyOf(req) });
+    return this.ingest.push({ ...pushPathOf(req), principal: principalOf(req), mode: 'replace', ...bodyOf(req) });
   }
 
   @Post(['metrics/*', 'api/v2/metrics/*'])
   @HttpCode(200)
   merge(@Req() req: RawRequest): Promise<void> {
-    return this.ingest.push({ ...pushPathOf(req), mode: 'merge', ...bodyOf(req) });
+    return this.ingest.push({ ...pushPathOf(req), principal: principalOf(req), mode: 'merge', ...bodyOf(req) });
   }
 
   @Delete(['metrics/*', 'api/v2/metrics/*'])
   @HttpCode(202)
   remove(@Req() req: RawRequest): Promise<void> {
-    return this.ingest.delete(pushPathOf(req));
+    return this.ingest.delete({ ...pushPathOf(req), principal: principalOf(req) });
   }
 }
 

@@ -18,6 +18,8 @@ import { MetricFamily } from 'src/core/model/metric-family';
 import { GroupRef, MetricGroupRepository, StoredContext } from 'src/storage/metric-group.repository';
 import { decodeBody } from 'src/http/body-decoding';
 import { GatewayMetrics } from 'src/telemetry/gateway-metrics.service';
+import { Principal } from 'src/core/auth/principal';
+import { checkGroupingLabels, checkPushedSeries, enforceDecision } from 'src/core/auth/rules';
 
 /** One PUT/POST as the controller hands it over. */
 export interface PushRequest {
@@ -31,6 +33,8 @@ export interface PushRequest {
   contentEncoding?: string;
   /** Tenant of the caller's token; undefined without auth or for operator tokens. */
   tenant?: string;
+  /** The verified caller (auth on), whose tenant rules the push must pass. */
+  principal?: Principal;
   /** Push time (Unix seconds) instead of the clock's: backdated loads in benchmarks. */
   now?: number;
 }
@@ -39,6 +43,7 @@ export interface DeleteRequest {
   path: string;
   managedRoute: boolean;
   tenant?: string;
+  principal?: Principal;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -59,7 +64,13 @@ export class IngestService {
   async push(req: PushRequest): Promise<void> {
     const started = process.hrtime.bigint();
     const group = this.groupRef(req.path, req.managedRoute, req.tenant);
+    if (req.principal !== undefined) {
+      enforceDecision(checkGroupingLabels(req.principal, group.labels));
+    }
     const families = this.parseBody(req);
+    if (req.principal !== undefined) {
+      enforceDecision(checkPushedSeries(req.principal, families));
+    }
     const now = req.now ?? Date.now() / 1000;
     const sanitized = sanitizeFamilies(families, groupingLabelsWithTenant(group.labels, req.tenant));
     try {
@@ -98,6 +109,9 @@ export class IngestService {
   /** Deletes one group by its exact grouping key. Resolves after the commit. */
   async delete(req: DeleteRequest): Promise<void> {
     const group = this.groupRef(req.path, req.managedRoute, req.tenant);
+    if (req.principal !== undefined) {
+      enforceDecision(checkGroupingLabels(req.principal, group.labels));
+    }
     await this.repository.deleteGroup(group.tenant, group.groupingKey);
   }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { visibleItems } from 'src/core/auth/rules';
 import type { Expr, VectorSelector } from 'src/core/promql/ast';
 import { EvalOptions, evaluateInstant, evaluateRange } from 'src/core/promql/evaluator';
 import { parseExpr } from 'src/core/promql/parser';
@@ -140,10 +141,7 @@ export class QueryService {
       byName.set(name, entries);
     };
     const { groups } = await this.groups.current();
-    for (const g of groups) {
-      if (ctx.tenant !== undefined && g.tenant !== ctx.tenant) {
-        continue;
-      }
+    for (const g of visibleItems(groups, ctx.tenant)) {
       g.families.forEach((f) => add(f.name, metadataType(f.type), f.help));
       if (g.pushTime > 0) {
         add(PUSH_TIME_METRIC, 'gauge', PUSH_TIME_HELP);

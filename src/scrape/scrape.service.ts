@@ -7,6 +7,7 @@ import { MergedFamily, mergeGroups, renderPart, renderProtobuf, scrapeParts } fr
 import { MetricFamily } from 'src/core/model/metric-family';
 import { acceptsGzip, PROTOBUF_DELIMITED_CONTENT_TYPE, TEXT_CONTENT_TYPE, wantsProtobufScrape } from 'src/core/scrape/negotiation';
 import { gzipParts } from 'src/scrape/gzip-assembly';
+import { visibleItems } from 'src/core/auth/rules';
 
 /** A rendered scrape response. */
 export interface ScrapeResponse {
@@ -50,7 +51,7 @@ export class ScrapeService {
   }
 
   private async protobuf(snapshot: StoreSnapshot, own: MetricFamily[], tenant: string | undefined): Promise<Buffer> {
-    const groups = snapshot.groups.filter((g) => tenant === undefined || g.tenant === tenant);
+    const groups = visibleItems(snapshot.groups, tenant);
     const bodies = await this.repository.loadBodies(groups.map((g) => g.id));
     return renderProtobuf(
       groups.map((g) => ({
@@ -74,7 +75,7 @@ export class ScrapeService {
     }
     let merged = byTenant.get(tenant);
     if (merged === undefined) {
-      merged = mergeGroups(snapshot.groups.filter((g) => g.tenant === tenant).flatMap((g) => snapshot.prepared.get(g.id) ?? []));
+      merged = mergeGroups(visibleItems(snapshot.groups, tenant).flatMap((g) => snapshot.prepared.get(g.id) ?? []));
       byTenant.set(tenant, merged);
     }
     return merged;

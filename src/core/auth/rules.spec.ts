@@ -1,6 +1,6 @@
 import { Principal, Scope } from 'src/core/auth/principal';
 import { routeAccess } from 'src/core/auth/route-access';
-import { authorize, canManageToken, checkGroupingLabels, checkPushedSeries, readTenantOf, tenantToIssue } from 'src/core/auth/rules';
+import { authorize, canManageToken, checkGroupingLabels, checkPushedSeries, readTenantOf, tenantToIssue, visibleItems, visibleTo } from 'src/core/auth/rules';
 import { MetricFamily, MetricType } from 'src/core/model/metric-family';
 
 function principal(tenant: string | undefined, ...scopes: Scope[]): Principal {
@@ -102,5 +102,21 @@ describe('canManageToken', () => {
     ['tenant, operator token', acme('admin'), undefined, false],
   ])('%s', (_name, p, tokenTenant, allowed) => {
     expect(canManageToken(p, tokenTenant)).toBe(allowed);
+  });
+});
+
+describe('the tenant read rule (visibleTo, visibleItems)', () => {
+  it.each<[string, Principal | undefined, string, boolean]>([
+    ['auth off: every group', undefined, '', true],
+    ['auth off: a tenant group too', undefined, 'acme', true],
+    ['operator token: every tenant', operator('read'), 'other', true],
+    ['operator token: groups pushed without a tenant', operator('read'), '', true],
+    ['tenant token: its own groups', acme('read'), 'acme', true],
+    ['tenant token: not another tenant', acme('read'), 'other', false],
+    ['tenant token: not groups pushed without a tenant', acme('read'), '', false],
+  ])('%s', (_name, reader, owner, visible) => {
+    const readTenant = readTenantOf(reader);
+    expect(visibleTo(readTenant, owner)).toBe(visible);
+    expect(visibleItems([{ tenant: owner }], readTenant)).toHaveLength(visible ? 1 : 0);
   });
 });

@@ -59,6 +59,29 @@ export function readTenantOf(principal: Principal | undefined): string | undefin
 }
 
 /**
+ * The tenant read rule, the one place it is written: whether a group (or series) of `ownerTenant`
+ * ('' without auth) is visible to a reader whose read tenant (readTenantOf) is `readTenant`.
+ */
+export function visibleTo(readTenant: string | undefined, ownerTenant: string): boolean {
+  return readTenant === undefined || ownerTenant === readTenant;
+}
+
+/** The items of `items` visible to `readTenant` (see visibleTo); the same array when it sees all. */
+export function visibleItems<T extends { tenant: string }>(items: readonly T[], readTenant: string | undefined): readonly T[] {
+  return readTenant === undefined ? items : items.filter((item) => item.tenant === readTenant);
+}
+
+/** A push or delete refused by a tenant rule (checkGroupingLabels, checkPushedSeries). HTTP 403. */
+export class TenantRefusedError extends Error {}
+
+/** Throws TenantRefusedError for a refusal. */
+export function enforceDecision(decision: Decision): void {
+  if (!decision.allowed) {
+    throw new TenantRefusedError(decision.message);
+  }
+}
+
+/**
  * The tenant a new token is issued for (undefined: an operator token). `requested` is a validated
  * tenant name, `*`, or undefined (none given). Operators may issue for any tenant or, with `*` or
  * none, another operator token; a tenant admin only for its own tenant, which is also the default.
