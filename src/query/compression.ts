@@ -1,18 +1,10 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import { acceptsGzip } from 'src/core/scrape/negotiation';
 
 const gzipAsync = promisify(gzip);
 /** Smaller answers are not worth compressing. */
 const MIN_BYTES = 64 * 1024;
-
-/** Whether an Accept-Encoding header accepts gzip (a `q=0` entry refuses it). */
-export function acceptsGzip(header: string | undefined): boolean {
-  return (header ?? '').split(',').some((part) => {
-    const [name, ...params] = part.split(';').map((p) => p.trim().toLowerCase());
-    const q = params.find((p) => p.startsWith('q='));
-    return (name === 'gzip' || name === 'x-gzip') && (q === undefined || Number(q.slice(2)) > 0);
-  });
-}
 
 /**
  * A large JSON answer gzipped (level 1, on the libuv thread pool) when the client accepts it:

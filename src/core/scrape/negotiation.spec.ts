@@ -27,6 +27,11 @@ describe('content negotiation', () => {
     ['gzip refused', 'gzip;q=0', false],
     ['identity', 'identity', false],
     ['none', undefined, false],
+    ['x-gzip alias', 'x-gzip', true],
+    ['any coding', 'identity;q=0.5, *', true],
+    ['any coding refused', '*;q=0', false],
+    ['gzip refused beside any coding', '*, gzip;q=0', false],
+    ['case and spaces', ' GZip ; q=0.5', true],
   ])('Accept-Encoding %s → gzip=%s', (_name, header, expected) => {
     expect(acceptsGzip(header)).toBe(expected);
   });

@@ -47,10 +47,15 @@ export function wantsProtobufScrape(accept: string | undefined): boolean {
   return proto > 0 && proto >= text;
 }
 
-/** True when an Accept-Encoding header accepts gzip (q > 0). */
+/**
+ * True when an Accept-Encoding header accepts gzip: `gzip` or its alias `x-gzip` with q > 0, or
+ * else `*` with q > 0 (RFC 9110 §12.5.3: an explicit `gzip;q=0` refuses it even beside `*`).
+ */
 export function acceptsGzip(acceptEncoding: string | undefined): boolean {
   if (acceptEncoding === undefined) {
     return false;
   }
-  return parseMediaRanges(acceptEncoding).some((r) => (r.type === 'gzip' || r.type === '*') && r.q > 0);
+  const ranges = parseMediaRanges(acceptEncoding);
+  const named = ranges.filter((r) => r.type === 'gzip' || r.type === 'x-gzip');
+  return named.length > 0 ? named.some((r) => r.q > 0) : ranges.some((r) => r.type === '*' && r.q > 0);
 }
