@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
-import { GroupCache } from 'src/storage/group-cache.service';
+import { GroupCache } from 'src/scrape/group-cache.service';
 import { MetricGroupRepository, StoredGroup } from 'src/storage/metric-group.repository';
 import { parseProtobufDelimited } from 'src/core/exposition/protobuf-delimited';
 import { groupToJson, rfc3339 } from 'src/core/scrape/json-api';

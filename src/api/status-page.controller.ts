@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject, Req } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
 import { readTenantOfRequest } from 'src/auth/request-principal';
-import { GroupCache } from 'src/storage/group-cache.service';
+import { GroupCache } from 'src/scrape/group-cache.service';
 import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
 import { renderStatusPage } from 'src/api/status-page';

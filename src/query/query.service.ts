@@ -10,7 +10,7 @@ import { MetricType, TEXT_TYPE_NAMES } from 'src/core/model/metric-family';
 import { PUSH_TIME_METRIC } from 'src/core/grouping/sanitize';
 import { PUSH_TIME_HELP } from 'src/core/scrape/render';
 import { HistoryRepository, HistorySeries, SeriesScope } from 'src/storage/history.repository';
-import { GroupCache } from 'src/storage/group-cache.service';
+import { GroupCache } from 'src/scrape/group-cache.service';
 import { BUILD_INFO } from 'src/telemetry/build-info';
 import { ApiError } from 'src/query/api-error';
 import { ApiParams } from 'src/query/api-params';

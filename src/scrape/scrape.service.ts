@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { GroupCache, StoreSnapshot } from 'src/storage/group-cache.service';
+import { GroupCache, StoreSnapshot } from 'src/scrape/group-cache.service';
 import { MetricGroupRepository } from 'src/storage/metric-group.repository';
 import { GatewayMetrics } from 'src/telemetry/gateway-metrics.service';
 import { MergedFamily, mergeGroups, renderPart, renderProtobuf, scrapeParts } from 'src/core/scrape/render';

@@ -4,7 +4,6 @@ import { APP_CONFIG } from 'src/config/config.module';
 import { Database, openDatabase } from 'src/storage/database';
 import { DATABASE } from 'src/storage/storage.tokens';
 import { MetricGroupRepository } from 'src/storage/metric-group.repository';
-import { GroupCache } from 'src/storage/group-cache.service';
 import { WRITE_HOOKS } from 'src/storage/write-hooks';
 import { HistoryRepository } from 'src/storage/history.repository';
 import { HistoryMaintenance } from 'src/storage/history-maintenance.service';
@@ -30,14 +29,13 @@ import { TableUpkeepRepository } from 'src/storage/table-upkeep.repository';
       },
     },
     MetricGroupRepository,
-    GroupCache,
     HistoryRepository,
     HistoryMaintenance,
     TableUpkeep,
     TableUpkeepRepository,
     { provide: WRITE_HOOKS, useExisting: HistoryRepository },
   ],
-  exports: [MetricGroupRepository, GroupCache, DATABASE, HistoryRepository, HistoryMaintenance, TableUpkeep],
+  exports: [MetricGroupRepository, DATABASE, HistoryRepository, HistoryMaintenance, TableUpkeep],
 })
 export class StorageModule implements OnApplicationShutdown {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
