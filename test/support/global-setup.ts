@@ -1,7 +1,7 @@
 import { execSync } from 'node:child_process';
 import * as path from 'node:path';
 import { openDatabase } from '../../src/storage/database';
-import { adminQuery, DEFAULT_TEST_DATABASE_URL, templateName, withDatabase } from './test-env';
+import { adminQuery, DEFAULT_TEST_DATABASE_URL, withDatabase } from './test-env';
 
 /**
  * Once per `npm test`: builds dist/ (process-level tests start `node dist/src/main.js`), picks the
@@ -36,5 +36,4 @@ export default async function globalSetup(): Promise<void> {
   await adminQuery(candidate, `CREATE DATABASE ${template}`);
   const db = await openDatabase({ databaseUrl: withDatabase(candidate, template), dataDir: '', poolSize: 1, migrate: true });
   await db.close();
-  void templateName;
 }

@@ -133,16 +133,6 @@ export function withLabels(labels: Labels, set: Record<string, string>, del: rea
   return labelsFromPairs(map);
 }
 
-/** Keeps only the named labels. */
-export function keepLabels(labels: Labels, names: readonly string[]): Labels {
-  return labelsFromPairs(Object.entries(labels).filter(([k]) => names.includes(k)));
-}
-
-/** Removes the named labels. */
-export function removeLabels(labels: Labels, names: readonly string[]): Labels {
-  return labelsFromPairs(Object.entries(labels).filter(([k]) => !names.includes(k)));
-}
-
 /** Prometheus' `labels.Compare`: pairwise by name then value in name order; a prefix sorts first. */
 export function compareLabels(a: Labels, b: Labels): number {
   const ea = Object.entries(a);
