@@ -63,6 +63,11 @@ export class ApiService {
     };
   }
 
+  /** Resolves when the database answers (DatabaseUnavailableError otherwise). */
+  ping(): Promise<void> {
+    return this.repository.ping();
+  }
+
   /** Deletes every group (of one tenant when given). */
   wipe(tenant?: string): Promise<void> {
     return this.repository.wipe(tenant);

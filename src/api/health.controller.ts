@@ -1,6 +1,6 @@
 import { Controller, Get, Header, HttpCode, Inject, Post, Put, Res } from '@nestjs/common';
 import { FastifyReply } from 'fastify';
-import { MetricGroupRepository } from 'src/storage/metric-group.repository';
+import { ApiService } from 'src/api/api.service';
 import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
 import { ClientError } from 'src/http/domain-error.filter';
@@ -11,7 +11,7 @@ import { DatabaseUnavailableError } from 'src/storage/database-errors';
 @Controller('-')
 export class HealthController {
   constructor(
-    private readonly repository: MetricGroupRepository,
+    private readonly api: ApiService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -24,7 +24,7 @@ export class HealthController {
   /** 200 when the database answers now (within DB_UNAVAILABLE_TIMEOUT), else 503 with the reason. */
   @Get('ready')
   async ready(@Res() reply: FastifyReply): Promise<void> {
-    const problem = await this.repository.ping().then(
+    const problem = await this.api.ping().then(
       () => undefined,
       (error: unknown) => (error instanceof DatabaseUnavailableError ? error.message : 'database unavailable'),
     );

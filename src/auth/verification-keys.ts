@@ -82,6 +82,8 @@ function algorithmsOf(key: KeyObject, file: string): string[] {
     case 'ed25519':
     case 'ed448':
       return ['EdDSA'];
+    default:
+      break;
   }
   throw new KeyLoadError(`AUTH_JWT_PUBLIC_KEY_FILE=${file}: unsupported key type ${key.asymmetricKeyType ?? 'unknown'}`);
 }

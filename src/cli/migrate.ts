@@ -18,31 +18,27 @@ async function main(command: string | undefined): Promise<number> {
 }
 
 async function runCommand(command: string | undefined, dataSource: DataSource): Promise<number> {
-  {
-    switch (command) {
-      case 'run': {
-        const applied = await dataSource.runMigrations({ transaction: 'each' });
-        process.stdout.write(applied.length === 0 ? 'No pending migrations.\n' : applied.map((m) => `applied ${m.name}\n`).join(''));
-        return 0;
-      }
-      case 'revert':
-        await dataSource.undoLastMigration({ transaction: 'each' });
-        process.stdout.write('Reverted the last applied migration (if any).\n');
-        return 0;
-      case 'show': {
-        const pending = await dataSource.showMigrations();
-        const executed = (await dataSource.query(`SELECT name FROM migrations ORDER BY id`).catch(() => [])) as { name: string }[];
-        for (const m of dataSource.migrations) {
-          const done = executed.some((e) => e.name === m.name);
-          process.stdout.write(`[${done ? 'X' : ' '}] ${m.name}\n`);
-        }
-        void pending;
-        return 0;
-      }
-      default:
-        process.stderr.write('usage: migrate.js run|revert|show\n');
-        return 2;
+  switch (command) {
+    case 'run': {
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      process.stdout.write(applied.length === 0 ? 'No pending migrations.\n' : applied.map((m) => `applied ${m.name}\n`).join(''));
+      return 0;
     }
+    case 'revert':
+      await dataSource.undoLastMigration({ transaction: 'each' });
+      process.stdout.write('Reverted the last applied migration (if any).\n');
+      return 0;
+    case 'show': {
+      const executed = (await dataSource.query(`SELECT name FROM migrations ORDER BY id`).catch(() => [])) as { name: string }[];
+      for (const m of dataSource.migrations) {
+        const done = executed.some((e) => e.name === m.name);
+        process.stdout.write(`[${done ? 'X' : ' '}] ${m.name}\n`);
+      }
+      return 0;
+    }
+    default:
+      process.stderr.write('usage: migrate.js run|revert|show\n');
+      return 2;
   }
 }
 

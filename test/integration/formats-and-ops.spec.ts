@@ -142,7 +142,13 @@ describe('body formats, encodings and operational endpoints', () => {
       .expect(200);
     const res = await request(gw.url).get('/api/v1/metrics').expect(200);
     expect(res.headers['access-control-allow-origin']).toBe('*');
-    const [group] = res.body.data as Record<string, any>[];
+    interface JsonFamily {
+      type: string;
+      help: string;
+      time_stamp: string;
+      metrics: Record<string, unknown>[];
+    }
+    const [group] = res.body.data as (Record<string, JsonFamily> & { labels: Record<string, string>; last_push_successful: boolean })[];
     expect(group.labels).toEqual({ instance: 'i1', job: 'api' });
     expect(group.last_push_successful).toBe(true);
     expect(group.g).toMatchObject({ type: 'GAUGE', help: 'a gauge', metrics: [{ labels: { instance: 'i1', job: 'api' }, value: '1.5' }] });

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as path from 'node:path';
-import { createTestDatabase, GatewayProcess, startInProcess, startProcess, TestDatabase } from '../support/gateway';
+import { createTestDatabase, GatewayProcess, startInProcess, startProcess } from '../support/gateway';
 import { adminQuery, itWhen, serverUrl } from '../support/test-env';
 import { pushedLines } from '../support/scrape';
 

@@ -125,7 +125,7 @@ describe('push API over HTTP on a real database', () => {
     const lines = await scrape();
     expect(lines).toContain('fm{instance="",job="fail"} 1');
     expect(lines.some((l) => /^push_failure_time_seconds\{instance="",job="fail"\} 1\.\d+e\+09$/.test(l))).toBe(true);
-    const [group] = (await request(gw.url).get('/api/v1/metrics').expect(200)).body.data.filter((g: any) => g.labels.job === 'fail');
+    const [group] = (await request(gw.url).get('/api/v1/metrics').expect(200)).body.data.filter((g: { labels: Record<string, string> }) => g.labels.job === 'fail');
     expect(group.last_push_successful).toBe(false);
   });
 });

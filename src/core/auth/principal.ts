@@ -60,7 +60,6 @@ export function principalFromClaims(claims: Readonly<Record<string, unknown>>): 
 
 /** A tenant name: 1 to 128 characters, no control characters, not `*`. */
 export function isValidTenant(tenant: string): boolean {
-  // eslint-disable-next-line no-control-regex
   return tenant !== ANY_TENANT && tenant.length > 0 && tenant.length <= MAX_TENANT_LENGTH && !/[\u0000-\u001f\u007f-\u009f]/.test(tenant);
 }
 

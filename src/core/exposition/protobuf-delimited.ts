@@ -3,6 +3,7 @@
  * proto=io.prometheus.client.MetricFamily; encoding=delimited`): a stream of MetricFamily messages,
  * each preceded by its length as a varint. Schema: proto/metrics.proto, loaded once by protobufjs.
  */
+// eslint-disable-next-line no-restricted-imports -- the schema file is located once at load; no I/O per request
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as protobuf from 'protobufjs';

@@ -162,7 +162,9 @@ export function vectorBinop(e: BinaryExpr, lhsIn: Vector, rhsIn: Vector, cache: 
       continue;
     }
     const [vl, vr] = swapped ? [rs.v, ls.v] : [ls.v, rs.v];
-    let { value, keep } = applyOp(e.op, vl, vr);
+    const applied = applyOp(e.op, vl, vr);
+    const keep = applied.keep;
+    let value = applied.value;
     if (e.returnBool) {
       value = keep ? 1 : 0;
     } else if (!keep) {
