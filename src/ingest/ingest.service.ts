@@ -5,12 +5,13 @@ import { parseGroupingPath } from 'src/core/grouping/grouping-path';
 import { canonicalLabels, exposedGroupLabels, groupingLabelsWithTenant } from 'src/core/grouping/grouping-key';
 import { sanitizeFamilies } from 'src/core/grouping/sanitize';
 import { parseText } from 'src/core/exposition/text-parser';
+import { parseOpenMetrics } from 'src/core/exposition/openmetrics-parser';
 import { parseProtobufDelimited, encodeFamilyDelimited } from 'src/core/exposition/protobuf-delimited';
 import { encodeSamples } from 'src/core/exposition/text-encoder';
 import { ExpositionParseError } from 'src/core/exposition/errors';
 import { validatePushedFamilies } from 'src/core/consistency/validate-push';
 import { checkConsistency, consistencyLookupNames, suspectTypeMasks } from 'src/core/consistency/check-consistency';
-import { isProtobufPush } from 'src/core/scrape/negotiation';
+import { isOpenMetricsPush, isProtobufPush } from 'src/core/scrape/negotiation';
 import { collisionCandidateKeys, findSeriesCollisions } from 'src/core/consistency/series-collisions';
 import { InconsistentPushError } from 'src/core/consistency/errors';
 import { FamilyTypeRef } from 'src/core/consistency/check-consistency';
@@ -132,13 +133,15 @@ export class IngestService {
     if (isProtobufPush(req.contentType)) {
       return parseProtobufDelimited(body);
     }
+    // A zero-length body is an empty push whatever its type, as for protobuf and text.
+    const openMetrics = isOpenMetricsPush(req.contentType) && body.length > 0;
     let text: string;
     try {
       text = utf8.decode(body);
     } catch {
-      throw new ExpositionParseError('text format parsing error: body is not valid UTF-8');
+      throw new ExpositionParseError(`${openMetrics ? 'openmetrics' : 'text format'} parsing error: body is not valid UTF-8`);
     }
-    return parseText(text);
+    return openMetrics ? parseOpenMetrics(text) : parseText(text);
   }
 }
 

@@ -407,6 +407,41 @@ const DIVERGENCES: Divergence[] = [
     oursScrape: (body) => expect(body).toContain('push_failure_time_seconds{instance="",job="pf"} 0\n'),
     upstreamScrape: (body) => expect(body).toContain('push_failure_time_seconds{instance="",job="pf"} 7\n'),
   },
+  // OpenMetrics pushes (issue 12 point 3, research note §3): upstream reads every non-protobuf body
+  // as text 0.0.4 (handler/push.go; its issue #400), so a counter becomes two untyped families and
+  // an info family is refused. Ours parses them as OpenMetrics 1.0.
+  {
+    name: 'an OpenMetrics counter with _total/_created under Content-Type application/openmetrics-text',
+    steps: [
+      {
+        method: 'PUT',
+        path: '/metrics/job/om',
+        body: '# TYPE om_a counter\nom_a_total 3\nom_a_created 1700000000\n# EOF\n',
+        headers: { 'Content-Type': 'application/openmetrics-text; version=1.0.0; charset=utf-8' },
+      },
+    ],
+    ours: [200],
+    upstream: [200],
+    oursScrape: (body) => {
+      expect(comparableScrape(body)).toEqual(expect.arrayContaining(['# TYPE om_a_total counter', 'om_a_total{instance="",job="om"} 3']));
+      expect(body).not.toContain('om_a_created');
+    },
+    upstreamScrape: (body) => expect(comparableScrape(body)).toEqual(expect.arrayContaining(['# TYPE om_a_created untyped', 'om_a_created{instance="",job="om"} 1.7e+09', '# TYPE om_a_total untyped'])),
+  },
+  {
+    name: 'an OpenMetrics info family',
+    steps: [
+      {
+        method: 'PUT',
+        path: '/metrics/job/om',
+        body: '# TYPE om_build info\nom_build_info{version="1"} 1\n# EOF\n',
+        headers: { 'Content-Type': 'application/openmetrics-text; version=1.0.0' },
+      },
+    ],
+    ours: [200],
+    upstream: [400],
+    oursScrape: (body) => expect(comparableScrape(body)).toEqual(expect.arrayContaining(['om_build_info{instance="",job="om",version="1"} 1'])),
+  },
   // Go's router answers paths with empty segments (also those `%2F` decodes to) with a redirect to
   // the cleaned path; we reject them directly. An empty segment is never an empty value (only
   // `<name>@base64/=` is), so prom-client's `/path/%2Fvar%2Ftmp` must not become {path="",var="tmp"}.

@@ -36,6 +36,17 @@ export function isProtobufPush(contentType: string | undefined): boolean {
   return contentType !== undefined && isDelimitedProtobuf(parseMediaRanges(contentType)[0]);
 }
 
+/** Media type of OpenMetrics text. */
+export const OPENMETRICS_MEDIA_TYPE = 'application/openmetrics-text';
+
+/**
+ * True when a push body is OpenMetrics text: the media type alone decides (any `version`), since
+ * OpenMetrics 1.0 is the only version there is. Upstream reads such bodies as text 0.0.4.
+ */
+export function isOpenMetricsPush(contentType: string | undefined): boolean {
+  return contentType !== undefined && parseMediaRanges(contentType)[0].type === OPENMETRICS_MEDIA_TYPE;
+}
+
 /** True when a scrape's Accept header prefers protobuf-delimited over text. */
 export function wantsProtobufScrape(accept: string | undefined): boolean {
   if (accept === undefined) {
