@@ -7,6 +7,7 @@ import { CreatePushHistory1767312000000 } from '../../migrations/1767312000000-C
 import { AddGroupChangeWatermark1795670000000 } from '../../migrations/1795670000000-AddGroupChangeWatermark';
 import { AddPushLockAndRead1795680000000 } from '../../migrations/1795680000000-AddPushLockAndRead';
 import { AddOneStatementPush1795690000000 } from '../../migrations/1795690000000-AddOneStatementPush';
+import { EscapeStoredText1795700000000 } from '../../migrations/1795700000000-EscapeStoredText';
 // Relative imports: jest's globalSetup loads this file without the src/ path mapping.
 import { ConnectionTarget, parseConnectionUrl } from './connection-url';
 import { asUnavailable, DatabaseUnavailableError, sqlStateOf } from './database-errors';
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   AddGroupChangeWatermark1795670000000,
   AddPushLockAndRead1795680000000,
   AddOneStatementPush1795690000000,
+  EscapeStoredText1795700000000,
 ];
 
 export interface DatabaseOptions {

@@ -9,6 +9,7 @@
  * re-checked exactly in JavaScript; anything else is checked in JavaScript only (`residual`).
  */
 import type { LabelMatcher } from 'src/core/promql/series-source';
+import { DB_TEXT_ESCAPE, toDbJson, toDbText } from 'src/storage/db-text';
 
 /** SQL conditions to AND together, plus the matchers the caller must still check in memory. */
 export interface MatcherSql {
@@ -22,11 +23,12 @@ const METRIC_NAME = '__name__';
 /**
  * Builds the conditions for one selector's matchers. `params` is appended to; placeholders are
  * numbered after its current length. The name column is `s.name`, labels are `s.labels` (jsonb,
- * no empty values, no `__name__`).
+ * no empty values, no `__name__`). Stored strings are in db-text form, so every compared string is
+ * encoded the same way (equality survives the encoding; regexes see decoded values, see below).
  */
 export function matchersToSql(matchers: readonly LabelMatcher[], params: unknown[]): MatcherSql {
   const p = (value: unknown): string => `$${params.push(value)}`;
-  const text = (value: string): string => `${p(value)}::text`;
+  const text = (value: string): string => `${p(toDbText(value))}::text`;
   const conditions: string[] = [];
   const residual: LabelMatcher[] = [];
   const contained: Record<string, string> = {};
@@ -53,7 +55,7 @@ export function matchersToSql(matchers: readonly LabelMatcher[], params: unknown
         } else if (m.value === '') {
           conditions.push(`s.labels ? ${text(m.name)}`);
         } else {
-          conditions.push(`NOT (s.labels @> ${p(JSON.stringify({ [m.name]: m.value }))}::jsonb)`);
+          conditions.push(`NOT (s.labels @> ${p(toDbJson({ [m.name]: m.value }))}::jsonb)`);
         }
         break;
       case '=~':
@@ -65,9 +67,13 @@ export function matchersToSql(matchers: readonly LabelMatcher[], params: unknown
         } else if (m.value === '.+' && !isName) {
           conditions.push(`${negate ? 'NOT ' : ''}(s.labels ? ${text(m.name)})`);
         } else if (literals !== undefined) {
-          conditions.push(`${negate ? 'NOT ' : ''}(${column()} = ANY(${p(literals)}::text[]))`);
+          conditions.push(`${negate ? 'NOT ' : ''}(${column()} = ANY(${p(literals.map(toDbText))}::text[]))`);
         } else if (!negate && isPostgresSafe(m.value)) {
-          conditions.push(`${column()} ~ ${text(`^(?:${m.value})$`)}`);
+          // The pattern applies to raw values (a safe pattern holds no U+0000); a value holding
+          // the escape character is stored encoded and may not match as stored, so it passes
+          // the prefilter and the exact check decides (names never hold it).
+          const escaped = isName ? '' : ` OR strpos(${column()}, '${DB_TEXT_ESCAPE}') > 0`;
+          conditions.push(`(${column()} ~ ${p(`^(?:${m.value})$`)}::text${escaped})`);
           residual.push(m);
         } else {
           residual.push(m);
@@ -77,7 +83,7 @@ export function matchersToSql(matchers: readonly LabelMatcher[], params: unknown
     }
   }
   if (hasContained) {
-    conditions.push(`s.labels @> ${p(JSON.stringify(contained))}::jsonb`);
+    conditions.push(`s.labels @> ${p(toDbJson(contained))}::jsonb`);
   }
   return { conditions, residual };
 }

@@ -10,6 +10,7 @@ import { DATABASE } from 'src/storage/storage.tokens';
 import { PushHistoryArgs, PushToRecord, WriteHooks } from 'src/storage/write-hooks';
 import { flattenFamilies, pushTimePoint } from 'src/storage/history-flatten';
 import { matchersToSql } from 'src/storage/history-matchers';
+import { decodeSortedDbTexts, fromDbLabels, fromDbText, toDbJson, toDbText } from 'src/storage/db-text';
 
 const DAY_MS = 86_400_000;
 
@@ -161,8 +162,8 @@ export class HistoryRepository implements WriteHooks {
       t,
       names: points.map((p) => p.name),
       families: points.map((p) => p.family),
-      labels: points.map((p) => JSON.stringify(p.labels)),
-      keys: points.map((p) => p.key),
+      labels: points.map((p) => toDbJson(p.labels)),
+      keys: points.map((p) => toDbText(p.key)),
       values: points.map((p) => p.value),
       familyList: [...familyList],
       record: this.recording,
@@ -198,8 +199,8 @@ export class HistoryRepository implements WriteHooks {
       Math.round(group.pushTime * 1000),
       points.map((p) => p.name),
       points.map((p) => p.family),
-      points.map((p) => JSON.stringify(p.labels)),
-      points.map((p) => p.key),
+      points.map((p) => toDbJson(p.labels)),
+      points.map((p) => toDbText(p.key)),
       points.map((p) => p.value),
     ]);
   }
@@ -307,7 +308,7 @@ export class HistoryRepository implements WriteHooks {
     }
     const rows = await this.db.query<{ id: number; name: string; labels: Labels; series_key: string }>(LOAD_SERIES_LABELS, [missing]);
     for (const r of rows) {
-      this.seriesCache.set(r.id, { labels: fullLabels(r.name, r.labels), key: r.series_key });
+      this.seriesCache.set(r.id, { labels: fullLabels(r.name, fromDbLabels(r.labels)), key: fromDbText(r.series_key) });
     }
   }
 
@@ -347,7 +348,7 @@ export class HistoryRepository implements WriteHooks {
         SELECT DISTINCT jsonb_object_keys(s.labels) AS k FROM history_series s WHERE ${this.scopeWhere(scope, params)}
         UNION SELECT '__name__' FROM history_series s WHERE ${this.scopeWhere(scope, params)}
       ) x ORDER BY k COLLATE "C"`;
-    return (await this.db.query<{ k: string }>(sql, params)).map((r) => r.k);
+    return decodeSortedDbTexts((await this.db.query<{ k: string }>(sql, params)).map((r) => r.k), compareStrings);
   }
 
   /** Distinct values of one label (`__name__`: metric names) of the series in scope, sorted. */
@@ -359,7 +360,7 @@ export class HistoryRepository implements WriteHooks {
         SELECT DISTINCT ${column} AS v FROM history_series s
         WHERE ${this.scopeWhere(scope, params)}${name === '__name__' ? '' : ` AND s.labels ? $3::text`}
       ) x ORDER BY v COLLATE "C"`;
-    return (await this.db.query<{ v: string }>(sql, params)).map((r) => r.v);
+    return decodeSortedDbTexts((await this.db.query<{ v: string }>(sql, params)).map((r) => r.v), compareStrings);
   }
 
   private scopeWhere(scope: SeriesScope, params: unknown[]): string {

@@ -9,6 +9,7 @@ import { sqlStateOf } from 'src/storage/database-errors';
 import { InconsistentPushError } from 'src/core/consistency/errors';
 import { PushHistoryArgs, WRITE_HOOKS, WriteHooks } from 'src/storage/write-hooks';
 import { byteaArray, numberArray, textArray } from 'src/storage/pg-arrays';
+import { fromDbLabels, fromDbText, toDbJson, toDbText } from 'src/storage/db-text';
 import { MetricFamily } from 'src/core/model/metric-family';
 
 /** Identifies one group: a tenant ('' without auth) and its canonical grouping key. */
@@ -144,6 +145,13 @@ const UPSERT_GROUP_FAILED = `
 /** Deletes one group ($1 tenant, $2 key), a tenant's groups ($2 NULL) or all ($1, $2 NULL); see the AddOneStatementPush migration. */
 const DELETE_GROUPS = `SELECT id::text AS id FROM pgw_delete_groups($1::text, $2::text) AS d(id)`;
 
+/** Groups a bulk delete considers ($1 tenant, NULL: all), locked against concurrent pushes until it commits. */
+const LOCK_GROUPS_FOR_DELETE = `
+  SELECT id::text AS id, grouping_key, push_time FROM metric_group
+  WHERE $1::text IS NULL OR tenant = $1 ORDER BY id FOR UPDATE`;
+
+const DELETE_GROUP_IDS = `DELETE FROM metric_group WHERE id = ANY($1::bigint[]) RETURNING id::text AS id`;
+
 /** Every group, plus the xmin of the statement's snapshot (row kind 'x'). */
 const LIST_REVISIONS = `
   SELECT 'x' AS kind, pg_snapshot_xmin(pg_current_snapshot())::text AS id, NULL::text AS revision
@@ -246,7 +254,7 @@ export class MetricGroupRepository {
 
   /** Sets push_failure_time of a group (creating it, empty, if absent). No-op when the key collides. */
   async recordFailure(group: GroupRef, now: number): Promise<void> {
-    await this.db.query(UPSERT_GROUP_FAILED, [group.tenant, group.groupingKey, group.exposedKey, JSON.stringify(group.labels), now]).catch((error: unknown) => {
+    await this.db.query(UPSERT_GROUP_FAILED, [group.tenant, group.groupingKey, group.exposedKey, toDbJson(group.labels), now]).catch((error: unknown) => {
       if (!isUniqueViolation(error)) {
         throw error;
       }
@@ -262,6 +270,28 @@ export class MetricGroupRepository {
   /** Deletes every group (of one tenant when given). */
   async wipe(tenant?: string): Promise<void> {
     await this.deleteReturning([tenant ?? null, null]);
+  }
+
+  /**
+   * Deletes, in one transaction, every group (of `tenant` when given) that `pick` selects by its
+   * grouping labels and last push time, with staleness markers for their series as any delete.
+   * Returns how many were deleted. Groups pushed while this runs wait for it (row locks).
+   */
+  async deleteGroupsWhere(tenant: string | undefined, pick: (group: { labels: Labels; pushTime: number }) => boolean): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<{ id: string; grouping_key: string; push_time: number }>(LOCK_GROUPS_FOR_DELETE, [tenant ?? null]);
+      const picked = rows
+        .filter((r) => pick({ labels: Object.fromEntries(JSON.parse(r.grouping_key) as [string, string][]), pushTime: r.push_time }))
+        .map((r) => r.id);
+      if (picked.length === 0) {
+        return 0;
+      }
+      const ids = (await tx.query<{ id: string }>(DELETE_GROUP_IDS, [picked])).map((r) => r.id);
+      if (ids.length > 0 && this.hooks !== undefined) {
+        await this.hooks.afterDelete(tx, ids, Date.now() / 1000);
+      }
+      return ids.length;
+    });
   }
 
   private deleteReturning(params: [string | null, string | null]): Promise<string[]> {
@@ -303,13 +333,19 @@ export class MetricGroupRepository {
     const [groups, families] = await Promise.all([this.db.query<GroupRow>(LOAD_GROUPS, [ids]), this.db.query<FamilyRow>(LOAD_FAMILIES, [ids])]);
     const byGroup = new Map<string, StoredFamily[]>(groups.map((g) => [g.id, []]));
     for (const f of families) {
-      byGroup.get(f.group_id)?.push({ name: intern(f.name), type: f.type, help: intern(f.help), pushedAt: f.pushed_at, exposition: f.exposition });
+      byGroup.get(f.group_id)?.push({
+        name: intern(f.name),
+        type: f.type,
+        help: intern(fromDbText(f.help)),
+        pushedAt: f.pushed_at,
+        exposition: fromDbText(f.exposition),
+      });
     }
     return groups.map((r) => ({
       id: r.id,
       revision: r.revision,
       tenant: r.tenant,
-      labels: r.labels,
+      labels: fromDbLabels(r.labels),
       exposedLabels: Object.fromEntries(JSON.parse(r.exposed_key) as [string, string][]),
       pushTime: r.push_time,
       pushFailureTime: r.push_failure_time,
@@ -374,7 +410,7 @@ function toStoredContext(rows: PushRow[]): StoredContext {
   const context: StoredContext = { existing: [], candidates: [] };
   for (const r of rows) {
     if (r.kind === 't') {
-      context.existing.push({ name: r.name, type: r.type ?? 0, where: `group ${formatLabels(JSON.parse(r.detail) as Labels)}` });
+      context.existing.push({ name: r.name, type: r.type ?? 0, where: `group ${formatLabels(fromDbLabels(JSON.parse(r.detail) as Labels))}` });
     } else if (r.kind === 'c') {
       context.candidates.push({ exposedKey: r.detail, name: r.name, body: r.body ?? Buffer.alloc(0) });
     }
@@ -407,12 +443,12 @@ function pushParams(mode: 'probe' | 'read' | 'write', write: PushWrite, history:
     textArray(pushedNames),
     textArray(context ? write.collisionKeys : []),
     group.exposedKey,
-    JSON.stringify(group.labels),
+    toDbJson(group.labels),
     write.now,
     numberArray(families.map((x) => x.type)),
-    textArray(families.map((x) => x.help)),
+    textArray(families.map((x) => toDbText(x.help))),
     byteaArray(families.map((x) => x.body)),
-    textArray(families.map((x) => x.exposition)),
+    textArray(families.map((x) => toDbText(x.exposition))),
     recorded !== undefined,
     recorded?.t ?? 0,
     textArray(recorded?.names ?? []),

@@ -21,6 +21,11 @@ describe('parseGroupingPath', () => {
     ['UTF-8 value', 'job/j/city/%E5%8C%97%E4%BA%AC', { job: 'j', city: '北京' }],
     ['trailing slash after a label name is an empty value (as upstream)', 'job/j/a/', { job: 'j', a: '' }],
     ['U__ names are literal legacy names', 'job/j/U__a_2e_b/c', { job: 'j', U__a_2e_b: 'c' }],
+    ['U+0000 as an escaped job', 'job/%00', { job: '\u0000' }],
+    ['U+0000 inside an escaped value', 'job/j/a/x%00y', { job: 'j', a: 'x\u0000y' }],
+    ['U+0000 as a base64 value', 'job/j/a@base64/AA', { job: 'j', a: '\u0000' }],
+    ['U+FDD0 (a noncharacter) is valid UTF-8', 'job/j/a/%EF%B7%90', { job: 'j', a: '\uFDD0' }],
+    ['a valid value spelling the old invalid-UTF-8 marker', 'job/j/a@base64/AO-_vyBpbnZhbGlkLXV0Zjg', { job: 'j', a: '\u0000\uFFFF invalid-utf8' }],
   ])('%s', (_name, path, expected) => {
     expect(parseGroupingPath(path)).toEqual(expected);
   });

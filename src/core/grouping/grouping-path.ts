@@ -113,8 +113,11 @@ function decodeBase64Job(raw: string): string {
 }
 
 const BASE64URL_RE = /^[A-Za-z0-9_-]*$/;
-/** Marker for a value whose bytes are not valid UTF-8; rejected by checkUtf8. */
-const INVALID_UTF8 = '\u0000\uFFFF invalid-utf8';
+/**
+ * Marker for a value whose bytes are not valid UTF-8; rejected by checkUtf8. It starts with a lone
+ * surrogate, which decoding bytes as UTF-8 never yields, so no valid value (U+0000 included) equals it.
+ */
+const INVALID_UTF8 = '\uDC00 invalid-utf8';
 
 /**
  * Decodes unpadded or padded URL-safe base64 (trailing `=` ignored, as upstream does).
