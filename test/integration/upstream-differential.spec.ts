@@ -234,6 +234,10 @@ function sharedScenarios(promClientText: string): SharedScenario[] {
 
     // --- validation errors (research §4): 400, and push_failure_time_seconds set on the (created) group ---
     { name: 'a timestamp in a protobuf push', steps: [put('/metrics/job/ts', pb(family('tsm', MetricType.GAUGE, [gauge(1, {}, 1700000000000)], 'h')), 400, pbHeaders)] },
+    // Issue 12 point 6: the text parser keeps a repeated series (as Go's TextParser does) and the
+    // check refuses it, so push_failure_time_seconds is set, creating the group (storage/diskmetricstore.go
+    // checkWriteRequest → setPushFailedTimestamp; research note §6).
+    { name: 'the same series twice in one text body, on a new group and on an existing one', steps: [put('/metrics/job/dupnew', 'dup 1\ndup 2\n', 400), put('/metrics/job/dupold', 'ok 1\n'), put('/metrics/job/dupold', 'dup{a="1",b="2"} 1\ndup{b="2",a="1"} 2\n', 400)] },
     { name: 'duplicate series created by label overwriting', steps: [put('/metrics/job/dup', 'dupj{job="x"} 1\ndupj{job="y"} 2\n', 400)] },
     { name: 'a type differing from the same name in another group', steps: [put('/metrics/job/c1', '# TYPE tm counter\ntm 1\n'), put('/metrics/job/c2', '# TYPE tm gauge\ntm 1\n', 400)] },
     {
@@ -406,6 +410,17 @@ const DIVERGENCES: Divergence[] = [
     upstream: [200, 200],
     oursScrape: (body) => expect(body).toContain('push_failure_time_seconds{instance="",job="pf"} 0\n'),
     upstreamScrape: (body) => expect(body).toContain('push_failure_time_seconds{instance="",job="pf"} 7\n'),
+  },
+  // Repeated `_sum`/`_count`/quantile/bucket lines of one summary or histogram series: 1.5.1's
+  // TextParser merges them silently (the later `_sum` wins, a repeated bucket is written twice on
+  // scrape); ours refuses the body while parsing it, so nothing is recorded (research note §6).
+  {
+    name: 'a summary _sum and a histogram bucket given twice in one text body',
+    steps: [put('/metrics/job/rep', '# TYPE s summary\ns_sum 1\ns_sum 2\ns_count 1\n'), put('/metrics/job/rep2', '# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="1"} 2\nh_sum 1\nh_count 2\n')],
+    ours: [400, 400],
+    upstream: [200, 200],
+    oursScrape: (body) => expect(comparableScrape(body)).toEqual([]),
+    upstreamScrape: (body) => expect(comparableScrape(body)).toEqual(expect.arrayContaining(['s_sum{instance="",job="rep"} 2', 'h_bucket{instance="",job="rep2",le="1"} 1', 'h_bucket{instance="",job="rep2",le="1"} 2'])),
   },
   // OpenMetrics pushes (issue 12 point 3, research note §3): upstream reads every non-protobuf body
   // as text 0.0.4 (handler/push.go; its issue #400), so a counter becomes two untyped families and

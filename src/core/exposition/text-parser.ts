@@ -51,8 +51,6 @@ interface FamilyState {
   typed: boolean;
   /** Go's `Help != nil`. */
   helped: boolean;
-  /** Counter/gauge/untyped metrics by label set, to reject duplicates. */
-  simple?: LabelSetIndex<Metric>;
   aggregates?: LabelSetIndex<Aggregate>;
 }
 
@@ -69,9 +67,12 @@ interface FamilyState {
  * - Sample timestamps are kept in `timestampMs` (rejecting them is the caller's business).
  *
  * Throws ExpositionParseError (`text format parsing error in line N: ...`, 1-based N) on the first
- * malformed line, with Go's message where Go has one. Stricter than Go: a second sample for the same
- * series (or the same `_sum`/`_count`/quantile/bucket) is an error, as is a negative or non-finite
- * count and a sample of a family TYPEd `gauge_histogram`.
+ * malformed line, with Go's message where Go has one. A second sample of the same counter, gauge or
+ * untyped series is kept as a second Metric, as Go keeps it: the push is then refused by the
+ * consistency check, which records the group's failure time as upstream's does (research note §6).
+ * Stricter than Go: a second `_sum`/`_count`/quantile/bucket of one summary or histogram series (Go
+ * merges them silently) is an error, as is a negative or non-finite count and a sample of a family
+ * TYPEd `gauge_histogram`.
  */
 export function parseText(input: string): MetricFamily[] {
   return new TextScanner(input).parse();
@@ -290,13 +291,13 @@ class TextScanner {
     const family = this.fam.family;
     switch (family.type) {
       case MetricType.COUNTER:
-        this.addSimple(name, labels, timestampMs).counter = { value };
+        this.addSimple(timestampMs, labels).counter = { value };
         return;
       case MetricType.GAUGE:
-        this.addSimple(name, labels, timestampMs).gauge = { value };
+        this.addSimple(timestampMs, labels).gauge = { value };
         return;
       case MetricType.UNTYPED:
-        this.addSimple(name, labels, timestampMs).untyped = { value };
+        this.addSimple(timestampMs, labels).untyped = { value };
         return;
       case MetricType.SUMMARY:
         this.addToSummary(name, labels, value, token, timestampMs);
@@ -310,18 +311,12 @@ class TextScanner {
     }
   }
 
-  private addSimple(name: string, labels: LabelPair[], timestampMs?: number): Metric {
-    const state = this.fam;
-    const index = (state.simple ??= new LabelSetIndex<Metric>((m) => m.label));
-    if (index.get(labels) !== undefined) {
-      throw this.duplicate(name, labels);
-    }
+  private addSimple(timestampMs?: number, labels: LabelPair[] = []): Metric {
     const metric: Metric = { label: labels };
     if (timestampMs !== undefined) {
       metric.timestampMs = timestampMs;
     }
-    index.add(metric);
-    state.family.metric.push(metric);
+    this.fam.family.metric.push(metric);
     return metric;
   }
 
