@@ -7,6 +7,7 @@ import { parseProtobufDelimited } from 'src/core/exposition/protobuf-delimited';
 import { groupToJson, rfc3339 } from 'src/core/scrape/json-api';
 import { BUILD_INFO } from 'src/telemetry/build-info';
 import { visibleItems } from 'src/core/auth/rules';
+import { compileSelection, GroupSelection, PageRequest, pageOf } from 'src/core/grouping/group-selection';
 
 const STARTED = Date.now() / 1000;
 
@@ -63,6 +64,22 @@ export class ApiService {
     };
   }
 
+  /** A page of the groups `selection` picks (of one tenant when given), for `GET /api/v1/groups`. */
+  async listGroups(selection: GroupSelection, page: PageRequest, tenant?: string): Promise<GroupListing> {
+    const { groups } = await this.cache.current();
+    const found = pageOf(visibleItems(groups, tenant), compileSelection(selection), page);
+    return {
+      groups: found.items.map(groupSummary),
+      total: found.total,
+      ...(found.nextCursor === undefined ? {} : { next_cursor: found.nextCursor }),
+    };
+  }
+
+  /** Deletes every group `selection` picks (of one tenant when given) in one transaction; how many. */
+  deleteGroups(selection: GroupSelection, tenant?: string): Promise<number> {
+    return this.repository.deleteGroupsWhere(tenant, compileSelection(selection));
+  }
+
   /** Resolves when the database answers (DatabaseUnavailableError otherwise). */
   ping(): Promise<void> {
     return this.repository.ping();
@@ -72,6 +89,43 @@ export class ApiService {
   wipe(tenant?: string): Promise<void> {
     return this.repository.wipe(tenant);
   }
+}
+
+/** One item of `GET /api/v1/groups`. */
+export interface GroupSummary {
+  labels: Record<string, string>;
+  tenant: string;
+  /** RFC 3339, null when the group never had a successful push (only failed ones). */
+  last_push_time: string | null;
+  last_failure_time: string | null;
+  families: number;
+  /** Sample lines in the group's exposition (each bucket, quantile, _sum and _count counts). */
+  series: number;
+}
+
+export interface GroupListing {
+  groups: GroupSummary[];
+  total: number;
+  next_cursor?: string;
+}
+
+function groupSummary(g: StoredGroup): GroupSummary {
+  return {
+    labels: g.labels,
+    tenant: g.tenant,
+    last_push_time: g.pushTime > 0 ? rfc3339(g.pushTime) : null,
+    last_failure_time: g.pushFailureTime > 0 ? rfc3339(g.pushFailureTime) : null,
+    families: g.families.length,
+    series: g.families.reduce((n, f) => n + countLines(f.exposition), 0),
+  };
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+    n++;
+  }
+  return n;
 }
 
 function sortGroups(groups: readonly StoredGroup[]): StoredGroup[] {

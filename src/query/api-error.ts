@@ -3,6 +3,7 @@ import { FastifyReply } from 'fastify';
 import { PromqlEvalError, PromqlParseError } from 'src/core/promql/errors';
 import { ClientError, DomainErrorFilter } from 'src/http/domain-error.filter';
 import { DatabaseUnavailableError } from 'src/storage/database-errors';
+import { GroupSelectorError } from 'src/core/grouping/group-selection';
 
 /** Prometheus API error types (`errorType`). */
 export type ApiErrorType = 'bad_data' | 'execution' | 'timeout' | 'canceled' | 'internal' | 'unavailable';
@@ -45,6 +46,9 @@ export function toApiError(error: unknown): ApiError | undefined {
   }
   if (error instanceof DatabaseUnavailableError) {
     return new ApiError('unavailable', error.message);
+  }
+  if (error instanceof GroupSelectorError) {
+    return new ApiError('bad_data', error.message);
   }
   return undefined;
 }

@@ -9,6 +9,8 @@ export type RouteAccess =
 const PUBLIC: RouteAccess = { kind: 'public' };
 const PUSH: RouteAccess = { kind: 'token', scope: 'push', operatorOnly: false, push: true };
 const READ: RouteAccess = { kind: 'token', scope: 'read', operatorOnly: false, push: false };
+/** Bulk delete: the push scope, acting on the token's own tenant (the service filters by it). */
+const DELETE_GROUPS: RouteAccess = { kind: 'token', scope: 'push', operatorOnly: false, push: false };
 const ADMIN: RouteAccess = { kind: 'token', scope: 'admin', operatorOnly: false, push: false };
 const OPERATOR_ADMIN: RouteAccess = { kind: 'token', scope: 'admin', operatorOnly: true, push: false };
 
@@ -21,6 +23,7 @@ const QUERY_API_POST = /^\/api\/v1\/(query|query_range|query_exemplars|series|la
  * - `GET`/`HEAD` `/-/healthy`, `/-/ready`: public (liveness and readiness probes);
  * - `/-/quit`: `admin`, operator tokens only;
  * - `PUT`/`POST`/`DELETE` on `/metrics/*` and `/api/v2/metrics/*`: `push`;
+ * - `DELETE /api/v1/groups` (bulk delete by selector): `push`;
  * - `/api/v1/admin/...`: `admin` (tenant tokens act on their own tenant only);
  * - `GET`/`HEAD`/`OPTIONS` on anything else, and `POST` on the read-only query API: `read`;
  * - anything else: `admin`, operator tokens only, so a route nobody classified is never public.
@@ -36,6 +39,9 @@ export function routeAccess(method: string, route: string): RouteAccess {
   }
   if ((route.startsWith('/metrics/') || route.startsWith('/api/v2/metrics/')) && (m === 'PUT' || m === 'POST' || m === 'DELETE')) {
     return PUSH;
+  }
+  if (route === '/api/v1/groups' && m === 'DELETE') {
+    return DELETE_GROUPS;
   }
   if (route === '/api/v1/admin' || route.startsWith('/api/v1/admin/')) {
     return ADMIN;
