@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { uncompress } from 'snappyjs';
+import { snappyMaskedCrc } from 'src/http/crc32c';
 
 /** The Content-Encoding could not be decoded. Maps to HTTP 400. */
 export class BodyDecodeError extends Error {}
@@ -41,17 +42,25 @@ export function decodeBody(body: Buffer, contentEncoding: string | undefined, li
 
 function decodeSnappy(body: Buffer, limit: number): Buffer {
   try {
-    const out = body.subarray(0, SNAPPY_STREAM_ID.length).equals(SNAPPY_STREAM_ID) ? decodeSnappyFrames(body, limit) : Buffer.from(uncompress(body, limit));
-    return out;
+    return body.subarray(0, SNAPPY_STREAM_ID.length).equals(SNAPPY_STREAM_ID) ? decodeSnappyFrames(body, limit) : Buffer.from(uncompress(body, limit));
   } catch (error) {
-    if (error instanceof BodyTooLargeError || /too large/.test((error as Error).message)) {
+    if (error instanceof BodyTooLargeError || /too (large|big)/.test((error as Error).message)) {
       throw new BodyTooLargeError();
     }
     throw new BodyDecodeError(`snappy: ${(error as Error).message}`);
   }
 }
 
-/** The snappy framing format: chunks of [type:1][length:3 LE][payload]; 0x00 compressed, 0x01 raw (each with a 4-byte CRC first). */
+/** Largest decoded chunk of the framing format (Go's snappy maxBlockSize). */
+const MAX_BLOCK_SIZE = 65536;
+const CHECKSUM_SIZE = 4;
+
+/**
+ * The snappy framing format, checked as Go's snappy.Reader does: chunks of [type:1][length:3 LE]
+ * [payload]; the stream identifier first (and wherever it repeats, exactly `sNaPpY`); 0x00
+ * compressed and 0x01 uncompressed data, each with the masked CRC-32C of its decoded bytes first
+ * and at most 64 KiB decoded; 0x02-0x7f reserved (refused); 0x80-0xfe skipped.
+ */
 function decodeSnappyFrames(body: Buffer, limit: number): Buffer {
   const parts: Buffer[] = [];
   let total = 0;
@@ -67,21 +76,49 @@ function decodeSnappyFrames(body: Buffer, limit: number): Buffer {
       throw new Error('truncated chunk');
     }
     i += 4 + length;
-    let data: Buffer | undefined;
-    if (type === 0x00) {
-      data = Buffer.from(uncompress(payload.subarray(4), limit));
-    } else if (type === 0x01) {
-      data = payload.subarray(4);
-    } else if (type <= 0x7f && type !== 0xff) {
+    if (type === 0xff) {
+      if (!payload.equals(SNAPPY_STREAM_ID.subarray(4))) {
+        throw new Error('corrupt stream identifier');
+      }
+      continue;
+    }
+    if (type >= 0x02 && type <= 0x7f) {
       throw new Error(`unsupported chunk type 0x${type.toString(16)}`);
     }
-    if (data !== undefined) {
-      total += data.length;
-      if (total > limit) {
-        throw new BodyTooLargeError();
-      }
-      parts.push(data);
+    if (type >= 0x80) {
+      continue;
     }
+    const data = chunkData(type, payload);
+    total += data.length;
+    if (total > limit) {
+      throw new BodyTooLargeError();
+    }
+    parts.push(data);
   }
   return Buffer.concat(parts);
+}
+
+/** The decoded bytes of a data chunk (0x00 compressed, 0x01 uncompressed), checksum verified. */
+function chunkData(type: number, payload: Buffer): Buffer {
+  if (payload.length < CHECKSUM_SIZE) {
+    throw new Error('corrupt input: chunk shorter than its checksum');
+  }
+  const body = payload.subarray(CHECKSUM_SIZE);
+  let data: Buffer;
+  if (type === 0x00) {
+    try {
+      data = Buffer.from(uncompress(body, MAX_BLOCK_SIZE));
+    } catch (error) {
+      throw new Error(`corrupt input: ${(error as Error).message.replace(/too big/, 'over the 64 KiB chunk limit')}`, { cause: error });
+    }
+  } else {
+    if (body.length > MAX_BLOCK_SIZE) {
+      throw new Error('corrupt input: uncompressed chunk over 64 KiB');
+    }
+    data = body;
+  }
+  if (snappyMaskedCrc(data) !== payload.readUInt32LE(0)) {
+    throw new Error('corrupt input: checksum mismatch');
+  }
+  return data;
 }

@@ -2,6 +2,7 @@ import request from 'supertest';
 import * as http from 'node:http';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { compress } from 'snappyjs';
+import { snappyMaskedCrc } from '../../src/http/crc32c';
 import { useGateway } from '../support/gateway';
 import { pushedLines } from '../support/scrape';
 import { encodeProtobufDelimited, parseProtobufDelimited } from '../../src/core/exposition/protobuf-delimited';
@@ -31,10 +32,10 @@ function binaryParser(res: request.Response, cb: (err: Error | null, body: Buffe
 
 function snappyFramed(data: Buffer): Buffer {
   const block = Buffer.from(compress(data));
-  const header = Buffer.from([0x00, 0, 0, 0]);
+  const header = Buffer.from([0x00, 0, 0, 0, 0, 0, 0, 0]);
   header.writeUIntLE(block.length + 4, 1, 3);
-  // The CRC is not verified by the gateway; zeros keep the test independent of a CRC library.
-  return Buffer.concat([Buffer.from([0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59]), header, Buffer.alloc(4), block]);
+  header.writeUInt32LE(snappyMaskedCrc(data), 4);
+  return Buffer.concat([Buffer.from([0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59]), header, block]);
 }
 
 const nativeHistogram: MetricFamily = {
