@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       dbUpkeep: 'auto',
       bodyLimitBytes: 16 * 1024 * 1024,
       consistencyCheck: true,
+      utf8Names: false,
       adminApiEnabled: false,
       lifecycleApiEnabled: false,
     });

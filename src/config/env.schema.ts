@@ -26,6 +26,11 @@ export interface AppConfig {
   readonly dbUnavailableTimeoutMs: number;
   readonly bodyLimitBytes: number;
   readonly consistencyCheck: boolean;
+  /**
+   * PUSH_ENABLE_UTF8_NAMES (upstream's `--push.enable-utf8-names`): any non-empty UTF-8 metric and
+   * label name in push bodies, and `U__`-escaped label names in the URL are decoded.
+   */
+  readonly utf8Names: boolean;
   readonly adminApiEnabled: boolean;
   readonly lifecycleApiEnabled: boolean;
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
@@ -112,6 +117,7 @@ export function loadConfig(env: Env): AppConfig {
     dbUnavailableTimeoutMs: read.duration('DB_UNAVAILABLE_TIMEOUT', '2s', 100),
     bodyLimitBytes: read.integer('PUSH_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1, 2 ** 31 - 1),
     consistencyCheck: !read.boolean('PUSH_DISABLE_CONSISTENCY_CHECK', false),
+    utf8Names: read.boolean('PUSH_ENABLE_UTF8_NAMES', false),
     adminApiEnabled: read.boolean('ADMIN_API_ENABLED', false),
     lifecycleApiEnabled: read.boolean('LIFECYCLE_API_ENABLED', false),
     logLevel: read.oneOf('LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info'),

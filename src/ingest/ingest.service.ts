@@ -75,7 +75,7 @@ export class IngestService {
     const now = req.now ?? Date.now() / 1000;
     const sanitized = sanitizeFamilies(families, groupingLabelsWithTenant(group.labels, req.tenant));
     try {
-      validatePushedFamilies(sanitized);
+      validatePushedFamilies(sanitized, { utf8Names: this.config.utf8Names });
     } catch (error) {
       await this.repository.recordFailure(group, now);
       throw error;
@@ -117,7 +117,7 @@ export class IngestService {
   }
 
   private groupRef(path: string, managedRoute: boolean, tenant: string | undefined): GroupRef {
-    const labels = parseGroupingPath(path, { allowMissingJob: managedRoute });
+    const labels = parseGroupingPath(path, { allowMissingJob: managedRoute, utf8Names: this.config.utf8Names });
     const exposedLabels = exposedGroupLabels(labels, tenant);
     return {
       tenant: tenant ?? '',
@@ -141,7 +141,7 @@ export class IngestService {
     } catch {
       throw new ExpositionParseError(`${openMetrics ? 'openmetrics' : 'text format'} parsing error: body is not valid UTF-8`);
     }
-    return openMetrics ? parseOpenMetrics(text) : parseText(text);
+    return openMetrics ? parseOpenMetrics(text) : parseText(text, { nameValidation: this.config.utf8Names ? 'utf8' : 'legacy' });
   }
 }
 

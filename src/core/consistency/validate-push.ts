@@ -7,17 +7,19 @@ const MAX_REPORTED_PROBLEMS = 10;
 
 /**
  * Checks a sanitised push on its own (no stored data needed): no timestamps, valid metric and label
- * names (protobuf pushes are not name-checked by their parser), one value field matching the
+ * names (protobuf pushes are not name-checked by their parser; legacy names unless `utf8Names`,
+ * then any non-empty name, `__`-prefixed label names refused either way), one value field matching the
  * family type, no duplicate series, no histogram/summary suffix clash inside the push.
  * Throws InconsistentPushError listing the problems found (at most 10 are spelled out).
  */
-export function validatePushedFamilies(families: MetricFamily[]): void {
+export function validatePushedFamilies(families: MetricFamily[], options: { utf8Names?: boolean } = {}): void {
+  const names: NameRules = options.utf8Names === true ? UTF8_NAMES : LEGACY_NAMES;
   const problems: string[] = [];
   if (families.some((mf) => mf.metric.some((m) => m.timestampMs !== undefined))) {
     problems.push('pushed metrics must not have timestamps');
   }
   for (const mf of families) {
-    validateFamily(mf, problems);
+    validateFamily(mf, problems, names);
   }
   problems.push(...suffixClashes(families.map((mf) => mf.name), families));
   if (problems.length > 0) {
@@ -29,8 +31,16 @@ export function validatePushedFamilies(families: MetricFamily[]): void {
   }
 }
 
-function validateFamily(mf: MetricFamily, problems: string[]): void {
-  if (!isValidMetricName(mf.name)) {
+/** Which metric and label names are valid (upstream 1.11's validation schemes, research note §1). */
+interface NameRules {
+  metric: (name: string) => boolean;
+  label: (name: string) => boolean;
+}
+const LEGACY_NAMES: NameRules = { metric: isValidMetricName, label: isValidLabelName };
+const UTF8_NAMES: NameRules = { metric: (name) => name !== '', label: (name) => name !== '' };
+
+function validateFamily(mf: MetricFamily, problems: string[], rules: NameRules): void {
+  if (!rules.metric(mf.name)) {
     problems.push(`invalid metric name ${JSON.stringify(mf.name)}`);
     return;
   }
@@ -40,7 +50,7 @@ function validateFamily(mf: MetricFamily, problems: string[]): void {
   }
   const seen = new Set<string>();
   for (const m of mf.metric) {
-    const problem = metricProblem(mf, m);
+    const problem = metricProblem(mf, m, rules);
     if (problem !== undefined) {
       problems.push(problem);
       continue;
@@ -53,10 +63,10 @@ function validateFamily(mf: MetricFamily, problems: string[]): void {
   }
 }
 
-function metricProblem(mf: MetricFamily, m: Metric): string | undefined {
+function metricProblem(mf: MetricFamily, m: Metric, rules: NameRules): string | undefined {
   const names = new Set<string>();
   for (const { name } of m.label) {
-    if (!isValidLabelName(name) || isReservedLabelName(name)) {
+    if (!rules.label(name) || isReservedLabelName(name)) {
       return `collected metric "${mf.name}" ${describe(m)} has a label with an invalid name: ${name}`;
     }
     if (names.has(name)) {

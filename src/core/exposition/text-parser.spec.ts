@@ -294,3 +294,45 @@ describe('parseText at scale', () => {
     );
   });
 });
+
+/**
+ * Quoted (UTF-8) names: prometheus/common 0.67 `expfmt/text_parse.go` as used by pushgateway 1.11.3
+ * `handler/push.go` (`expfmt.NewTextParser(handler.ValidationScheme)`); research note §1 table.
+ */
+describe('parseText: quoted names', () => {
+  it.each<[string, string, () => MetricFamily[]]>([
+    ['quoted metric name with quoted label', '{"my.metric","my.label"="v"} 1\n', () => [family('my.metric', UNTYPED, [untyped(1, { 'my.label': 'v' })])]],
+    ['quoted metric name alone', '{"my.metric"} 1\n', () => [family('my.metric', UNTYPED, [untyped(1)])]],
+    ['quoted name, blanks and a plain label', '{ "my.metric" , job="x" } 2\n', () => [family('my.metric', UNTYPED, [untyped(2, { job: 'x' })])]],
+    ['quoted label after a plain name', 'm{"my.label"="v",a="b"} 1\n', () => [family('m', UNTYPED, [untyped(1, { 'my.label': 'v', a: 'b' })])]],
+    [
+      'quoted names in HELP and TYPE, and a histogram',
+      '# HELP "h.x" Help.\n# TYPE "h.x" histogram\n{"h.x_bucket",le="1"} 1\n{"h.x_bucket",le="+Inf"} 2\n{"h.x_sum"} 3\n{"h.x_count"} 2\n',
+      () => [family('h.x', MetricType.HISTOGRAM, [histogram({ sampleCount: 2, sampleSum: 3, bucket: buckets([1, 1], [Infinity, 2]) })], 'Help.')],
+    ],
+    ['escapes and Chinese in a quoted name', '{"温度\\"x\\\\"} 1\n', () => [family('温度"x\\', UNTYPED, [untyped(1)])]],
+  ])('%s', (_name, input, expected) => {
+    expect(parseText(input)).toEqual(expected());
+    expect(parseText(input, { nameValidation: 'utf8' })).toEqual(expected());
+  });
+
+  it.each<[string, string, () => MetricFamily[]]>([
+    ['a quoted legacy name is fine', '{"m"} 1\n', () => [family('m', UNTYPED, [untyped(1)])]],
+    ['a quoted legacy label name is fine', 'm{"l"="v"} 1\n', () => [family('m', UNTYPED, [untyped(1, { l: 'v' })])]],
+  ])('legacy validation: %s', (_name, input, expected) => {
+    expect(parseText(input, { nameValidation: 'legacy' })).toEqual(expected());
+  });
+
+  it.each<[string, string, 'legacy' | 'utf8', string]>([
+    ['quoted metric name under legacy validation', '{"my.metric"} 1\n', 'legacy', 'text format parsing error in line 1: invalid metric name "my.metric"'],
+    ['quoted label name under legacy validation', 'm{"my.label"="v"} 1\n', 'legacy', 'text format parsing error in line 1: invalid label name "my.label"'],
+    ['quoted HELP name under legacy validation', '# HELP "my.metric" x\n', 'legacy', 'text format parsing error in line 1: invalid metric name "my.metric"'],
+    ['an unquoted dotted name is never a name', 'my.metric 1\n', 'utf8', 'text format parsing error in line 1: expected float as value, got ".metric"'],
+    ['an empty quoted name', '{""} 1\n', 'utf8', 'text format parsing error in line 1: invalid metric name ""'],
+    ['an unquoted name inside braces', '{m} 1\n', 'utf8', 'text format parsing error in line 1: invalid metric name'],
+    ['a metric name given twice', 'm{"n"} 1\n', 'utf8', "text format parsing error in line 1: expected '=' after label name, found '}'"],
+    ['a close brace after a bare name', 'm} 1\n', 'utf8', 'text format parsing error in line 1: expected float as value, got "}"'],
+  ])('rejects %s', (_name, input, scheme, message) => {
+    expect(() => parseText(input, { nameValidation: scheme })).toThrow(message);
+  });
+});

@@ -74,8 +74,19 @@ interface FamilyState {
  * merges them silently) is an error, as is a negative or non-finite count and a sample of a family
  * TYPEd `gauge_histogram`.
  */
-export function parseText(input: string): MetricFamily[] {
-  return new TextScanner(input).parse();
+export function parseText(input: string, options: TextParseOptions = {}): MetricFamily[] {
+  return new TextScanner(input, options.nameValidation ?? 'utf8').parse();
+}
+
+/**
+ * How names are validated. Quoting (`{"my.metric","my.label"="v"} 1`, `# TYPE "my.metric" gauge`)
+ * is syntax either way; the scheme decides which names are valid, as in prometheus/common 0.67's
+ * `NewTextParser(scheme)`: `legacy` is `[a-zA-Z_:][a-zA-Z0-9_:]*` for metric names and
+ * `[a-zA-Z_][a-zA-Z0-9_]*` for label names, `utf8` any non-empty string.
+ */
+export interface TextParseOptions {
+  /** Default `utf8` (prometheus/common's default); pushes pass the gateway's setting. */
+  nameValidation?: 'legacy' | 'utf8';
 }
 
 class TextScanner {
@@ -91,7 +102,10 @@ class TextScanner {
   /** The value of the current line's quantile/le label, NaN when absent (as in Go). */
   private point = NaN;
 
-  constructor(private readonly src: string) {
+  constructor(
+    private readonly src: string,
+    private readonly scheme: 'legacy' | 'utf8',
+  ) {
     this.len = src.length;
   }
 
@@ -146,7 +160,7 @@ class TextScanner {
       return;
     }
     this.skipBlankTab();
-    const name = this.readName(true);
+    const name = this.cur === QUOTE ? this.readQuotedName(true) : this.readName(true);
     if (this.cur === LF) {
       return; // `# HELP name` with nothing after the name is not an error in Go.
     }
@@ -191,11 +205,39 @@ class TextScanner {
   }
 
   private sample(): void {
+    if (this.cur === LBRACE) {
+      this.bracedSample();
+      return;
+    }
     const name = this.readName(true);
     if (name === '') {
       throw this.error('invalid metric name');
     }
     this.selectFamily(name);
+    this.sampleAfterName(name, 'bare');
+  }
+
+  /** `{"my.metric"[,labels]} value`: a quoted metric name first inside the braces. */
+  private bracedSample(): void {
+    if (this.skipBlankTab() !== QUOTE) {
+      throw this.error('invalid metric name');
+    }
+    const name = this.readQuotedName(true);
+    this.selectFamily(name);
+    if (isBlank(this.cur)) {
+      this.skipBlankTab();
+    }
+    if (this.cur !== COMMA && this.cur !== RBRACE) {
+      throw this.error(`expected ',' or '}' after metric name ${goQuote(name)}, found ${goQuoteByte(this.cur)}`);
+    }
+    this.sampleAfterName(name, this.cur === COMMA ? 'labels' : 'closed');
+  }
+
+  /**
+   * The rest of a sample line once its family is selected: after a bare name, or after a braced
+   * name followed by ',' (`labels` continue) or by '}' (`closed`).
+   */
+  private sampleAfterName(name: string, after: 'bare' | 'labels' | 'closed'): void {
     const state = this.fam;
     if (!state.typed) {
       state.family.type = MetricType.UNTYPED;
@@ -206,8 +248,10 @@ class TextScanner {
     }
     this.point = NaN;
     const labels: LabelPair[] = [];
-    if (this.cur === LBRACE) {
+    if (after === 'labels' || (after === 'bare' && this.cur === LBRACE)) {
       this.readLabels(labels, state.family.type);
+    } else if (after === 'closed') {
+      this.skipBlankTab();
     }
     const token = this.readTokenUntilWhitespace();
     const value = parseGoFloat(token);
@@ -226,7 +270,7 @@ class TextScanner {
         this.skipBlankTab();
         return;
       }
-      const name = this.readName(false);
+      const name = this.cur === QUOTE ? this.readQuotedName(false) : this.readName(false);
       if (name === '') {
         throw this.error(`invalid label name for metric ${goQuote(this.fam.family.name)}`);
       }
@@ -463,6 +507,20 @@ class TextScanner {
     return this.src.slice(start, i);
   }
 
+  /**
+   * A double-quoted metric or label name at `cur` (escapes as in label values), checked against the
+   * validation scheme; leaves the character after the closing quote in `cur`.
+   */
+  private readQuotedName(metric: boolean): string {
+    const name = this.readLabelValue();
+    this.read();
+    const valid = this.scheme === 'utf8' ? name !== '' : metric ? isNameToken(name, true) : isNameToken(name, false);
+    if (!valid) {
+      throw this.error(`invalid ${metric ? 'metric' : 'label'} name ${goQuote(name)}`);
+    }
+    return name;
+  }
+
   /** The token from `cur` up to (excluding) the next space, tab or '\n'; may be empty. */
   private readTokenUntilWhitespace(): string {
     const start = this.pos - 1;
@@ -600,6 +658,19 @@ function isNameStart(c: number, metric: boolean): boolean {
 
 function isNameContinuation(c: number, metric: boolean): boolean {
   return isNameStart(c, metric) || (c >= 0x30 && c <= 0x39);
+}
+
+/** A legacy metric (`metric`) or label name. */
+function isNameToken(name: string, metric: boolean): boolean {
+  if (name === '' || !isNameStart(name.charCodeAt(0), metric)) {
+    return false;
+  }
+  for (let i = 1; i < name.length; i++) {
+    if (!isNameContinuation(name.charCodeAt(i), metric)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** The `_count`/`_sum`/`_bucket` suffix of `name`, if it has one and something before it. */

@@ -10,6 +10,12 @@ export interface GroupingPathOptions {
    * `/api/v2/metrics/<LABEL>/<VALUE>...`). A `job` pair among them then names the job.
    */
   allowMissingJob?: boolean;
+  /**
+   * PUSH_ENABLE_UTF8_NAMES: label names are `U__`-unescaped (prometheus/common's value-encoding
+   * escaping, as pushgateway 1.11 `handler/misc.go` splitLabels does) and may then be any non-empty
+   * UTF-8. Off: names must be legacy names and `U__...` is taken literally.
+   */
+  utf8Names?: boolean;
 }
 
 /**
@@ -38,15 +44,15 @@ export function parseGroupingPath(encodedPath: string, options: GroupingPathOpti
   }
   const first = segments[0];
   if (first === 'job' || first === `job${BASE64_SUFFIX}`) {
-    return parseWithJob(segments);
+    return parseWithJob(segments, options.utf8Names === true);
   }
   if (options.allowMissingJob === true && segments.length >= 2) {
-    return parseLabelPairs(segments, '', undefined);
+    return parseLabelPairs(segments, '', undefined, options.utf8Names === true);
   }
   throw new GroupingRouteNotFoundError('404 page not found');
 }
 
-function parseWithJob(segments: string[]): Labels {
+function parseWithJob(segments: string[], utf8Names: boolean): Labels {
   if (segments.length < 2) {
     throw new GroupingRouteNotFoundError('404 page not found');
   }
@@ -56,16 +62,16 @@ function parseWithJob(segments: string[]): Labels {
   }
   checkUtf8(job, `job name`);
   const rest = segments.slice(2);
-  return parseLabelPairs(rest, rest.length === 0 ? '' : `/${rest.join('/')}`, job);
+  return parseLabelPairs(rest, rest.length === 0 ? '' : `/${rest.join('/')}`, job, utf8Names);
 }
 
-function parseLabelPairs(segments: string[], labelString: string, job: string | undefined): Labels {
+function parseLabelPairs(segments: string[], labelString: string, job: string | undefined, utf8Names: boolean): Labels {
   if (segments.length % 2 !== 0) {
     throw new GroupingPathError(`odd number of components in label string "${labelString || '/' + segments.join('/')}"`);
   }
   const labels: Labels = {};
   for (let i = 0; i < segments.length; i += 2) {
-    const [name, value] = decodeLabel(segments[i], segments[i + 1]);
+    const [name, value] = decodeLabel(segments[i], segments[i + 1], utf8Names);
     if (name === 'job' && job !== undefined) {
       continue;
     }
@@ -79,13 +85,17 @@ function parseLabelPairs(segments: string[], labelString: string, job: string | 
   return labels;
 }
 
-function decodeLabel(rawName: string, rawValue: string): [string, string] {
+function decodeLabel(rawName: string, rawValue: string, utf8Names: boolean): [string, string] {
   const isBase64 = rawName.endsWith(BASE64_SUFFIX);
-  const name = isBase64 ? rawName.slice(0, -BASE64_SUFFIX.length) : rawName;
-  if (name === '' && rawName === '') {
+  const escaped = isBase64 ? rawName.slice(0, -BASE64_SUFFIX.length) : rawName;
+  if (escaped === '' && rawName === '') {
     throw new GroupingPathError('empty path segment in grouping key (check for "//" in the URL)');
   }
-  if (!isValidLabelName(name) || isReservedLabelName(name)) {
+  const name = utf8Names ? unescapeLabelName(escaped) : escaped;
+  // Upstream tests `__` on the escaped name only, so `U______x` passes as `__x` and poisons the
+  // store (research note §1); the decoded name is tested too.
+  const valid = utf8Names ? name !== '' : isValidLabelName(name);
+  if (!valid || isReservedLabelName(escaped) || isReservedLabelName(name)) {
     throw new GroupingPathError(`improper label name ${JSON.stringify(rawName)}`);
   }
   let value = rawValue;
@@ -100,6 +110,40 @@ function decodeLabel(rawName: string, rawValue: string): [string, string] {
   }
   checkUtf8(value, `label ${name}`);
   return [name, value];
+}
+
+/**
+ * Reverses prometheus/common's value-encoding escaping (`model.UnescapeName`, escaping `values`):
+ * after a `U__` prefix, `__` is `_` and `_<1 to 6 hex digits>_` is that code point. A name without
+ * the prefix, or with any malformed sequence or a code point that is not a valid rune, is returned
+ * unchanged.
+ */
+export function unescapeLabelName(name: string): string {
+  if (!name.startsWith('U__')) {
+    return name;
+  }
+  const escaped = name.slice(3);
+  let out = '';
+  for (let i = 0; i < escaped.length; i++) {
+    if (escaped[i] !== '_') {
+      out += escaped[i];
+      continue;
+    }
+    const close = escaped.indexOf('_', i + 1);
+    if (close === i + 1) {
+      out += '_';
+      i++;
+      continue;
+    }
+    const hex = close < 0 ? '' : escaped.slice(i + 1, close);
+    const code = /^[0-9a-fA-F]{1,6}$/.test(hex) ? parseInt(hex, 16) : -1;
+    if (code < 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+      return name;
+    }
+    out += String.fromCodePoint(code);
+    i = close;
+  }
+  return out;
 }
 
 function decodeBase64Job(raw: string): string {

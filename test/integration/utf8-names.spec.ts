@@ -1,0 +1,73 @@
+import { useGateway } from '../support/gateway';
+import { encodeProtobufDelimited } from '../../src/core/exposition/protobuf-delimited';
+import { family, gauge } from '../../src/core/exposition/testdata/factories';
+import { MetricType } from '../../src/core/model/metric-family';
+
+/**
+ * UTF-8 names (issue 12 point 1): PUSH_ENABLE_UTF8_NAMES as upstream 1.11.3's
+ * `--push.enable-utf8-names` (main.go sets handler.ValidationScheme / EscapingScheme; handler/push.go
+ * parses text with that scheme; handler/misc.go splitLabels unescapes `U__` label names). Expected
+ * answers are the research note's §1 table; 1.11 is not installed here, so they are written out.
+ */
+const PB = { 'Content-Type': 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited' };
+
+type GroupJson = Record<string, unknown> & { labels: Record<string, string> };
+
+async function groups(url: string): Promise<GroupJson[]> {
+  const res = await fetch(`${url}/api/v1/metrics`);
+  return ((await res.json()) as { data: GroupJson[] }).data;
+}
+
+async function put(url: string, path: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<string> {
+  const res = await fetch(`${url}/metrics/job/${path}`, { method: 'PUT', body, headers });
+  return `${res.status} ${await res.text()}`.trim();
+}
+
+describe('PUSH_ENABLE_UTF8_NAMES=true', () => {
+  const gw = useGateway({ PUSH_ENABLE_UTF8_NAMES: 'true' });
+
+  it.each<[string, string, string | Buffer, Record<string, string>, string, Record<string, string>]>([
+    ['quoted metric and label names in text', 'q', '{"my.metric","my.label"="v"} 1\n', {}, 'my.metric', { 'my.label': 'v', job: 'q', instance: '' }],
+    ['a quoted legacy name', 'ql', '{"m"} 1\n', {}, 'm', { job: 'ql', instance: '' }],
+    ['UTF-8 names in protobuf', 'p', encodeProtobufDelimited([family('pb.metric', MetricType.GAUGE, [gauge(1, { 'pb.label': 'v' })], 'h')]), PB, 'pb.metric', { 'pb.label': 'v', job: 'p', instance: '' }],
+    ['a U__ label name in the URL', 'u/U__my_2e_label/v', 'x 1\n', {}, 'x', { 'my.label': 'v', job: 'u', instance: '' }],
+    ['a U__ label name with @base64', 'ub/U__my_2e_label@base64/dg', 'x 1\n', {}, 'x', { 'my.label': 'v', job: 'ub', instance: '' }],
+  ])('%s: 200 and stored under the UTF-8 name', async (_name, path, body, headers, metric, labels) => {
+    expect(await put(gw.url, path, body, headers)).toBe('200');
+    const job = labels.job;
+    const group = (await groups(gw.url)).find((g) => g.labels.job === job)!;
+    expect((group[metric] as { metrics: Array<{ labels: Record<string, string> }> }).metrics[0].labels).toEqual(labels);
+  });
+
+  it('still refuses `__` label names, also when they only appear after decoding (upstream poisons its store there)', async () => {
+    expect(await put(gw.url, 'r/U______x/v', 'x 1\n')).toBe('400 improper label name "U______x"');
+    expect(await put(gw.url, 'r', 'x{"__x"="v"} 1\n')).toMatch(/^400 pushed metrics are invalid .*invalid name: __x/);
+  });
+});
+
+describe('PUSH_ENABLE_UTF8_NAMES off (default): upstream 1.11.3 messages', () => {
+  const gw = useGateway();
+
+  it.each<[string, string, string | Buffer, Record<string, string>, string]>([
+    ['quoted metric name', 'q', '{"my.metric"} 1\n', {}, '400 text format parsing error in line 1: invalid metric name "my.metric"'],
+    ['quoted label name', 'q', 'm{"my.label"="v"} 1\n', {}, '400 text format parsing error in line 1: invalid label name "my.label"'],
+    ['unquoted dotted name', 'q', 'my.metric 1\n', {}, '400 text format parsing error in line 1: expected float as value, got ".metric"'],
+    ['dotted label name in the URL', 'q/my.label/v', 'x 1\n', {}, '400 improper label name "my.label"'],
+    ['a quoted legacy name is fine', 'ok', '{"m"} 1\n', {}, '200'],
+    ['a U__ label name is a literal legacy name', 'u/U__my_2e_label/v', 'x 1\n', {}, '200'],
+  ])('%s', async (_name, path, body, headers, expected) => {
+    expect(await put(gw.url, path, body, headers)).toBe(expected);
+  });
+
+  it('U__ label names stay literal', async () => {
+    const group = (await groups(gw.url)).find((g) => g.labels.job === 'u')!;
+    expect(group.labels).toEqual({ job: 'u', U__my_2e_label: 'v' });
+  });
+
+  // Deliberate difference (README): 1.11.3 takes these (its protobuf names are checked under the
+  // global UTF-8 scheme whatever the flag); ours checks protobuf names like text names.
+  it('protobuf UTF-8 names are refused with the setting off', async () => {
+    const body = encodeProtobufDelimited([family('pb.metric', MetricType.GAUGE, [gauge(1)], 'h')]);
+    expect(await put(gw.url, 'p', body, PB)).toMatch(/^400 .*invalid metric name "pb.metric"/);
+  });
+});
