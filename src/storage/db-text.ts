@@ -21,12 +21,12 @@
  *   was escaped (see decodeSortedDbTexts), and a SQL regex on encoded values may miss a raw match:
  *   pattern matching happens on decoded values in JavaScript for any value containing ESC.
  *
- * What is encoded: label values (and, for uniformity, names, which validation keeps free of both
- * characters) in `jsonb` label columns, HELP texts, the pre-rendered text exposition, series keys,
- * and every text parameter compared with those columns. Not encoded: the JSON-text key columns
- * (`grouping_key`, `exposed_key`), written with JSON.stringify, which spells U+0000 as the six ASCII
- * characters `\u0000` (storable text) and is read back with JSON.parse; tenants (no control
- * characters by validation); protobuf bodies (`bytea`).
+ * What is encoded: label names and values in `jsonb` label columns, metric names, HELP texts, the
+ * pre-rendered text exposition, series keys, and every text parameter compared with those columns
+ * (legacy names never hold either character; UTF-8 names, PUSH_ENABLE_UTF8_NAMES, may). Not
+ * encoded: the JSON-text key columns (`grouping_key`, `exposed_key`), written with JSON.stringify,
+ * which spells U+0000 as the six ASCII characters `\u0000` (storable text) and is read back with
+ * JSON.parse; tenants (no control characters by validation); protobuf bodies (`bytea`).
  */
 import { Labels } from 'src/core/model/labels';
 

@@ -71,7 +71,9 @@ export function matchersToSql(matchers: readonly LabelMatcher[], params: unknown
         } else if (!negate && isPostgresSafe(m.value)) {
           // The pattern applies to raw values (a safe pattern holds no U+0000); a value holding
           // the escape character is stored encoded and may not match as stored, so it passes
-          // the prefilter and the exact check decides (names never hold it).
+          // the prefilter and the exact check decides. Not for names: that OR would cost the
+          // name index its prefix scans, and only a UTF-8 name (PUSH_ENABLE_UTF8_NAMES) can hold
+          // U+0000 or U+FDD0; a name regex misses such a name (equality finds it).
           const escaped = isName ? '' : ` OR strpos(${column()}, '${DB_TEXT_ESCAPE}') > 0`;
           conditions.push(`(${column()} ~ ${p(`^(?:${m.value})$`)}::text${escaped})`);
           residual.push(m);

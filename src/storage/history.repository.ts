@@ -160,12 +160,12 @@ export class HistoryRepository implements WriteHooks {
     }
     return {
       t,
-      names: points.map((p) => p.name),
-      families: points.map((p) => p.family),
+      names: points.map((p) => toDbText(p.name)),
+      families: points.map((p) => toDbText(p.family)),
       labels: points.map((p) => toDbJson(p.labels)),
       keys: points.map((p) => toDbText(p.key)),
       values: points.map((p) => p.value),
-      familyList: [...familyList],
+      familyList: [...familyList].map(toDbText),
       record: this.recording,
       days: this.recording ? this.missingDaysAround(t) : [],
     };
@@ -197,8 +197,8 @@ export class HistoryRepository implements WriteHooks {
       group.tenant,
       group.id,
       Math.round(group.pushTime * 1000),
-      points.map((p) => p.name),
-      points.map((p) => p.family),
+      points.map((p) => toDbText(p.name)),
+      points.map((p) => toDbText(p.family)),
       points.map((p) => toDbJson(p.labels)),
       points.map((p) => toDbText(p.key)),
       points.map((p) => p.value),
@@ -308,7 +308,7 @@ export class HistoryRepository implements WriteHooks {
     }
     const rows = await this.db.query<{ id: number; name: string; labels: Labels; series_key: string }>(LOAD_SERIES_LABELS, [missing]);
     for (const r of rows) {
-      this.seriesCache.set(r.id, { labels: fullLabels(r.name, fromDbLabels(r.labels)), key: fromDbText(r.series_key) });
+      this.seriesCache.set(r.id, { labels: fullLabels(fromDbText(r.name), fromDbLabels(r.labels)), key: fromDbText(r.series_key) });
     }
   }
 
