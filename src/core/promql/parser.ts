@@ -431,13 +431,21 @@ class Parser {
     return { type: 'VectorSelector', name, matchers, offsetMs: 0, pos: { start, end } };
   }
 
+  /**
+   * One matcher. Prometheus 3 (promql/parser/generated_parser.y) also takes quoted label names
+   * (`"my.label"=~"a.*"`), and a quoted string alone (`{"my.metric"}`) as `__name__="my.metric"`.
+   */
   private parseMatcher(): LabelMatcher {
     const nameTok = this.peek();
-    if (nameTok.kind !== 'IDENTIFIER') {
+    if (nameTok.kind !== 'IDENTIFIER' && nameTok.kind !== 'STRING') {
       this.unexpected(nameTok, 'label matching', 'identifier or "}"');
     }
     this.take();
     const opTok = this.peek();
+    if (nameTok.kind === 'STRING' && (opTok.kind === ',' || opTok.kind === '}')) {
+      return { type: '=', name: '__name__', value: nameTok.value ?? '' };
+    }
+    const name = nameTok.kind === 'STRING' ? (nameTok.value ?? '') : nameTok.text;
     if (!MATCH_OPS.has(opTok.kind)) {
       this.unexpected(opTok, 'label matching', 'label matching operator');
     }
@@ -447,7 +455,7 @@ class Parser {
       this.unexpected(valueTok, 'label matching', 'string');
     }
     this.take();
-    const matcher: LabelMatcher = { type: opTok.kind as LabelMatcherType, name: nameTok.text, value: valueTok.value ?? '' };
+    const matcher: LabelMatcher = { type: opTok.kind as LabelMatcherType, name, value: valueTok.value ?? '' };
     try {
       compileMatcher(matcher);
     } catch (e) {
@@ -676,14 +684,17 @@ class Parser {
     return agg;
   }
 
-  /** `( label, label, ... )` with an optional trailing comma; keywords are valid label names. */
+  /**
+   * `( label, label, ... )` with an optional trailing comma; keywords are valid label names, and so
+   * are quoted UTF-8 names (`by ("my.label")`, Prometheus 3).
+   */
   private parseGroupingLabels(): string[] {
     this.expect('(', 'grouping opts');
     const labels: string[] = [];
     while (this.peek().kind !== ')') {
       const tok = this.peek();
-      const text = this.input.slice(tok.start, tok.end);
-      if ((tok.kind !== 'IDENTIFIER' && tok.kind !== 'KEYWORD') || !LABEL_NAME.test(text)) {
+      const text = tok.kind === 'STRING' ? (tok.value ?? '') : this.input.slice(tok.start, tok.end);
+      if (tok.kind === 'STRING' ? text === '' : (tok.kind !== 'IDENTIFIER' && tok.kind !== 'KEYWORD') || !LABEL_NAME.test(text)) {
         this.unexpected(tok, 'grouping opts', 'label');
       }
       this.take();
