@@ -6,6 +6,7 @@ import { LogLevel } from '@nestjs/common';
 import { AppModule } from 'src/app.module';
 import { AppConfig } from 'src/config/env.schema';
 import { GatewayMetrics } from 'src/telemetry/gateway-metrics.service';
+import { serverLimitOptions } from 'src/http/server-limits';
 
 const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   error: ['error', 'fatal'],
@@ -17,11 +18,12 @@ const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
 /**
  * Builds (but does not start) the gateway for a configuration: Fastify with one raw-buffer body
  * parser for every content type (pushes are parsed by the core, whatever their declared type),
- * the body limit, request accounting, and the route prefix.
+ * the body limit, the HTTP_* head size and receive timeouts, request accounting, and the route prefix.
  */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
+    ...serverLimitOptions(config.http),
     routerOptions: { maxParamLength: 65536 },
     // The router rejects URLs whose escapes are not UTF-8 before any handler runs; answer in the
     // same plain-text style as every other client error.
