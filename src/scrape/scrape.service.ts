@@ -5,7 +5,8 @@ import { MetricGroupRepository } from 'src/storage/metric-group.repository';
 import { GatewayMetrics } from 'src/telemetry/gateway-metrics.service';
 import { MergedFamily, mergeGroups, renderPart, renderProtobuf, scrapeParts } from 'src/core/scrape/render';
 import { MetricFamily } from 'src/core/model/metric-family';
-import { acceptsGzip, PROTOBUF_DELIMITED_CONTENT_TYPE, TEXT_CONTENT_TYPE, wantsProtobufScrape } from 'src/core/scrape/negotiation';
+import { acceptsGzip, negotiateScrape } from 'src/core/scrape/negotiation';
+import { EscapingScheme } from 'src/core/exposition/escaping';
 import { gzipParts } from 'src/scrape/gzip-assembly';
 import { visibleItems } from 'src/core/auth/rules';
 
@@ -33,24 +34,23 @@ export class ScrapeService {
   async scrape(accept: string | undefined, acceptEncoding: string | undefined, tenant?: string): Promise<ScrapeResponse> {
     const [snapshot, own] = await Promise.all([this.cache.current(), tenant === undefined ? this.metrics.families() : []]);
     const gzip = acceptsGzip(acceptEncoding);
-    if (wantsProtobufScrape(accept)) {
-      const body = await this.protobuf(snapshot, own, tenant);
-      return gzip
-        ? { contentType: PROTOBUF_DELIMITED_CONTENT_TYPE, contentEncoding: 'gzip', body: gzipParts([{ data: body, stable: false }]) }
-        : { contentType: PROTOBUF_DELIMITED_CONTENT_TYPE, body };
+    const { format, escaping, contentType } = negotiateScrape(accept);
+    if (format === 'protobuf') {
+      const body = await this.protobuf(snapshot, own, tenant, escaping);
+      return gzip ? { contentType, contentEncoding: 'gzip', body: gzipParts([{ data: body, stable: false }]) } : { contentType, body };
     }
     const merged = tenant === undefined ? snapshot.merged : this.mergedOf(tenant, snapshot);
     // After the header, a part's buffers are the cached pushed text: stable until a push changes it.
     const parts = scrapeParts(merged, own).flatMap((part) => {
-      const [head, ...rest] = renderPart(part);
+      const [head, ...rest] = renderPart(part, escaping);
       return [{ data: head, stable: false }, ...rest.map((data) => ({ data, stable: true }))];
     });
     return gzip
-      ? { contentType: TEXT_CONTENT_TYPE, contentEncoding: 'gzip', body: gzipParts(parts) }
-      : { contentType: TEXT_CONTENT_TYPE, body: Readable.from(parts.map((p) => p.data), { objectMode: false }) };
+      ? { contentType, contentEncoding: 'gzip', body: gzipParts(parts) }
+      : { contentType, body: Readable.from(parts.map((p) => p.data), { objectMode: false }) };
   }
 
-  private async protobuf(snapshot: StoreSnapshot, own: MetricFamily[], tenant: string | undefined): Promise<Buffer> {
+  private async protobuf(snapshot: StoreSnapshot, own: MetricFamily[], tenant: string | undefined, escaping: EscapingScheme): Promise<Buffer> {
     const groups = visibleItems(snapshot.groups, tenant);
     const bodies = await this.repository.loadBodies(groups.map((g) => g.id));
     return renderProtobuf(
@@ -64,6 +64,8 @@ export class ScrapeService {
         }),
       })),
       own,
+      escaping,
+      new Set(snapshot.merged.filter((m) => m.utf8 === true).map((m) => m.name)),
     );
   }
 

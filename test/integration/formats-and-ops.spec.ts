@@ -70,7 +70,7 @@ describe('body formats, encodings and operational endpoints', () => {
   it('accepts protobuf-delimited pushes and returns native histograms intact in a protobuf scrape', async () => {
     await request(gw.url).put('/metrics/job/proto').set('Content-Type', PROTO_TYPE).send(encodeProtobufDelimited([nativeHistogram])).expect(200);
     const res = await request(gw.url).get('/metrics').set('Accept', PROTO_TYPE).buffer(true).parse(binaryParser).expect(200);
-    expect(res.headers['content-type']).toBe(PROTO_TYPE);
+    expect(res.headers['content-type']).toBe(`${PROTO_TYPE}; escaping=underscores`); // upstream 1.11.3's suffix (issue 12 point 2)
     const families = parseProtobufDelimited(res.body as Buffer);
     const native = families.find((f) => f.name === 'native_latency_seconds');
     expect(native?.metric[0].histogram).toMatchObject({ schema: 3, zeroCount: 1, positiveSpan: [{ offset: -2, length: 3 }], positiveDelta: [2, 1, -2] });
@@ -108,7 +108,7 @@ describe('body formats, encodings and operational endpoints', () => {
     await request(gw.url).put('/metrics/job/gz').send('gz_metric 1\n').expect(200);
     const raw = await rawGet(`${gw.url}/metrics`, { 'Accept-Encoding': 'gzip' });
     expect(raw.headers['content-encoding']).toBe('gzip');
-    expect(raw.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(raw.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8; escaping=underscores');
     expect([...raw.body.subarray(0, 2)]).toEqual([0x1f, 0x8b]);
     const text = gunzipSync(raw.body).toString('utf8');
     expect(text).toContain('gz_metric{instance="",job="gz"} 1');

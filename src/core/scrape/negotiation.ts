@@ -1,3 +1,5 @@
+import { ESCAPING_SCHEMES, EscapingScheme } from 'src/core/exposition/escaping';
+
 /** Media type of protobuf-delimited MetricFamily streams. */
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.google.protobuf';
 export const PROTOBUF_DELIMITED_CONTENT_TYPE = `${PROTOBUF_MEDIA_TYPE}; proto=io.prometheus.client.MetricFamily; encoding=delimited`;
@@ -47,15 +49,48 @@ export function isOpenMetricsPush(contentType: string | undefined): boolean {
   return contentType !== undefined && parseMediaRanges(contentType)[0].type === OPENMETRICS_MEDIA_TYPE;
 }
 
-/** True when a scrape's Accept header prefers protobuf-delimited over text. */
-export function wantsProtobufScrape(accept: string | undefined): boolean {
-  if (accept === undefined) {
-    return false;
+/** What a scrape answers: the format, the name escaping, and the Content-Type saying both. */
+export interface ScrapeFormat {
+  format: 'text' | 'protobuf';
+  escaping: EscapingScheme;
+  contentType: string;
+}
+
+/**
+ * Upstream 1.11.3's scrape negotiation (prometheus/common `expfmt/encode.go` Negotiate, never the
+ * OpenMetrics variant; research note §2). Accept clauses are walked by falling q (more specific
+ * types first at equal q, as goautoneg sorts); the escaping starts as `underscores` and every
+ * clause walked up to the chosen one that carries a known `escaping=` sets it, chosen or not.
+ * The first delimited-protobuf clause or `text/plain` with version 0.0.4 or none is chosen;
+ * otherwise text. `text/plain;version=1.0.0` and OpenMetrics never match. Protobuf's text and
+ * compact-text encodings, which upstream answers in formats this gateway does not write, are
+ * skipped like unknown types.
+ */
+export function negotiateScrape(accept: string | undefined): ScrapeFormat {
+  let escaping: EscapingScheme = 'underscores';
+  const ranges = accept === undefined || accept.trim() === '' ? [] : parseMediaRanges(accept);
+  for (const r of sortByPreference(ranges)) {
+    const e = r.params.escaping as EscapingScheme | undefined;
+    if (e !== undefined && ESCAPING_SCHEMES.includes(e)) {
+      escaping = e;
+    }
+    if (isDelimitedProtobuf(r)) {
+      return { format: 'protobuf', escaping, contentType: `${PROTOBUF_DELIMITED_CONTENT_TYPE}; escaping=${escaping}` };
+    }
+    if (r.type === 'text/plain' && (r.params.version === undefined || r.params.version === '0.0.4')) {
+      break;
+    }
   }
-  const ranges = parseMediaRanges(accept);
-  const proto = Math.max(0, ...ranges.filter(isDelimitedProtobuf).map((r) => r.q));
-  const text = Math.max(0, ...ranges.filter((r) => !isDelimitedProtobuf(r) && r.type !== PROTOBUF_MEDIA_TYPE).map((r) => r.q));
-  return proto > 0 && proto >= text;
+  return { format: 'text', escaping, contentType: `${TEXT_CONTENT_TYPE}; escaping=${escaping}` };
+}
+
+/** Stable sort: higher q first; at equal q a concrete type before `*`, a concrete subtype before `/*`. */
+function sortByPreference(ranges: MediaRange[]): MediaRange[] {
+  const wild = (r: MediaRange) => (r.type.startsWith('*/') ? 2 : r.type.endsWith('/*') ? 1 : 0);
+  return ranges
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => b.r.q - a.r.q || wild(a.r) - wild(b.r) || a.i - b.i)
+    .map((x) => x.r);
 }
 
 /**

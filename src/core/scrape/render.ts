@@ -1,4 +1,7 @@
-import { compareStrings, Labels } from 'src/core/model/labels';
+import { compareStrings, isValidMetricName, Labels } from 'src/core/model/labels';
+import { escapeFamily, escapeName, EscapingScheme } from 'src/core/exposition/escaping';
+import { parseText } from 'src/core/exposition/text-parser';
+import { parseProtobufDelimited } from 'src/core/exposition/protobuf-delimited';
 import { MetricFamily, MetricType } from 'src/core/model/metric-family';
 import { encodeFamily, encodeHeader, encodeSamples } from 'src/core/exposition/text-encoder';
 import { encodeFamilyDelimited } from 'src/core/exposition/protobuf-delimited';
@@ -48,6 +51,11 @@ export interface MergedFamily {
   text: Buffer;
   /** The per-group pieces `text` was built from (shared references, for reuse checks). */
   chunks: readonly string[];
+  /**
+   * True when the family name or a label name in it is not a legacy name (pushed under
+   * PUSH_ENABLE_UTF8_NAMES): scrapes that did not ask for `escaping=allow-utf-8` re-render it.
+   */
+  utf8?: boolean;
 }
 
 /** Prepares one group for merging (see PreparedGroup). Families without series are left out. */
@@ -91,7 +99,8 @@ export function mergeGroups(groups: PreparedGroup[], previous: readonly MergedFa
       if (old !== undefined && old.type === m.type && old.help === m.help && sameChunks(old.chunks, m.parts)) {
         return old;
       }
-      return { name, type: m.type, help: m.help, text: Buffer.from(m.parts.join(''), 'utf8'), chunks: m.parts };
+      const utf8 = !isValidMetricName(name) || m.parts.some(hasQuotedLabelName);
+      return { name, type: m.type, help: m.help, text: Buffer.from(m.parts.join(''), 'utf8'), chunks: m.parts, utf8 };
     });
 }
 
@@ -176,21 +185,77 @@ export function scrapeParts(pushed: MergedFamily[], own: MetricFamily[]): Scrape
   return parts;
 }
 
-/** Text of one scrape part: HELP/TYPE once, then the samples. */
-export function renderPart(part: ScrapePart): Buffer[] {
+/**
+ * Text of one scrape part: HELP/TYPE once, then the samples. Under any `escaping` but
+ * `allow-utf-8`, names that are not legacy names are escaped (research note §2); the rest of the
+ * text is the cached Buffer as it is.
+ */
+export function renderPart(part: ScrapePart, escaping: EscapingScheme = 'allow-utf-8'): Buffer[] {
   switch (part.kind) {
     case 'own':
       return [Buffer.from(encodeFamily(part.own), 'utf8')];
-    case 'pushed':
-      return [Buffer.from(encodeHeader(part.pushed.name, part.pushed.help, part.pushed.type), 'utf8'), part.pushed.text];
+    case 'pushed': {
+      const { name, text } = escapedText(part.pushed, escaping);
+      return [Buffer.from(encodeHeader(name, part.pushed.help, part.pushed.type), 'utf8'), text];
+    }
     case 'both':
-      return [Buffer.from(encodeFamily(part.own), 'utf8'), part.pushed.text];
+      return [Buffer.from(encodeFamily(part.own), 'utf8'), escapedText(part.pushed, escaping).text];
   }
 }
 
-/** Renders a text 0.0.4 scrape (see scrapeParts for the order and merge rules). */
-export function renderText(pushed: MergedFamily[], own: MetricFamily[]): Buffer {
-  return Buffer.concat(scrapeParts(pushed, own).flatMap(renderPart));
+/** Escaped renderings of merged families, per scheme; a family object is replaced when it changes. */
+const escapedCache = new WeakMap<MergedFamily, Map<EscapingScheme, { name: string; text: Buffer }>>();
+
+/**
+ * The family's name and sample text under `escaping`. Each group's chunk is parsed back and
+ * re-encoded escaped; a chunk that does not parse back (never expected) is left out rather than
+ * breaking the scrape.
+ */
+function escapedText(m: MergedFamily, escaping: EscapingScheme): { name: string; text: Buffer } {
+  if (escaping === 'allow-utf-8' || m.utf8 !== true) {
+    return { name: m.name, text: m.text };
+  }
+  let byScheme = escapedCache.get(m);
+  if (byScheme === undefined) {
+    escapedCache.set(m, (byScheme = new Map()));
+  }
+  let out = byScheme.get(escaping);
+  if (out === undefined) {
+    let text = '';
+    for (const chunk of m.chunks) {
+      try {
+        const [mf] = parseText(encodeHeader(m.name, '', m.type) + chunk);
+        text += mf === undefined ? '' : encodeSamples(escapeFamily(mf, escaping));
+      } catch {
+        // Left out; see above.
+      }
+    }
+    out = { name: isValidMetricName(m.name) ? m.name : escapeName(m.name, escaping), text: Buffer.from(text, 'utf8') };
+    byScheme.set(escaping, out);
+  }
+  return out;
+}
+
+/**
+ * Whether encoded sample text holds a quoted label name: a `"` that is not escaped, followed by
+ * `=`. Inside label values every `"` is escaped, so this occurs only at the end of such a name.
+ */
+export function hasQuotedLabelName(text: string): boolean {
+  for (let at = text.indexOf('"='); at >= 0; at = text.indexOf('"=', at + 1)) {
+    let backslashes = 0;
+    while (at - backslashes - 1 >= 0 && text.charCodeAt(at - backslashes - 1) === 0x5c) {
+      backslashes++;
+    }
+    if (backslashes % 2 === 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Renders a text 0.0.4 scrape (see scrapeParts for the order and merge rules, renderPart for escaping). */
+export function renderText(pushed: MergedFamily[], own: MetricFamily[], escaping: EscapingScheme = 'allow-utf-8'): Buffer {
+  return Buffer.concat(scrapeParts(pushed, own).flatMap((part) => renderPart(part, escaping)));
 }
 
 /** One group with its families' protobuf bodies, for a protobuf scrape. */
@@ -206,23 +271,25 @@ export interface ProtobufGroup {
  * Renders a protobuf-delimited scrape with the same content and order as renderText. Families are
  * merged across groups without decoding: concatenating serialized messages of one protobuf type
  * merges them (repeated fields append, scalars: last wins), and a trailing HELP field makes the
- * chosen HELP win.
+ * chosen HELP win. Under any `escaping` but `allow-utf-8`, the families named in `utf8Families`
+ * (MergedFamily.utf8) are decoded, escaped and re-encoded, and the per-group gauges escaped.
  */
-export function renderProtobuf(groups: ProtobufGroup[], own: MetricFamily[]): Buffer {
+export function renderProtobuf(groups: ProtobufGroup[], own: MetricFamily[], escaping: EscapingScheme = 'allow-utf-8', utf8Families: ReadonlySet<string> = new Set()): Buffer {
   const sorted = groups.map((g) => ({ g, key: sortKey(g.exposedLabels) })).sort((a, b) => compareStrings(a.key, b.key));
   const byName = new Map<string, Merging<Uint8Array>>();
   for (const { g } of sorted) {
     const times = [
       gaugeFamily(PUSH_TIME_METRIC, PUSH_TIME_HELP, g.exposedLabels, g.pushTime).mf,
       gaugeFamily(PUSH_FAILURE_TIME_METRIC, PUSH_FAILURE_TIME_HELP, g.exposedLabels, g.pushFailureTime).mf,
-    ];
+    ].map((mf) => escapeFamily(mf, escaping));
     const families = [...g.families, ...times.map((mf) => ({ name: mf.name, type: mf.type, help: mf.help, body: encodeFamilyDelimited(mf) }))];
     for (const f of families) {
-      const body = stripLengthPrefix(f.body);
+      const escaped = escaping !== 'allow-utf-8' && utf8Families.has(f.name) ? escapeFamily(parseProtobufDelimited(f.body)[0], escaping) : undefined;
+      const body = stripLengthPrefix(escaped === undefined ? f.body : encodeFamilyDelimited(escaped));
       if (!hasMetricField(body)) {
         continue;
       }
-      mergeInto(byName, f, body);
+      mergeInto(byName, escaped === undefined ? f : { ...f, name: escaped.name }, body);
     }
   }
   const pushed = [...byName.entries()].sort((a, b) => compareStrings(a[0], b[0]));
