@@ -44,7 +44,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.bodyLimitBytes }, (_req, body, done) => done(null, body));
   const metrics = app.get(GatewayMetrics);
   fastify.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    metrics.observeRequest(req.routeOptions.url ?? 'unmatched', req.method, reply.statusCode);
+    metrics.observeResponse(req, reply, config.routePrefix);
     done();
   });
   if (config.routePrefix !== '') {

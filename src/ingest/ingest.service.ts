@@ -63,7 +63,6 @@ export class IngestService {
 
   /** Applies a PUT (replace) or POST (merge). Resolves after the commit. */
   async push(req: PushRequest): Promise<void> {
-    const started = process.hrtime.bigint();
     const group = this.groupRef(req.path, req.managedRoute, req.tenant);
     if (req.principal !== undefined) {
       enforceDecision(checkGroupingLabels(req.principal, group.labels));
@@ -104,7 +103,6 @@ export class IngestService {
       },
       (stored) => checkAgainstStore(sanitized, pushed, own, stored),
     );
-    this.metrics.observePush(req.mode === 'replace' ? 'PUT' : 'POST', Number(process.hrtime.bigint() - started) / 1e9, req.body.length);
   }
 
   /** Deletes one group by its exact grouping key. Resolves after the commit. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry, Summary } from 'prom-client';
 import { MetricFamily, MetricType } from 'src/core/model/metric-family';
 
 const OWN_TYPES: Record<string, MetricType> = {
@@ -11,6 +11,30 @@ const OWN_TYPES: Record<string, MetricType> = {
 import { parseText } from 'src/core/exposition/text-parser';
 import { FamilyTypeRef } from 'src/core/consistency/check-consistency';
 import { BUILD_INFO } from 'src/telemetry/build-info';
+import { approximateRequestSize, upstreamHandlerOf } from 'src/telemetry/http-instrumentation';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { parseMaxAddressSpace, parseNetDevTotals, readProc } from 'src/telemetry/proc-metrics';
+
+/** One finished HTTP request, as the onResponse hook sees it. */
+export interface HttpObservation {
+  /** The matched route without the route prefix (e.g. `/metrics/*`), or `unmatched`. */
+  route: string;
+  method: string;
+  status: number;
+  seconds: number;
+  /** client_golang's approximate request size (see approximateRequestSize). */
+  requestSize: number;
+}
+
+/**
+ * Upstream's summary objectives for the push duration and size (pushgateway 1.11
+ * handler/metrics.go): the 0.1, 0.5 and 0.9 quantiles over the last 10 minutes (5 age buckets,
+ * client_golang's default). prom-client's summaries take no error tolerances.
+ */
+const PUSH_SUMMARY = { percentiles: [0.1, 0.5, 0.9], maxAgeSeconds: 600, ageBuckets: 5 };
+
+/** Go's GOARCH for Node's process.arch, as far as they correspond. */
+const GOARCH: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
 
 /**
  * The gateway's own metrics (process, Node.js, HTTP requests, push durations, build info), exposed
@@ -20,8 +44,8 @@ import { BUILD_INFO } from 'src/telemetry/build-info';
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'code' | 'handler' | 'method'>;
-  private readonly pushDuration: Histogram<'method'>;
-  private readonly pushSize: Histogram<'method'>;
+  private readonly pushDuration: Summary<'method'>;
+  private readonly pushSize: Summary<'method'>;
   private ownTypes: FamilyTypeRef[] | undefined;
 
   constructor() {
@@ -32,38 +56,98 @@ export class GatewayMetrics {
       labelNames: ['code', 'handler', 'method'],
       registers: [this.registry],
     });
-    this.pushDuration = new Histogram({
+    this.pushDuration = new Summary({
       name: 'pushgateway_http_push_duration_seconds',
-      help: 'Time from receiving a push to its commit in the database, in seconds.',
+      help: 'Time taken to answer a PUT or POST push, accepted or refused, in seconds.',
       labelNames: ['method'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      ...PUSH_SUMMARY,
       registers: [this.registry],
     });
-    this.pushSize = new Histogram({
+    this.pushSize = new Summary({
       name: 'pushgateway_http_push_size_bytes',
-      help: 'Size of push request bodies as received (before decompression), in bytes.',
+      help: 'Approximate size of PUT and POST push requests (request line, headers and body as sent), in bytes.',
       labelNames: ['method'],
-      buckets: [256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216],
+      ...PUSH_SUMMARY,
       registers: [this.registry],
     });
     const build = new Gauge({
       name: 'pushgateway_build_info',
-      help: 'A metric with a constant 1 value labelled by version, revision, branch and the Node.js version it runs on.',
-      labelNames: ['version', 'revision', 'branch', 'nodeversion'],
+      help: 'A metric with a constant 1 value labelled by version, revision and branch; goversion is the Node.js version it runs on.',
+      labelNames: ['branch', 'goarch', 'goos', 'goversion', 'revision', 'tags', 'version'],
       registers: [this.registry],
     });
-    build.set({ version: BUILD_INFO.version, revision: BUILD_INFO.revision, branch: BUILD_INFO.branch, nodeversion: process.version }, 1);
+    build.set(
+      {
+        branch: BUILD_INFO.branch,
+        goarch: GOARCH[process.arch] ?? process.arch,
+        goos: process.platform,
+        goversion: `node${process.version}`,
+        revision: BUILD_INFO.revision,
+        tags: 'unknown',
+        version: BUILD_INFO.version,
+      },
+      1,
+    );
+    this.registerProcessExtras();
   }
 
-  /** Counts one finished HTTP request. */
-  observeRequest(handler: string, method: string, code: number): void {
-    this.requests.inc({ handler, method: method.toLowerCase(), code: String(code) });
+  /** client_golang's process metrics that prom-client's defaults lack (Linux only). */
+  private registerProcessExtras(): void {
+    if (readProc('limits') === undefined) {
+      return;
+    }
+    const registers = [this.registry];
+    new Gauge({
+      name: 'process_virtual_memory_max_bytes',
+      help: 'Maximum amount of virtual memory available in bytes.',
+      registers,
+      collect() {
+        this.set(parseMaxAddressSpace(readProc('limits') ?? '') ?? -1);
+      },
+    });
+    const net = (name: string, help: string, field: 'receive' | 'transmit') =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          const totals = parseNetDevTotals(readProc('net/dev') ?? '');
+          this.reset();
+          this.inc(totals?.[field] ?? 0);
+        },
+      });
+    net('process_network_receive_bytes_total', 'Number of bytes received by the process over the network.', 'receive');
+    net('process_network_transmit_bytes_total', 'Number of bytes sent by the process over the network.', 'transmit');
   }
 
-  /** Records one accepted push: its duration in seconds and its body size in bytes. */
-  observePush(method: string, seconds: number, bytes: number): void {
-    this.pushDuration.observe({ method: method.toLowerCase() }, seconds);
-    this.pushSize.observe({ method: method.toLowerCase() }, bytes);
+  /** observeHttp for a Fastify request at onResponse; `routePrefix` is ROUTE_PREFIX. */
+  observeResponse(req: FastifyRequest, reply: FastifyReply, routePrefix: string): void {
+    const url = req.routeOptions.url;
+    this.observeHttp({
+      route: url === undefined ? 'unmatched' : routePrefix !== '' && url.startsWith(routePrefix) ? url.slice(routePrefix.length) : url,
+      method: req.method,
+      status: reply.statusCode,
+      seconds: reply.elapsedTime / 1000,
+      requestSize: approximateRequestSize({ url: req.raw.url ?? '', method: req.method, httpVersion: req.raw.httpVersion, rawHeaders: req.raw.rawHeaders }),
+    });
+  }
+
+  /**
+   * Records one finished HTTP request as upstream does: `pushgateway_http_requests_total` with
+   * upstream's handler names (scrapes are not counted), and for every PUT/POST push, accepted or
+   * refused, its duration and approximate size.
+   */
+  observeHttp(o: HttpObservation): void {
+    const handler = upstreamHandlerOf(o.route, o.method);
+    if (handler === undefined) {
+      return;
+    }
+    const method = o.method.toLowerCase();
+    this.requests.inc({ handler, method, code: String(o.status) });
+    if (handler === 'push' && (method === 'put' || method === 'post')) {
+      this.pushDuration.observe({ method }, o.seconds);
+      this.pushSize.observe({ method }, o.requestSize);
+    }
   }
 
   /** Current values of every own family, in the core model. */
