@@ -1,5 +1,6 @@
 import { isReservedLabelName, isValidLabelName, isValidMetricName } from 'src/core/model/labels';
 import { Metric, MetricFamily, MetricType } from 'src/core/model/metric-family';
+import { isWellFormedText } from 'src/core/exposition/protobuf-delimited';
 import { InconsistentPushError } from 'src/core/consistency/errors';
 import { derivedNames, isHistogramType, typeName } from 'src/core/consistency/family-names';
 
@@ -37,11 +38,15 @@ interface NameRules {
   label: (name: string) => boolean;
 }
 const LEGACY_NAMES: NameRules = { metric: isValidMetricName, label: isValidLabelName };
-const UTF8_NAMES: NameRules = { metric: (name) => name !== '', label: (name) => name !== '' };
+const UTF8_NAMES: NameRules = { metric: (name) => name !== '' && isWellFormedText(name), label: (name) => name !== '' && isWellFormedText(name) };
 
 function validateFamily(mf: MetricFamily, problems: string[], rules: NameRules): void {
   if (!rules.metric(mf.name)) {
     problems.push(`invalid metric name ${JSON.stringify(mf.name)}`);
+    return;
+  }
+  if (!isWellFormedText(mf.help)) {
+    problems.push(`metric family "${mf.name}" has a HELP text that is not valid UTF-8`);
     return;
   }
   if (MetricType[mf.type] === undefined) {
@@ -73,6 +78,12 @@ function metricProblem(mf: MetricFamily, m: Metric, rules: NameRules): string | 
       return `collected metric "${mf.name}" ${describe(m)} has two or more labels with the same name: ${name}`;
     }
     names.add(name);
+  }
+  // Protobuf strings that are not UTF-8 arrive marked (parseProtobufDelimited); upstream's check
+  // refuses such label values here too, with the failure time recorded.
+  const bad = m.label.find((l) => !isWellFormedText(l.value));
+  if (bad !== undefined) {
+    return `collected metric "${mf.name}" ${describe(m)} has a label named "${bad.name}" whose value is not utf8`;
   }
   if (!hasValueFor(mf.type, m)) {
     return `collected metric "${mf.name}" ${describe(m)} is not a ${typeName(mf.type)}`;

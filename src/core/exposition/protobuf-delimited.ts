@@ -60,11 +60,26 @@ function findSchema(from: string): string {
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const lossyUtf8 = new TextDecoder('utf-8');
+
+/**
+ * Starts every decoded string whose bytes are not valid UTF-8: a lone surrogate, which decoding
+ * valid UTF-8 never yields, so `isWellFormedText` tells such strings apart from every valid one.
+ */
+const INVALID_UTF8_MARK = '\uDC00';
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** False for a string parseProtobufDelimited marked as not valid UTF-8 (any lone surrogate). */
+export function isWellFormedText(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
+}
 
 /**
  * protobufjs' BufferReader silently clamps a string that runs past the end of its message (Go
- * reports `unexpected EOF`) and turns invalid UTF-8 into U+FFFD (upstream rejects such label values
- * as "not utf8"). This reader throws in both cases.
+ * reports `unexpected EOF`); this reader throws. It also turns invalid UTF-8 into U+FFFD, which
+ * would hide it: this reader marks such strings instead (INVALID_UTF8_MARK), so that the push check
+ * refuses them as upstream's does (with the group's failure time recorded), not the parser.
  */
 class StrictBufferReader extends protobuf.BufferReader {
   override string(): string {
@@ -77,7 +92,7 @@ class StrictBufferReader extends protobuf.BufferReader {
     try {
       return strictUtf8.decode(bytes);
     } catch {
-      throw new Error('a string field (name, help or label) is not valid UTF-8');
+      return INVALID_UTF8_MARK + lossyUtf8.decode(bytes);
     }
   }
 }
@@ -96,6 +111,9 @@ const MAX_PREFIX_BYTES = 5;
  *   Enum values outside MetricType are passed through as numbers.
  * - int64/uint64 become numbers (precision is lost above 2^53); google.protobuf.Timestamp fields
  *   become `...TimestampMs` whole milliseconds (sub-millisecond nanos are truncated).
+ *
+ * - A string field whose bytes are not valid UTF-8 comes back marked (see isWellFormedText), for
+ *   the push check to refuse.
  *
  * Throws only ExpositionParseError: `unexpected EOF` when a length prefix or a message is truncated,
  * `protobuf parsing error: <detail>` for an over-long length prefix or an undecodable message.
