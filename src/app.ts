@@ -7,6 +7,7 @@ import { AppModule } from 'src/app.module';
 import { AppConfig } from 'src/config/env.schema';
 import { GatewayMetrics } from 'src/telemetry/gateway-metrics.service';
 import { serverLimitOptions } from 'src/http/server-limits';
+import { handleClientError } from 'src/http/client-errors';
 
 const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   error: ['error', 'fatal'],
@@ -24,6 +25,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     ...serverLimitOptions(config.http),
+    clientErrorHandler: handleClientError,
     routerOptions: { maxParamLength: 65536 },
     // The router rejects URLs whose escapes are not UTF-8 before any handler runs; answer in the
     // same plain-text style as every other client error.
