@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE } from 'src/storage/storage.tokens';
 import { Database } from 'src/storage/database';
+import { fromDbText, toDbText } from 'src/storage/db-text';
 
 /** Metadata of a token the gateway issued; the token itself is never stored. */
 export interface IssuedToken {
@@ -67,14 +68,18 @@ const REVOCATION_FINGERPRINT = `
 /** Revocations of long-expired tokens serve no purpose; the grace period covers clock skew. */
 const PRUNE_REVOCATIONS = `DELETE FROM token_revocation WHERE expires_at < now() - interval '1 day'`;
 
-/** All SQL on issued tokens and the revocation list. */
+/**
+ * All SQL on issued tokens and the revocation list. Token ids and subjects come from claims and may
+ * hold any string, so they are stored in db-text form (tenants are validated and stored as is).
+ */
 @Injectable()
 export class TokenRepository {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
   /** Records the metadata of a newly issued token. Times are Unix seconds. */
   async insertIssued(token: IssuedToken): Promise<void> {
-    await this.db.query(INSERT_ISSUED, [token.id, token.tenant ?? null, token.scope, token.issuedAt, token.expiresAt, token.issuedBy ?? null]);
+    const issuedBy = token.issuedBy === undefined ? null : toDbText(token.issuedBy);
+    await this.db.query(INSERT_ISSUED, [toDbText(token.id), token.tenant ?? null, token.scope, token.issuedAt, token.expiresAt, issuedBy]);
   }
 
   /** Issued tokens, oldest first: all of them, or those of one tenant when given. */
@@ -85,7 +90,7 @@ export class TokenRepository {
 
   /** One issued token by id, or undefined. */
   async findIssued(id: string): Promise<IssuedToken | undefined> {
-    const rows = await this.db.query<IssuedRow>(FIND_ISSUED, [id]);
+    const rows = await this.db.query<IssuedRow>(FIND_ISSUED, [toDbText(id)]);
     return rows.length === 0 ? undefined : issuedOf(rows[0]);
   }
 
@@ -95,15 +100,15 @@ export class TokenRepository {
    */
   async revoke(jti: string, expiresAt: number | undefined): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await tx.query(MARK_REVOKED, [jti]);
-      await tx.query(INSERT_REVOCATION, [jti, expiresAt ?? null]);
+      await tx.query(MARK_REVOKED, [toDbText(jti)]);
+      await tx.query(INSERT_REVOCATION, [toDbText(jti), expiresAt ?? null]);
     });
   }
 
   /** Every revocation whose token has not yet expired (expiry in Unix seconds). */
   async activeRevocations(): Promise<Revocation[]> {
     const rows = await this.db.query<{ jti: string; expires_at: number | null }>(ACTIVE_REVOCATIONS);
-    return rows.map((r) => ({ jti: r.jti, expiresAt: r.expires_at ?? undefined }));
+    return rows.map((r) => ({ jti: fromDbText(r.jti), expiresAt: r.expires_at ?? undefined }));
   }
 
   /** A cheap value that differs after any revocation is added or pruned. */
@@ -120,12 +125,12 @@ export class TokenRepository {
 
 function issuedOf(r: IssuedRow): IssuedToken {
   return {
-    id: r.id,
+    id: fromDbText(r.id),
     tenant: r.tenant ?? undefined,
     scope: r.scope,
     issuedAt: r.issued_at,
     expiresAt: r.expires_at,
-    issuedBy: r.issued_by ?? undefined,
+    issuedBy: r.issued_by === null ? undefined : fromDbText(r.issued_by),
     revokedAt: r.revoked_at ?? undefined,
   };
 }

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { Client } from 'pg';
 import type { QueryRunner } from 'typeorm';
 import { EscapeStoredText1795700000000 } from '../../migrations/1795700000000-EscapeStoredText';
@@ -243,4 +244,43 @@ describe('EscapeStoredText migration', () => {
       }
     },
   );
+});
+
+const SECRET = 'nul-roundtrip-secret-0123456789abcdefghijkl';
+
+/** An HS256 token with the test secret. */
+function signed(claims: Record<string, unknown>): string {
+  const part = (v: unknown): string => Buffer.from(JSON.stringify(v), 'utf8').toString('base64url');
+  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ exp: Math.floor(Date.now() / 1000) + 3600, ...claims })}`;
+  return `${unsigned}.${createHmac('sha256', SECRET).update(unsigned).digest('base64url')}`;
+}
+
+describe('token ids and subjects with U+0000 and the escape character', () => {
+  const gw = useGateway({ AUTH_JWT_SECRET: SECRET, AUTH_REVOCATION_POLL_MS: '50' });
+  const admin = (sub: string): Record<string, string> => ({ authorization: `Bearer ${signed({ jti: 'nul-admin', scope: 'admin read', sub })}` });
+
+  it.each([
+    ['U+0000', 'x\u0000y'],
+    ['the escape character and 0', `${ESC}0`],
+  ])('a token whose jti holds %s can be revoked by that id', async (_name, jti) => {
+    const reader = { authorization: `Bearer ${signed({ jti, scope: 'read' })}` };
+    expect((await fetch(`${gw.url}/api/v1/metrics`, { headers: reader })).status).toBe(200);
+    expect((await fetch(`${gw.url}/api/v1/admin/tokens/${encodeURIComponent(jti)}`, { method: 'DELETE', headers: admin('ops') })).status).toBe(204);
+    const deadline = Date.now() + 5000;
+    let status = 200;
+    while (status === 200 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = (await fetch(`${gw.url}/api/v1/metrics`, { headers: reader })).status;
+    }
+    expect(status).toBe(401);
+  });
+
+  it('an issuer whose subject holds U+0000 is recorded exactly', async () => {
+    const sub = `ops\u0000${ESC}`;
+    const issued = await fetch(`${gw.url}/api/v1/admin/tokens`, { method: 'POST', headers: { ...admin(sub), 'content-type': 'application/json' }, body: JSON.stringify({ scope: 'read' }) });
+    expect(issued.status).toBe(201);
+    const { id } = (await issued.json()) as { id: string };
+    const list = (await (await fetch(`${gw.url}/api/v1/admin/tokens`, { headers: admin('ops') })).json()) as { tokens: Array<{ id: string; issued_by: string }> };
+    expect(list.tokens.find((t) => t.id === id)?.issued_by).toBe(sub);
+  });
 });
