@@ -57,6 +57,7 @@ export class ApiService {
         'web.enable-admin-api': String(c.adminApiEnabled),
         'web.enable-lifecycle': String(c.lifecycleApiEnabled),
         'push.disable-consistency-check': String(!c.consistencyCheck),
+        'push.enable-utf8-names': String(c.utf8Names),
         'push.body-limit-bytes': String(c.bodyLimitBytes),
         'storage.database': c.databaseUrl === undefined ? `embedded:${c.dataDir}` : redactUrl(c.databaseUrl),
       },

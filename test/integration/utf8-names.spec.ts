@@ -39,6 +39,11 @@ describe('PUSH_ENABLE_UTF8_NAMES=true', () => {
     expect((group[metric] as { metrics: Array<{ labels: Record<string, string> }> }).metrics[0].labels).toEqual(labels);
   });
 
+  it('/api/v1/status lists the flag as upstream 1.11 does', async () => {
+    const status = (await (await fetch(`${gw.url}/api/v1/status`)).json()) as { data: { flags: Record<string, string> } };
+    expect(status.data.flags['push.enable-utf8-names']).toBe('true');
+  });
+
   it('still refuses `__` label names, also when they only appear after decoding (upstream poisons its store there)', async () => {
     expect(await put(gw.url, 'r/U______x/v', 'x 1\n')).toBe('400 improper label name "U______x"');
     expect(await put(gw.url, 'r', 'x{"__x"="v"} 1\n')).toMatch(/^400 pushed metrics are invalid .*invalid name: __x/);
