@@ -390,22 +390,34 @@ class Lexer {
     const start = this.pos;
     this.pos++;
     let value = '';
+    // Go strings are bytes: a run of \xHH / octal escapes spelling UTF-8 (`\xc3\xa9`) is that character.
+    let bytes: number[] = [];
     for (;;) {
       const c = this.input[this.pos];
       if (c === undefined || c === '\n') {
         this.fail('unterminated quoted string', start);
       }
       this.pos++;
+      const escaped = c === '\\' ? this.escape(quote, start) : undefined;
+      if (typeof escaped === 'number') {
+        bytes.push(escaped);
+        continue;
+      }
+      value += escapedBytes(bytes);
+      bytes = [];
       if (c === quote) {
         break;
       }
-      value += c === '\\' ? this.escape(quote, start) : c;
+      value += escaped ?? c;
     }
     this.emit('STRING', start, { value });
   }
 
-  /** Decodes a Go escape after a backslash (already consumed); errors point at the string start. */
-  private escape(quote: string, start: number): string {
+  /**
+   * Decodes a Go escape after a backslash (already consumed): a string, or for `\xHH` and octal
+   * escapes the byte value. Errors point at the string start.
+   */
+  private escape(quote: string, start: number): string | number {
     const c = this.input[this.pos];
     if (c === undefined) {
       this.fail('escape sequence not terminated', start);
@@ -438,8 +450,7 @@ class Lexer {
     if (x > spec.max || (x >= 0xd800 && x < 0xe000)) {
       this.fail('escape sequence is an invalid Unicode code point', start);
     }
-    // Go keeps \xHH and octal escapes as raw bytes; bytes >= 0x80 become the Latin-1 code point here.
-    return String.fromCodePoint(x);
+    return spec.max === 255 ? x : String.fromCodePoint(x);
   }
 
   private rawString(): void {
@@ -450,6 +461,23 @@ class Lexer {
     }
     this.pos = end + 1;
     this.emit('STRING', start, { value: this.input.slice(start + 1, end) });
+  }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The text of a run of byte escapes: their UTF-8 decoding, or when they are not UTF-8 (which no
+ * stored label value is), each byte as the Latin-1 code point.
+ */
+function escapedBytes(bytes: number[]): string {
+  if (bytes.length === 0) {
+    return '';
+  }
+  try {
+    return strictUtf8.decode(Uint8Array.from(bytes));
+  } catch {
+    return String.fromCharCode(...bytes);
   }
 }
 
