@@ -335,13 +335,17 @@ const FUNCS = ['rate', 'irate', 'increase', 'delta', 'deriv', 'avg_over_time', '
 const AGGS = ['sum', 'avg', 'min', 'max', 'count', 'stddev', 'topk', 'bottomk', 'quantile', 'count_values', 'group'];
 const REGEXES = ['.*', '.+', 'fz.*', 'a|b|c', '(a*)*b', '(x+x+)+y', '[a-z]+', '\\d+', '(?i)FZ.*', '[', '(', 'a{1000}', '.*.*.*.*=', '\\p{L}+', '(?P<n>a)', '\\x00', '%00', 'é+', '^a$', 'a**', '(?=a)'];
 
+/** PromQL string bodies with Go escapes (bytes, octal, code points, invalid ones). */
+const GO_ESCAPES = ['\\x00', '\\xc3\\xa9', '\\xff', '\\377', '\\000', '\\xef\\xb7\\x90', '\\U0010FFFF', '\\uD800', '\\U00110000', '\\x', '\\q', '\\a\\b\\f\\v'];
+
 function selector(r: Rng): string {
   const matchers: string[] = [];
   const n = r.int(4);
   for (let i = 0; i < n; i++) {
     const op = r.pick(['=', '!=', '=~', '!~']);
     const value = op.includes('~') && r.chance(0.7) ? r.pick(REGEXES) : nastyString(r, 3);
-    matchers.push(`${r.chance(0.9) ? labelName(r) : '__name__'}${op}${JSON.stringify(value)}`);
+    const quoted = r.chance(0.1) ? `"${r.pick(GO_ESCAPES)}"` : JSON.stringify(value);
+    matchers.push(`${r.chance(0.9) ? labelName(r) : '__name__'}${op}${quoted}`);
   }
   const name = r.chance(0.8) ? metricName(r) : '';
   const body = matchers.length > 0 || name === '' ? `{${matchers.join(',')}}` : '';

@@ -139,6 +139,8 @@ describe('U+0000 and the storage escape character round-trip', () => {
   it.each([
     ['equality with U+0000 sent as %00', 'nul_text{v="%00"}', [1]],
     ['equality with U+0000 as a PromQL escape', 'nul_text{v="\\u0000"}', [1]],
+    ['equality with U+0000 as a PromQL byte escape', 'nul_text{v="\\x00"}', [1]],
+    ['equality with the escape character as PromQL byte escapes', 'nul_text{v="\\xef\\xb7\\x90"}', [2]],
     ['equality with the escape character', `nul_text{v="${ESC}"}`, [2]],
     ['equality with the escape character and 0', `nul_text{v="${ESC}0"}`, [3]],
     ['equality with the six characters \\u0000', 'nul_text{v="\\\\u0000"}', [4]],
