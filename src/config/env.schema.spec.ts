@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       bodyLimitBytes: 16 * 1024 * 1024,
       consistencyCheck: true,
       utf8Names: false,
+      scrapeOpenMetrics: false,
       adminApiEnabled: false,
       lifecycleApiEnabled: false,
     });

@@ -31,6 +31,11 @@ export interface AppConfig {
    * label name in push bodies, and `U__`-escaped label names in the URL are decoded.
    */
   readonly utf8Names: boolean;
+  /**
+   * SCRAPE_OPENMETRICS: answer a scrape whose Accept prefers OpenMetrics in OpenMetrics 1.0 (upstream
+   * never does; off by default, since a counter pushed without `_total` would then be scraped renamed).
+   */
+  readonly scrapeOpenMetrics: boolean;
   readonly adminApiEnabled: boolean;
   readonly lifecycleApiEnabled: boolean;
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
@@ -118,6 +123,7 @@ export function loadConfig(env: Env): AppConfig {
     bodyLimitBytes: read.integer('PUSH_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1, 2 ** 31 - 1),
     consistencyCheck: !read.boolean('PUSH_DISABLE_CONSISTENCY_CHECK', false),
     utf8Names: read.boolean('PUSH_ENABLE_UTF8_NAMES', false),
+    scrapeOpenMetrics: read.boolean('SCRAPE_OPENMETRICS', false),
     adminApiEnabled: read.boolean('ADMIN_API_ENABLED', false),
     lifecycleApiEnabled: read.boolean('LIFECYCLE_API_ENABLED', false),
     logLevel: read.oneOf('LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info'),

@@ -1,4 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig } from 'src/config/env.schema';
+import { APP_CONFIG } from 'src/config/config.module';
+import { renderOpenMetricsFromProtobuf } from 'src/core/scrape/render-openmetrics';
 import { Readable } from 'node:stream';
 import { GroupCache, StoreSnapshot } from 'src/scrape/group-cache.service';
 import { MetricGroupRepository } from 'src/storage/metric-group.repository';
@@ -25,6 +28,7 @@ export class ScrapeService {
   private tenantMerges = new WeakMap<MergedFamily[], Map<string, MergedFamily[]>>();
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly cache: GroupCache,
     private readonly repository: MetricGroupRepository,
     private readonly metrics: GatewayMetrics,
@@ -34,9 +38,10 @@ export class ScrapeService {
   async scrape(accept: string | undefined, acceptEncoding: string | undefined, tenant?: string): Promise<ScrapeResponse> {
     const [snapshot, own] = await Promise.all([this.cache.current(), tenant === undefined ? this.metrics.families() : []]);
     const gzip = acceptsGzip(acceptEncoding);
-    const { format, escaping, contentType } = negotiateScrape(accept);
-    if (format === 'protobuf') {
-      const body = await this.protobuf(snapshot, own, tenant, escaping);
+    const { format, escaping, contentType } = negotiateScrape(accept, { openMetrics: this.config.scrapeOpenMetrics });
+    if (format === 'protobuf' || format === 'openmetrics') {
+      const protobuf = await this.protobuf(snapshot, own, tenant, escaping);
+      const body = format === 'protobuf' ? protobuf : renderOpenMetricsFromProtobuf(protobuf);
       return gzip ? { contentType, contentEncoding: 'gzip', body: gzipParts([{ data: body, stable: false }]) } : { contentType, body };
     }
     const merged = tenant === undefined ? snapshot.merged : this.mergedOf(tenant, snapshot);

@@ -7,6 +7,7 @@ import { comparableScrape } from '../support/exposition-compare';
 import { isExecutable } from '../support/reference-server';
 import { itWhen } from '../support/test-env';
 import { parseProtobufDelimited } from '../../src/core/exposition/protobuf-delimited';
+import { parseOpenMetrics } from '../../src/core/exposition/openmetrics-parser';
 
 /**
  * Scrape negotiation like upstream 1.11.3 (issue 12 point 2): prometheus/common `expfmt/encode.go`
@@ -25,6 +26,54 @@ const TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 const PROTO = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
 
 const BODY = '{"my.metric","my.label"="v"} 1\n# TYPE "h.x" histogram\n{"h.x_bucket",le="1"} 1\n{"h.x_bucket",le="+Inf"} 2\n{"h.x_sum"} 3\n{"h.x_count"} 2\nplain{a="b"} 4\n';
+
+const PROMETHEUS = ['/usr/bin/prometheus'].find(isExecutable);
+const itPrometheus = itWhen(PROMETHEUS !== undefined, 'prometheus is not installed (Debian package prometheus)');
+
+type PromSeries = Array<{ metric: Record<string, string>; value: [number, string] }>;
+
+/** Debian's Prometheus scraping `target` every second (honor_labels), with a query helper. */
+async function startPrometheus(target: string): Promise<{ query: (q: string) => Promise<PromSeries>; until: (q: string) => Promise<PromSeries>; stop: () => void }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pgw-prom-neg-'));
+  const port = await freePort();
+  const config = {
+    global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
+    scrape_configs: [{ job_name: 'pgw', honor_labels: true, static_configs: [{ targets: [target] }] }],
+  };
+  writeFileSync(path.join(dir, 'prometheus.yml'), JSON.stringify(config));
+  let log = '';
+  const prom: ChildProcess = spawn(PROMETHEUS!, [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  prom.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+  prom.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const query = async (q: string): Promise<PromSeries> => {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(q)}`);
+      return ((await res.json()) as { data: { result: PromSeries } }).data.result;
+    } catch {
+      return [];
+    }
+  };
+  const until = async (q: string): Promise<PromSeries> => {
+    const deadline = Date.now() + 30000;
+    for (;;) {
+      const series = await query(q);
+      if (series.length > 0) {
+        return series;
+      }
+      if (Date.now() > deadline || prom.exitCode !== null) {
+        throw new Error(`${q} not scraped in time\n${log.slice(-3000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  const stop = (): void => {
+    prom.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { query, until, stop };
+}
 
 describe('scrape negotiation and name escaping', () => {
   const gw = useGateway({ PUSH_ENABLE_UTF8_NAMES: 'true' });
@@ -74,52 +123,66 @@ describe('scrape negotiation and name escaping', () => {
     expect(families.find((f) => f.name === 'push_time_seconds')!.metric[0].label.map((l) => l.name)).toContain(label);
   });
 
-  const PROMETHEUS = ['/usr/bin/prometheus'].find(isExecutable);
-  const itPrometheus = itWhen(PROMETHEUS !== undefined, 'prometheus is not installed (Debian package prometheus)');
-  let prom: ChildProcess | undefined;
-  let dir: string | undefined;
-  afterAll(() => {
-    prom?.kill('SIGKILL');
-    if (dir !== undefined) {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
   itPrometheus(
     'Debian Prometheus 2.42 scrapes UTF-8 names, escaped with underscores, and the target stays up',
     async () => {
-      dir = mkdtempSync(path.join(os.tmpdir(), 'pgw-prom-neg-'));
-      const port = await freePort();
-      const config = {
-        global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
-        scrape_configs: [{ job_name: 'pgw', honor_labels: true, static_configs: [{ targets: [new URL(gw.url).host] }] }],
-      };
-      writeFileSync(path.join(dir, 'prometheus.yml'), JSON.stringify(config));
-      let log = '';
-      prom = spawn(PROMETHEUS!, [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      prom.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-      prom.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-      const query = async (q: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> => {
-        try {
-          const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(q)}`);
-          return ((await res.json()) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } }).data.result;
-        } catch {
-          return [];
-        }
-      };
-      const deadline = Date.now() + 30000;
-      let series: Awaited<ReturnType<typeof query>> = [];
-      while (series.length === 0) {
-        if (Date.now() > deadline || prom.exitCode !== null) {
-          throw new Error(`my_metric not scraped in time\n${log.slice(-3000)}`);
-        }
-        await new Promise((r) => setTimeout(r, 250));
-        series = await query('my_metric');
+      const prom = await startPrometheus(new URL(gw.url).host);
+      try {
+        const series = await prom.until('my_metric');
+        expect(series.map((s) => [s.metric, s.value[1]])).toEqual([[{ __name__: 'my_metric', g_l: 'w', job: 'j', my_label: 'v' }, '1']]);
+        expect((await prom.query('up{job="pgw"}')).map((s) => s.value[1])).toEqual(['1']);
+      } finally {
+        prom.stop();
       }
-      expect(series.map((s) => [s.metric, s.value[1]])).toEqual([[{ __name__: 'my_metric', g_l: 'w', job: 'j', my_label: 'v' }, '1']]);
-      expect((await query('up{job="pgw"}')).map((s) => s.value[1])).toEqual(['1']);
+    },
+    60000,
+  );
+});
+
+/**
+ * SCRAPE_OPENMETRICS=true (off by default; upstream never answers in OpenMetrics): an Accept that
+ * prefers OpenMetrics gets OpenMetrics 1.0 (prometheus/common NegotiateIncludingOpenMetrics rules).
+ */
+describe('SCRAPE_OPENMETRICS=true', () => {
+  const gw = useGateway({ SCRAPE_OPENMETRICS: 'true' });
+
+  beforeAll(async () => {
+    const res = await fetch(`${gw.url}/metrics/job/om`, { method: 'PUT', body: '# TYPE plain_counter counter\nplain_counter 3\n# TYPE done_total counter\ndone_total 4\n' });
+    expect(res.status).toBe(200);
+  });
+
+  it('answers the Prometheus 3 default Accept in OpenMetrics, ending # EOF, valid for the OpenMetrics parser', async () => {
+    const res = await fetch(`${gw.url}/metrics`, { headers: { Accept: P3_DEFAULT } });
+    expect(res.headers.get('content-type')).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=allow-utf-8');
+    const text = await res.text();
+    expect(text.endsWith('# EOF\n')).toBe(true);
+    const families = parseOpenMetrics(text);
+    // What changes (README): a counter pushed without `_total` is scraped as `<name>_total`.
+    expect(text).toContain('# TYPE plain_counter counter\nplain_counter_total{instance="",job="om"} 3.0\n');
+    expect(text).toContain('# TYPE done counter\ndone_total{instance="",job="om"} 4.0\n');
+    expect(families.map((f) => f.name)).toEqual(expect.arrayContaining(['plain_counter_total', 'done_total', 'push_time_seconds', 'process_cpu_seconds_total']));
+  });
+
+  it.each([
+    ['no Accept', undefined, 'text/plain; version=0.0.4; charset=utf-8; escaping=underscores'],
+    ['OpenMetrics 0.0.1', 'application/openmetrics-text;version=0.0.1', 'application/openmetrics-text; version=0.0.1; charset=utf-8; escaping=underscores'],
+    ['protobuf first', P3_PROTO_FIRST, `${PROTO}; escaping=underscores`],
+  ])('%s', async (_name, accept, contentType) => {
+    const res = await fetch(`${gw.url}/metrics`, { headers: accept === undefined ? {} : { Accept: accept } });
+    expect(res.headers.get('content-type')).toBe(contentType);
+  });
+
+  itPrometheus(
+    'Debian Prometheus 2.42 (which asks for OpenMetrics first) scrapes it',
+    async () => {
+      const prom = await startPrometheus(new URL(gw.url).host);
+      try {
+        const series = await prom.until('plain_counter_total');
+        expect(series.map((s) => s.value[1])).toEqual(['3']);
+        expect((await prom.query('up{job="pgw"}')).map((s) => s.value[1])).toEqual(['1']);
+      } finally {
+        prom.stop();
+      }
     },
     60000,
   );

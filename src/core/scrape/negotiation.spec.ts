@@ -57,6 +57,18 @@ describe('content negotiation', () => {
     );
   });
 
+  // SCRAPE_OPENMETRICS on: prometheus/common expfmt/encode.go NegotiateIncludingOpenMetrics.
+  it.each([
+    ['Prometheus 3.4+ default', P3_DEFAULT, 'openmetrics', 'application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=allow-utf-8'],
+    ['Prometheus 2.42 default', 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1', 'openmetrics', 'application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores'],
+    ['OpenMetrics without a version is 0.0.1', 'application/openmetrics-text', 'openmetrics', 'application/openmetrics-text; version=0.0.1; charset=utf-8; escaping=underscores'],
+    ['protobuf first still wins', P3_PROTO_FIRST, 'protobuf', 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited; escaping=underscores'],
+    ['none', undefined, 'text', 'text/plain; version=0.0.4; charset=utf-8; escaping=underscores'],
+  ])('with SCRAPE_OPENMETRICS, Accept %s', (_name, accept, format, contentType) => {
+    const got = negotiateScrape(accept, { openMetrics: true });
+    expect([got.format, got.contentType]).toEqual([format, contentType]);
+  });
+
   it.each([
     ['gzip', 'gzip', true],
     ['gzip, deflate, br', 'gzip, deflate, br', true],

@@ -51,7 +51,7 @@ export function isOpenMetricsPush(contentType: string | undefined): boolean {
 
 /** What a scrape answers: the format, the name escaping, and the Content-Type saying both. */
 export interface ScrapeFormat {
-  format: 'text' | 'protobuf';
+  format: 'text' | 'protobuf' | 'openmetrics';
   escaping: EscapingScheme;
   contentType: string;
 }
@@ -64,9 +64,10 @@ export interface ScrapeFormat {
  * The first delimited-protobuf clause or `text/plain` with version 0.0.4 or none is chosen;
  * otherwise text. `text/plain;version=1.0.0` and OpenMetrics never match. Protobuf's text and
  * compact-text encodings, which upstream answers in formats this gateway does not write, are
- * skipped like unknown types.
+ * skipped like unknown types. With `openMetrics` (SCRAPE_OPENMETRICS), an OpenMetrics clause is
+ * chosen like the others.
  */
-export function negotiateScrape(accept: string | undefined): ScrapeFormat {
+export function negotiateScrape(accept: string | undefined, options: { openMetrics?: boolean } = {}): ScrapeFormat {
   let escaping: EscapingScheme = 'underscores';
   const ranges = accept === undefined || accept.trim() === '' ? [] : parseMediaRanges(accept);
   for (const r of sortByPreference(ranges)) {
@@ -76,6 +77,12 @@ export function negotiateScrape(accept: string | undefined): ScrapeFormat {
     }
     if (isDelimitedProtobuf(r)) {
       return { format: 'protobuf', escaping, contentType: `${PROTOBUF_DELIMITED_CONTENT_TYPE}; escaping=${escaping}` };
+    }
+    // With SCRAPE_OPENMETRICS, as prometheus/common's NegotiateIncludingOpenMetrics: version 1.0.0,
+    // else (0.0.1 or none) 0.0.1; the two differ only in the version this answer states.
+    if (options.openMetrics === true && r.type === OPENMETRICS_MEDIA_TYPE) {
+      const version = r.params.version === '1.0.0' ? '1.0.0' : '0.0.1';
+      return { format: 'openmetrics', escaping, contentType: `${OPENMETRICS_MEDIA_TYPE}; version=${version}; charset=utf-8; escaping=${escaping}` };
     }
     if (r.type === 'text/plain' && (r.params.version === undefined || r.params.version === '0.0.4')) {
       break;
