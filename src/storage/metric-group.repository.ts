@@ -334,7 +334,7 @@ export class MetricGroupRepository {
     const byGroup = new Map<string, StoredFamily[]>(groups.map((g) => [g.id, []]));
     for (const f of families) {
       byGroup.get(f.group_id)?.push({
-        name: intern(f.name),
+        name: intern(fromDbText(f.name)),
         type: f.type,
         help: intern(fromDbText(f.help)),
         pushedAt: f.pushed_at,
@@ -362,7 +362,7 @@ export class MetricGroupRepository {
     if (ids.length > 0) {
       const rows = await this.db.query<{ group_id: string; name: string; body: Buffer }>(LOAD_BODIES, [ids]);
       for (const r of rows) {
-        out.get(r.group_id)?.set(r.name, r.body);
+        out.get(r.group_id)?.set(fromDbText(r.name), r.body);
       }
     }
     return out;
@@ -410,9 +410,9 @@ function toStoredContext(rows: PushRow[]): StoredContext {
   const context: StoredContext = { existing: [], candidates: [] };
   for (const r of rows) {
     if (r.kind === 't') {
-      context.existing.push({ name: r.name, type: r.type ?? 0, where: `group ${formatLabels(fromDbLabels(JSON.parse(r.detail) as Labels))}` });
+      context.existing.push({ name: fromDbText(r.name), type: r.type ?? 0, where: `group ${formatLabels(fromDbLabels(JSON.parse(r.detail) as Labels))}` });
     } else if (r.kind === 'c') {
-      context.candidates.push({ exposedKey: r.detail, name: r.name, body: r.body ?? Buffer.alloc(0) });
+      context.candidates.push({ exposedKey: r.detail, name: fromDbText(r.name), body: r.body ?? Buffer.alloc(0) });
     }
   }
   return context;
@@ -421,7 +421,7 @@ function toStoredContext(rows: PushRow[]): StoredContext {
 /** Parameters of PUSH in the given mode ('write' needs no locks and no context arguments). */
 function pushParams(mode: 'probe' | 'read' | 'write', write: PushWrite, history: PushHistoryArgs | undefined): unknown[] {
   const { group } = write;
-  const pushedNames = write.families.map((f) => f.name);
+  const pushedNames = write.families.map((f) => toDbText(f.name));
   // 'write' takes no locks and reads no context; 'read' writes nothing, so its payload stays empty.
   const locking = mode !== 'write';
   const families = mode === 'read' ? [] : write.families;
@@ -432,7 +432,7 @@ function pushParams(mode: 'probe' | 'read' | 'write', write: PushWrite, history:
   return [
     mode,
     `{group}${JSON.stringify([group.tenant, group.groupingKey])}`,
-    textArray(locking ? write.lookupNames : []),
+    textArray(locking ? write.lookupNames.map(toDbText) : []),
     numberArray(locking ? write.lookupNames.map((n) => pushedType.get(n) ?? -1) : []),
     numberArray(suspects.idx),
     numberArray(suspects.lo),

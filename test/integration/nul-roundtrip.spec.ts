@@ -286,3 +286,29 @@ describe('token ids and subjects with U+0000 and the escape character', () => {
     expect(list.tokens.find((t) => t.id === id)?.issued_by).toBe(sub);
   });
 });
+
+describe('UTF-8 names (PUSH_ENABLE_UTF8_NAMES) holding U+0000 and the escape character', () => {
+  const gw = useGateway({ PUSH_ENABLE_UTF8_NAMES: 'true' });
+  const name = `u\u0000${ESC}0`;
+  const label = `l\u0000`;
+
+  beforeAll(async () => {
+    const body = `# HELP "${name}" h\u0000\n# TYPE "${name}" gauge\n{"${name}","${label}"="v\u0000"} 1\n`;
+    const res = await fetch(`${gw.url}/metrics/job/utf8`, { method: 'PUT', body });
+    expect([res.status, await res.text()]).toEqual([200, '']);
+  });
+
+  it('protobuf scrape (allow-utf-8) returns the names exactly', async () => {
+    const res = await fetch(`${gw.url}/metrics`, { headers: { Accept: `${PB}; escaping=allow-utf-8` } });
+    const family = parseProtobufDelimited(Buffer.from(await res.arrayBuffer())).find((f) => f.name === name);
+    expect(family?.help).toBe('h\u0000');
+    expect(family?.metric.map((m) => Object.fromEntries(m.label.map((l) => [l.name, l.value])))).toEqual([{ [label]: 'v\u0000', instance: '', job: 'utf8' }]);
+  });
+
+  it('the query API finds the series by its name and label, and lists the name', async () => {
+    const answer = await json<VectorAnswer>(`${gw.url}/api/v1/query?${new URLSearchParams({ query: '{"u\\x00\\xef\\xb7\\x900", "l\\x00"="v\\x00"}' })}`);
+    expect(answer.data.result.map((r) => r.metric)).toEqual([{ __name__: name, [label]: 'v\u0000', job: 'utf8' }]);
+    const names = await json<{ data: string[] }>(`${gw.url}/api/v1/label/__name__/values`);
+    expect(names.data).toContain(name);
+  });
+});
