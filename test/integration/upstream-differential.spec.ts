@@ -412,6 +412,15 @@ const DIVERGENCES: Divergence[] = [
     oursScrape: (body) => expect(comparableScrape(body)).toEqual([]),
     upstreamScrape: (body) => expect(comparableScrape(body)).toEqual(expect.arrayContaining(['s_sum{instance="",job="rep"} 2', 'h_bucket{instance="",job="rep2",le="1"} 1', 'h_bucket{instance="",job="rep2",le="1"} 2'])),
   },
+  // `# TYPE x gaugehistogram` in a text body: 1.5.1's parser (common 0.37) does not know the
+  // spelling; 1.11.2+ (common 0.67) takes it, and so do we (research note header table).
+  {
+    name: 'a text body declaring gaugehistogram (1.11 behaviour)',
+    steps: [put('/metrics/job/gh', '# TYPE gh gaugehistogram\ngh_bucket{le="1"} 1\ngh_bucket{le="+Inf"} 2\n')],
+    ours: [200],
+    upstream: [400],
+    oursScrape: (body) => expect(comparableScrape(body)).toEqual(expect.arrayContaining(['gh_bucket{instance="",job="gh",le="+Inf"} 2'])),
+  },
   // OpenMetrics pushes (issue 12 point 3, research note §3): upstream reads every non-protobuf body
   // as text 0.0.4 (handler/push.go; its issue #400), so a counter becomes two untyped families and
   // an info family is refused. Ours parses them as OpenMetrics 1.0.

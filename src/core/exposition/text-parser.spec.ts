@@ -220,7 +220,6 @@ describe('parseText errors', () => {
     ['escaped quote in help', '# HELP x a\\"b\n', 1, `invalid escape sequence '\\"'`],
     ['backslash at end of help line', '# HELP x a\\\nx 1\n', 1, "invalid escape sequence '\\\n'"],
     ['unknown metric type', '# TYPE x foo\n', 1, 'unknown metric type "foo"'],
-    ['OpenMetrics gaugehistogram type', '# TYPE x gaugehistogram\n', 1, 'unknown metric type "gaugehistogram"'],
     ['trailing blank after type', '# TYPE x counter \n', 1, 'unknown metric type "counter "'],
     ['TYPE after samples', 'x 1\n# TYPE x counter\n', 2, 'second TYPE line for metric name "x", or TYPE reported after samples'],
     ['second TYPE line', '# TYPE x counter\n# TYPE x gauge\n', 2, 'second TYPE line for metric name "x", or TYPE reported after samples'],
@@ -262,7 +261,6 @@ describe('parseText errors', () => {
     ],
     ['negative count', '# TYPE s summary\ns_count -1\n', 2, 'expected non-negative finite count for metric "s_count", got "-1"'],
     ['NaN bucket count', '# TYPE h histogram\nh_bucket{le="1"} NaN\n', 2, 'expected non-negative finite count for metric "h_bucket", got "NaN"'],
-    ['gauge_histogram sample', '# TYPE x gauge_histogram\nx 1\n', 2, 'unexpected type for metric name "x"'],
   ])('%s', (_name, input, line, message) => {
     let caught: unknown;
     try {
@@ -299,6 +297,32 @@ describe('parseText at scale', () => {
  * Quoted (UTF-8) names: prometheus/common 0.67 `expfmt/text_parse.go` as used by pushgateway 1.11.3
  * `handler/push.go` (`expfmt.NewTextParser(handler.ValidationScheme)`); research note §1 table.
  */
+/**
+ * Gauge histograms: prometheus/common 0.67 (pushgateway 1.11.2+) takes `# TYPE x gaugehistogram`
+ * and reads `_bucket`/`_sum`/`_count` as for histograms; OpenMetrics' `_gcount`/`_gsum` stay
+ * untyped families of their own (research note §3 table).
+ */
+describe('parseText: gauge histograms', () => {
+  it.each<[string, string, () => MetricFamily[]]>([
+    [
+      'gaugehistogram with OpenMetrics _gcount/_gsum',
+      '# TYPE g gaugehistogram\ng_bucket{le="1"} 1\ng_bucket{le="+Inf"} 2\ng_gcount 2\ng_gsum 3\n',
+      () => [
+        family('g', MetricType.GAUGE_HISTOGRAM, [histogram({ sampleCount: 0, sampleSum: 0, bucket: buckets([1, 1], [Infinity, 2]) })]),
+        family('g_gcount', UNTYPED, [untyped(2)]),
+        family('g_gsum', UNTYPED, [untyped(3)]),
+      ],
+    ],
+    [
+      'gauge_histogram with _sum/_count and a synthesised +Inf bucket',
+      '# TYPE g gauge_histogram\ng_bucket{le="1"} 1\ng_sum 3\ng_count 2\n',
+      () => [family('g', MetricType.GAUGE_HISTOGRAM, [histogram({ sampleCount: 2, sampleSum: 3, bucket: buckets([1, 1], [Infinity, 2]) })])],
+    ],
+  ])('%s', (_name, input, expected) => {
+    expect(parseText(input)).toEqual(expected());
+  });
+});
+
 describe('parseText: quoted names', () => {
   it.each<[string, string, () => MetricFamily[]]>([
     ['quoted metric name with quoted label', '{"my.metric","my.label"="v"} 1\n', () => [family('my.metric', UNTYPED, [untyped(1, { 'my.label': 'v' })])]],

@@ -28,6 +28,8 @@ const TYPE_BY_KEYWORD: Readonly<Record<string, MetricType>> = {
   UNTYPED: MetricType.UNTYPED,
   HISTOGRAM: MetricType.HISTOGRAM,
   GAUGE_HISTOGRAM: MetricType.GAUGE_HISTOGRAM,
+  // prometheus/common 0.67 (pushgateway 1.11.2+) also takes the OpenMetrics spelling.
+  GAUGEHISTOGRAM: MetricType.GAUGE_HISTOGRAM,
 };
 
 /** What a sample line contributes to a summary or histogram family. */
@@ -60,8 +62,9 @@ interface FamilyState {
  * - Families keep the order in which their name first appeared (HELP, TYPE or sample line);
  *   metrics keep input order; label pairs keep input order.
  * - Names without a TYPE line become UNTYPED families. `x_count`, `x_sum`, `x{quantile=..}` and
- *   `x_bucket{le=..}` lines fold into one Metric per label set of a family `x` TYPEd summary or
- *   histogram; a missing `_count`/`_sum` is 0 and a histogram without a `+Inf` bucket gets one
+ *   `x_bucket{le=..}` lines fold into one Metric per label set of a family `x` TYPEd summary,
+ *   histogram or gauge histogram (`gauge_histogram` or, as in 1.11.2+, `gaugehistogram`; its
+ *   OpenMetrics `_gcount`/`_gsum` lines stay families of their own, as there); a missing `_count`/`_sum` is 0 and a histogram without a `+Inf` bucket gets one
  *   holding `_count`. Counts are truncated to integers like Go's `uint64(value)`.
  * - Families without samples are dropped; an empty body yields [].
  * - Sample timestamps are kept in `timestampMs` (rejecting them is the caller's business).
@@ -71,8 +74,7 @@ interface FamilyState {
  * untyped series is kept as a second Metric, as Go keeps it: the push is then refused by the
  * consistency check, which records the group's failure time as upstream's does (research note §6).
  * Stricter than Go: a second `_sum`/`_count`/quantile/bucket of one summary or histogram series (Go
- * merges them silently) is an error, as is a negative or non-finite count and a sample of a family
- * TYPEd `gauge_histogram`.
+ * merges them silently) is an error, as is a negative or non-finite count.
  */
 export function parseText(input: string, options: TextParseOptions = {}): MetricFamily[] {
   return new TextScanner(input, options.nameValidation ?? 'utf8').parse();
@@ -116,7 +118,7 @@ class TextScanner {
     const result: MetricFamily[] = [];
     for (const state of this.families.values()) {
       if (state.family.metric.length > 0) {
-        if (state.family.type === MetricType.HISTOGRAM) {
+        if (isHistogram(state.family.type)) {
           addInfBuckets(state.family);
         }
         result.push(state.family);
@@ -283,7 +285,7 @@ class TextScanner {
       if (name === '__name__') {
         throw this.error('label name "__name__" is reserved');
       }
-      const special = (type === MetricType.SUMMARY && name === 'quantile') || (type === MetricType.HISTOGRAM && name === 'le');
+      const special = (type === MetricType.SUMMARY && name === 'quantile') || (isHistogram(type) && name === 'le');
       if (!special && hasLabel(labels, name)) {
         throw this.error(`duplicate label names for metric ${goQuote(this.fam.family.name)}`);
       }
@@ -347,6 +349,7 @@ class TextScanner {
         this.addToSummary(name, labels, value, token, timestampMs);
         return;
       case MetricType.HISTOGRAM:
+      case MetricType.GAUGE_HISTOGRAM:
         this.addToHistogram(name, labels, value, token, timestampMs);
         return;
       default:
@@ -459,7 +462,7 @@ class TextScanner {
       const type = base?.family.type;
       if (
         base !== undefined &&
-        ((type === MetricType.SUMMARY && suffix !== '_bucket') || type === MetricType.HISTOGRAM)
+        ((type === MetricType.SUMMARY && suffix !== '_bucket') || (type !== undefined && isHistogram(type)))
       ) {
         this.fam = base;
         this.role = suffix === '_count' ? Role.Count : suffix === '_sum' ? Role.Sum : Role.Point;
@@ -646,6 +649,11 @@ class TextScanner {
   private error(detail: string): ExpositionParseError {
     return ExpositionParseError.text(this.line, detail);
   }
+}
+
+/** Histograms and gauge histograms share their text lines (`_bucket`, `_sum`, `_count`), as in 1.11's parser. */
+function isHistogram(type: MetricType): boolean {
+  return type === MetricType.HISTOGRAM || type === MetricType.GAUGE_HISTOGRAM;
 }
 
 function isBlank(c: number): boolean {
