@@ -1,6 +1,7 @@
 import { parseTtl } from 'src/core/auth/ttl';
 import { parseDuration } from 'src/core/promql/duration';
 import { parseConnectionUrl } from 'src/storage/connection-url';
+import { parseTenantTtls, TtlPolicy } from 'src/core/grouping/group-ttl';
 
 /**
  * The gateway's settings, read once from the environment and validated as a whole:
@@ -43,6 +44,8 @@ export interface AppConfig {
   readonly history: HistorySettings;
   readonly query: QuerySettings;
   readonly http: HttpSettings;
+  /** GROUP_TTL, GROUP_TTL_MAX, GROUP_TTL_TENANTS: group expiry (DESIGN §5b); all unset: never (upstream). */
+  readonly groupTtl: TtlPolicy;
 }
 
 /** Bounds on the query API (DESIGN §5c), Prometheus' defaults. */
@@ -137,6 +140,7 @@ export function loadConfig(env: Env): AppConfig {
       maxSamples: read.integer('QUERY_MAX_SAMPLES', 50_000_000, 1, 2 ** 31 - 1),
       maxConcurrency: read.integer('QUERY_MAX_CONCURRENCY', 20, 1, 10_000),
     }),
+    groupTtl: readTtlPolicy(read, problems),
     http: Object.freeze({
       maxHeaderBytes: read.integer('HTTP_MAX_HEADER_BYTES', 16 * 1024, 1024, 1024 * 1024),
       headersTimeoutMs: read.duration('HTTP_HEADERS_TIMEOUT', '10s', 100),
@@ -148,6 +152,32 @@ export function loadConfig(env: Env): AppConfig {
     throw new ConfigError(problems);
   }
   return Object.freeze(config);
+}
+
+function readTtlPolicy(read: EnvReader, problems: string[]): TtlPolicy {
+  const seconds = (name: string): number | undefined => {
+    const text = read.optional(name);
+    if (text === undefined) {
+      return undefined;
+    }
+    try {
+      return parseDuration(text) / 1000;
+    } catch {
+      problems.push(`${name}=${JSON.stringify(text)}: expected a duration such as 1h or 7d, or 0 for never`);
+      return undefined;
+    }
+  };
+  let tenantDefaults: Record<string, number> = {};
+  const tenants = read.optional('GROUP_TTL_TENANTS');
+  if (tenants !== undefined) {
+    try {
+      tenantDefaults = parseTenantTtls(tenants);
+    } catch (error) {
+      problems.push(`GROUP_TTL_TENANTS: ${(error as Error).message}`);
+    }
+  }
+  const max = seconds('GROUP_TTL_MAX');
+  return Object.freeze({ defaultSeconds: seconds('GROUP_TTL'), maxSeconds: max === 0 ? undefined : max, tenantDefaults: Object.freeze(tenantDefaults) });
 }
 
 function readAuthSettings(read: EnvReader, problems: string[]): AuthSettings {

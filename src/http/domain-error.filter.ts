@@ -6,6 +6,7 @@ import { InconsistentPushError } from 'src/core/consistency/errors';
 import { GroupCollisionError } from 'src/storage/metric-group.repository';
 import { DatabaseUnavailableError } from 'src/storage/database-errors';
 import { TenantRefusedError } from 'src/core/auth/rules';
+import { GroupTtlError } from 'src/core/grouping/group-ttl';
 import { BodyDecodeError, BodyTooLargeError } from 'src/http/body-decoding';
 
 /** An error rendered as a plain-text response, upstream style. */
@@ -31,7 +32,8 @@ export function toTextError(error: unknown): TextError | undefined {
     error instanceof ExpositionParseError ||
     error instanceof InconsistentPushError ||
     error instanceof GroupCollisionError ||
-    error instanceof BodyDecodeError
+    error instanceof BodyDecodeError ||
+    error instanceof GroupTtlError
   ) {
     return { status: 400, message: error.message };
   }

@@ -3,6 +3,7 @@ import { FastifyRequest } from 'fastify';
 import { IngestService } from 'src/ingest/ingest.service';
 import { pushPathOf } from 'src/http/request-path';
 import { principalOf } from 'src/auth/request-principal';
+import { TTL_HEADER } from 'src/core/grouping/group-ttl';
 
 type RawRequest = FastifyRequest<{ Body: Buffer | undefined }>;
 
@@ -30,8 +31,10 @@ export class IngestController {
   }
 }
 
-function bodyOf(req: RawRequest): { body: Buffer; contentType?: string; contentEncoding?: string } {
+function bodyOf(req: RawRequest): { body: Buffer; contentType?: string; contentEncoding?: string; ttl?: string } {
+  const ttl = req.headers[TTL_HEADER];
   return {
+    ttl: Array.isArray(ttl) ? ttl[0] : ttl,
     body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
     contentType: req.headers['content-type'],
     contentEncoding: req.headers['content-encoding'],

@@ -6,17 +6,14 @@ import { canonicalLabels, exposedGroupLabels, groupingLabelsWithTenant } from 's
 import { sanitizeFamilies } from 'src/core/grouping/sanitize';
 import { parseText } from 'src/core/exposition/text-parser';
 import { parseOpenMetrics } from 'src/core/exposition/openmetrics-parser';
-import { parseProtobufDelimited, encodeFamilyDelimited } from 'src/core/exposition/protobuf-delimited';
-import { encodeSamples } from 'src/core/exposition/text-encoder';
+import { parseProtobufDelimited } from 'src/core/exposition/protobuf-delimited';
 import { ExpositionParseError } from 'src/core/exposition/errors';
 import { validatePushedFamilies } from 'src/core/consistency/validate-push';
-import { checkConsistency, consistencyLookupNames, suspectTypeMasks } from 'src/core/consistency/check-consistency';
 import { isOpenMetricsPush, isProtobufPush } from 'src/core/scrape/negotiation';
-import { collisionCandidateKeys, findSeriesCollisions } from 'src/core/consistency/series-collisions';
-import { InconsistentPushError } from 'src/core/consistency/errors';
-import { FamilyTypeRef } from 'src/core/consistency/check-consistency';
 import { MetricFamily } from 'src/core/model/metric-family';
-import { GroupRef, MetricGroupRepository, StoredContext } from 'src/storage/metric-group.repository';
+import { GroupRef, MetricGroupRepository } from 'src/storage/metric-group.repository';
+import { planPushCheck } from 'src/core/consistency/push-check';
+import { groupTtl } from 'src/core/grouping/group-ttl';
 import { decodeBody } from 'src/http/body-decoding';
 import { GatewayMetrics } from 'src/telemetry/gateway-metrics.service';
 import { Principal } from 'src/core/auth/principal';
@@ -36,6 +33,8 @@ export interface PushRequest {
   tenant?: string;
   /** The verified caller (auth on), whose tenant rules the push must pass. */
   principal?: Principal;
+  /** The `X-Pushgateway-TTL` header, if sent. */
+  ttl?: string;
   /** Push time (Unix seconds) instead of the clock's: backdated loads in benchmarks. */
   now?: number;
 }
@@ -72,6 +71,7 @@ export class IngestService {
       enforceDecision(checkPushedSeries(req.principal, families));
     }
     const now = req.now ?? Date.now() / 1000;
+    const ttlSeconds = groupTtl(this.config.groupTtl, req.ttl, group.tenant);
     const sanitized = sanitizeFamilies(families, groupingLabelsWithTenant(group.labels, req.tenant));
     try {
       validatePushedFamilies(sanitized, { utf8Names: this.config.utf8Names });
@@ -79,30 +79,14 @@ export class IngestService {
       await this.repository.recordFailure(group, now);
       throw error;
     }
-    const pushed = sanitized.map((mf) => ({ name: mf.name, type: mf.type }));
-    const check = this.config.consistencyCheck;
-    const own = check ? await this.metrics.types() : [];
-    const lookupNames = check ? consistencyLookupNames(pushed) : [];
-    await this.repository.applyPush(
-      {
-        group,
-        mode: req.mode,
-        now,
-        lookupNames,
-        collisionKeys: check ? collisionCandidateKeys(sanitized, group.exposedLabels) : [],
-        suspectMasks: suspectTypeMasks(pushed, lookupNames),
-        needsContext: check && conflicts(pushed, own),
-        sanitized,
-        families: sanitized.map((mf) => ({
-          name: mf.name,
-          type: mf.type,
-          help: mf.help,
-          body: encodeFamilyDelimited(mf),
-          exposition: encodeSamples(mf),
-        })),
-      },
-      (stored) => checkAgainstStore(sanitized, pushed, own, stored),
-    );
+    const own = this.config.consistencyCheck ? await this.metrics.types() : [];
+    await this.repository.applyPush({
+      group,
+      mode: req.mode,
+      now,
+      ttlSeconds,
+      plan: planPushCheck(sanitized, group.exposedLabels, own, this.config.consistencyCheck),
+    });
   }
 
   /** Deletes one group by its exact grouping key. Resolves after the commit. */
@@ -140,28 +124,5 @@ export class IngestService {
       throw new ExpositionParseError(`${openMetrics ? 'openmetrics' : 'text format'} parsing error: body is not valid UTF-8`);
     }
     return openMetrics ? parseOpenMetrics(text) : parseText(text, { nameValidation: this.config.utf8Names ? 'utf8' : 'legacy' });
-  }
-}
-
-/** Whether the pushed families conflict with these (e.g. the gateway's own metrics) alone. */
-function conflicts(pushed: FamilyTypeRef[], existing: FamilyTypeRef[]): boolean {
-  try {
-    checkConsistency(pushed, existing);
-    return false;
-  } catch {
-    return true;
-  }
-}
-
-/** The store-dependent checks of a push: types and suffixes across groups, then series collisions. */
-function checkAgainstStore(sanitized: MetricFamily[], pushed: FamilyTypeRef[], own: FamilyTypeRef[], stored: StoredContext): void {
-  checkConsistency(pushed, [...own, ...stored.existing]);
-  const candidates = stored.candidates.map((c) => ({
-    exposedLabels: Object.fromEntries(JSON.parse(c.exposedKey) as [string, string][]),
-    families: parseProtobufDelimited(c.body),
-  }));
-  const problems = findSeriesCollisions(sanitized, candidates);
-  if (problems.length > 0) {
-    throw new InconsistentPushError(problems);
   }
 }

@@ -40,6 +40,8 @@ export class GroupCache {
   private chain: Promise<unknown> = Promise.resolve();
   private watermark: string | undefined;
   private lastFullMs = 0;
+  /** The earliest expiry (Unix seconds) among the groups in the snapshot: rebuild it then. */
+  private nextExpiry = Number.POSITIVE_INFINITY;
 
   constructor(private readonly repository: MetricGroupRepository) {}
 
@@ -72,8 +74,15 @@ export class GroupCache {
     if (full) {
       this.lastFullMs = Date.now();
     }
-    if (changed || this.snapshot === undefined) {
-      const cached = [...this.groups.values()];
+    const now = Date.now() / 1000;
+    if (changed || this.snapshot === undefined || now >= this.nextExpiry) {
+      // Expired groups are left out at read time, on every replica, from the instant they expire;
+      // the leader removes them from the database shortly after (GroupExpiry).
+      const cached = [...this.groups.values()].filter((c) => c.group.expiresAt === undefined || c.group.expiresAt > now);
+      this.nextExpiry = Number.POSITIVE_INFINITY;
+      for (const c of cached) {
+        this.nextExpiry = Math.min(this.nextExpiry, c.group.expiresAt ?? Number.POSITIVE_INFINITY);
+      }
       this.snapshot = {
         groups: cached.map((c) => c.group),
         prepared: new Map(cached.map((c) => [c.group.id, c.prepared])),

@@ -63,6 +63,7 @@ export class ScrapeService {
         exposedLabels: g.exposedLabels,
         pushTime: g.pushTime,
         pushFailureTime: g.pushFailureTime,
+        expiresAt: g.expiresAt,
         families: g.families.flatMap((f) => {
           const body = bodies.get(g.id)?.get(f.name);
           return body === undefined ? [] : [{ name: f.name, type: f.type, help: f.help, body }];

@@ -8,6 +8,7 @@ import { AddGroupChangeWatermark1795670000000 } from '../../migrations/179567000
 import { AddPushLockAndRead1795680000000 } from '../../migrations/1795680000000-AddPushLockAndRead';
 import { AddOneStatementPush1795690000000 } from '../../migrations/1795690000000-AddOneStatementPush';
 import { EscapeStoredText1795700000000 } from '../../migrations/1795700000000-EscapeStoredText';
+import { AddGroupTtl1795710000000 } from '../../migrations/1795710000000-AddGroupTtl';
 import { EscapeTokenText1795720000000 } from '../../migrations/1795720000000-EscapeTokenText';
 // Relative imports: jest's globalSetup loads this file without the src/ path mapping.
 import { ConnectionTarget, parseConnectionUrl } from './connection-url';
@@ -23,6 +24,7 @@ export const MIGRATIONS = [
   AddPushLockAndRead1795680000000,
   AddOneStatementPush1795690000000,
   EscapeStoredText1795700000000,
+  AddGroupTtl1795710000000,
   EscapeTokenText1795720000000,
 ];
 

@@ -7,62 +7,15 @@ import { DATABASE } from 'src/storage/storage.tokens';
 import { Database, Executor } from 'src/storage/database';
 import { sqlStateOf } from 'src/storage/database-errors';
 import { InconsistentPushError } from 'src/core/consistency/errors';
-import { PushHistoryArgs, WRITE_HOOKS, WriteHooks } from 'src/storage/write-hooks';
+import { WRITE_HOOKS, WriteHooks } from 'src/storage/write-hooks';
+import { GroupRef, probeStatement, PushRow, PushWrite, readStatement, Statement, storedContextOf, wasWritten, writeStatement } from 'src/storage/push-statements';
+import { checkPushAgainstStore } from 'src/core/consistency/push-check';
+import { expiryOf } from 'src/core/grouping/group-ttl';
 import { byteaArray, numberArray, textArray } from 'src/storage/pg-arrays';
 import { fromDbLabels, fromDbText, toDbJson, toDbText } from 'src/storage/db-text';
 import { MetricFamily } from 'src/core/model/metric-family';
 
-/** Identifies one group: a tenant ('' without auth) and its canonical grouping key. */
-export interface GroupRef {
-  tenant: string;
-  groupingKey: string;
-  /** The labels the group's series are exposed with (see exposedGroupLabels). */
-  exposedLabels: Labels;
-  /** Canonical form of exposedLabels; unique across the store. */
-  exposedKey: string;
-  labels: Labels;
-}
-
-/** One family of a push, already sanitised, validated and encoded by the core. */
-export interface FamilyWrite {
-  name: string;
-  type: MetricType;
-  help: string;
-  /** Length-delimited protobuf MetricFamily. */
-  body: Buffer;
-  /** Text exposition sample lines (no HELP/TYPE). */
-  exposition: string;
-}
-
-export interface PushWrite {
-  group: GroupRef;
-  /** 'replace' (PUT) drops every family of the group first; 'merge' (POST) only same-named ones. */
-  mode: 'replace' | 'merge';
-  families: FamilyWrite[];
-  /** Unix seconds. */
-  now: number;
-  /** Names whose stored types must be compared (see consistencyLookupNames). Empty skips the check. */
-  lookupNames: string[];
-  /** Exposed keys of other groups that could expose the same series (see collisionCandidateKeys). */
-  collisionKeys: string[];
-  /** Per lookup name, the stored types (bit `1 << type`) the check would reject (see suspectTypeMasks). */
-  suspectMasks: number[];
-  /**
-   * The check must see the store's context even when the store finds nothing suspect (the push
-   * already conflicts with something outside the store, and the error lists every conflict).
-   */
-  needsContext: boolean;
-  /** The sanitised families (what `families` encodes), for write hooks such as the history. */
-  sanitized: MetricFamily[];
-}
-
-/** What the consistency check sees of the store, read inside the push transaction. */
-export interface StoredContext {
-  /** (name, type) of families elsewhere, minus what this push replaces. */
-  existing: FamilyTypeRef[];
-  /** Families with pushed names in groups whose exposed key is a collision candidate. */
-  candidates: { exposedKey: string; name: string; body: Buffer }[];
-}
+export type { GroupRef, PushWrite } from 'src/storage/push-statements';
 
 /** A stored group with its families, as the scrape and JSON API read it. */
 export interface StoredGroup {
@@ -73,6 +26,8 @@ export interface StoredGroup {
   exposedLabels: Labels;
   pushTime: number;
   pushFailureTime: number;
+  /** Unix seconds when the group expires (last push + its TTL); undefined: never. */
+  expiresAt?: number;
   families: StoredFamily[];
 }
 
@@ -92,6 +47,7 @@ interface GroupRow {
   exposed_key: string;
   push_time: number;
   push_failure_time: number;
+  ttl_seconds: number | null;
 }
 
 interface FamilyRow {
@@ -119,22 +75,6 @@ export class GroupCollisionError extends Error {}
 const UNIQUE_VIOLATION = '23505';
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 5;
-
-/**
- * A push as one statement (its own transaction outside an explicit one), see the AddOneStatementPush
- * migration. $1 mode: 'probe' takes the locks, looks for anything the check could reject and, when
- * there is nothing, writes the group, families and history; otherwise (and always in 'read' mode)
- * it writes nothing and returns the check's context. 'write' only writes.
- *
- * Known gap: two concurrent pushes to different groups whose series collide only through body
- * labels (e.g. `{job="a"}` pushing `m{x="1"}` while `{job="a",x="1"}` pushes `m`) hold the name
- * locks shared when `m`'s type is settled, so each may miss the other's uncommitted series. The
- * scrape still renders both; sequential pushes are always checked.
- */
-const PUSH = `
-  SELECT kind, name, type, detail, body FROM pgw_push(
-    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16, $17, $18, $19,
-    $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)`;
 
 const UPSERT_GROUP_FAILED = `
   INSERT INTO metric_group (tenant, grouping_key, exposed_key, labels, push_failure_time)
@@ -170,8 +110,21 @@ const LIST_CHANGES = `
   SELECT 'd', group_id::text, NULL FROM metric_group_tombstone WHERE deleted_xid >= $1::xid8`;
 
 const LOAD_GROUPS = `
-  SELECT id::text AS id, revision::text AS revision, tenant, labels, exposed_key, push_time, push_failure_time
+  SELECT id::text AS id, revision::text AS revision, tenant, labels, exposed_key, push_time, push_failure_time, ttl_seconds
   FROM metric_group WHERE id = ANY($1::bigint[])`;
+
+/** Up to $2 groups expired at $1 (Unix seconds), oldest expiry first. */
+const EXPIRED_GROUPS = `
+  SELECT id::text AS id FROM metric_group
+  WHERE ttl_seconds IS NOT NULL AND push_time + ttl_seconds <= $1
+  ORDER BY push_time + ttl_seconds LIMIT $2`;
+
+/** Deletes group $1 if it is still expired at $2 (a push since renews it); returns its expiry. */
+const DELETE_IF_EXPIRED = `
+  DELETE FROM metric_group WHERE id = $1::bigint AND ttl_seconds IS NOT NULL AND push_time + ttl_seconds <= $2
+  RETURNING push_time + ttl_seconds AS expiry`;
+
+const TRY_EXPIRY_LEADER = `SELECT pg_try_advisory_xact_lock(hashtextextended('group expiry', 7)) AS leader`;
 
 const LOAD_FAMILIES = `
   SELECT group_id::text AS group_id, name, type, help, pushed_at, exposition
@@ -193,36 +146,39 @@ export class MetricGroupRepository {
   ) {}
 
   /**
-   * Applies a PUT/POST atomically: locks the group and the pushed names, hands the stored types of
-   * `lookupNames` (minus what this push replaces) to `check`, and on success replaces the families,
-   * sets push_time and records the history. When `check` throws, nothing is written but the group's
-   * push_failure_time (created if needed), and the error is rethrown.
-   *
-   * Usually one statement: the store itself looks for the suspect types and collision candidates and
-   * writes when there are none, so `check` has nothing to see and is not called. Otherwise `check`
-   * runs on the context the statement returned; if it passes after all, the push is redone as a
-   * transaction that locks and reads, checks and writes.
+   * Applies a checked PUT/POST atomically: the group with its push time and TTL, its families and
+   * the history, after the consistency check of `write.plan` (core checkPushAgainstStore) passed
+   * on what the store holds under the push's locks. When the check fails, nothing is written but
+   * the group's push_failure_time (created if needed), and InconsistentPushError is thrown.
    * Throws GroupCollisionError when the grouping key exposes the same labels as another group.
+   *
+   * Usually one statement (pgw_push_probe): the store looks for what the check could object to
+   * and writes when there is nothing, so the check has nothing to see. Otherwise the check runs on
+   * the context the statement returned, and if it passes after all the push is redone as a
+   * transaction: locked read, check, write.
    */
-  async applyPush(write: PushWrite, check: (stored: StoredContext) => void): Promise<void> {
+  async applyPush(write: PushWrite): Promise<void> {
     const history = this.hooks?.pushArgs({
       tenant: write.group.tenant,
       exposedLabels: write.group.exposedLabels,
       mode: write.mode,
-      families: write.sanitized,
+      families: write.plan.families,
       now: write.now,
     });
     try {
       let written = false;
-      if (!write.needsContext) {
-        const rows = await this.retrying(() => this.db.named<PushRow>('pgw_push', PUSH, pushParams('probe', write, history)));
-        written = rows.length === 1 && rows[0].kind === 'w';
+      if (!write.plan.needsContext) {
+        const rows = await this.retrying(() => this.runStatement(this.db, probeStatement(write, history)));
+        written = wasWritten(rows);
         if (!written) {
-          check(toStoredContext(rows));
+          checkPushAgainstStore(write.plan, storedContextOf(rows));
         }
       }
       if (!written) {
-        await this.db.transaction((tx) => this.pushInTransaction(tx, write, history, check));
+        await this.db.transaction(async (tx) => {
+          checkPushAgainstStore(write.plan, storedContextOf(await this.runStatement(tx, readStatement(write))));
+          await this.runStatement(tx, writeStatement(write, history));
+        });
       }
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -238,18 +194,8 @@ export class MetricGroupRepository {
     }
   }
 
-  /** Locks and reads the context in one statement, runs the check, then writes in a second one. */
-  private async pushInTransaction(
-    tx: Executor,
-    write: PushWrite,
-    history: PushHistoryArgs | undefined,
-    check: (stored: StoredContext) => void,
-  ): Promise<void> {
-    const rows = await tx.named<PushRow>('pgw_push', PUSH, pushParams('read', write, history));
-    if (write.lookupNames.length > 0 || write.collisionKeys.length > 0) {
-      check(toStoredContext(rows));
-    }
-    await tx.named<PushRow>('pgw_push', PUSH, pushParams('write', write, history));
+  private runStatement(on: Executor, statement: Statement): Promise<PushRow[]> {
+    return on.named<PushRow>(statement.name, statement.text, statement.values);
   }
 
   /** Sets push_failure_time of a group (creating it, empty, if absent). No-op when the key collides. */
@@ -270,6 +216,30 @@ export class MetricGroupRepository {
   /** Deletes every group (of one tenant when given). */
   async wipe(tenant?: string): Promise<void> {
     await this.deleteReturning([tenant ?? null, null]);
+  }
+
+  /**
+   * Removes groups expired at `now` (Unix seconds), at most `limit`, each with staleness markers at
+   * its expiry time, if this replica wins the expiry lock (a transaction-scoped advisory lock: one
+   * replica at a time). Returns how many were removed, or undefined when another replica holds the
+   * lock. A group pushed meanwhile is renewed, not removed.
+   */
+  async removeExpiredGroups(now: number, limit: number): Promise<number | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [{ leader }] = await tx.query<{ leader: boolean }>(TRY_EXPIRY_LEADER);
+      if (!leader) {
+        return undefined;
+      }
+      let removed = 0;
+      for (const { id } of await tx.query<{ id: string }>(EXPIRED_GROUPS, [now, limit])) {
+        const [row] = await tx.query<{ expiry: number }>(DELETE_IF_EXPIRED, [id, now]);
+        if (row !== undefined) {
+          removed++;
+          await this.hooks?.afterDelete(tx, [id], row.expiry);
+        }
+      }
+      return removed;
+    });
   }
 
   /**
@@ -349,6 +319,7 @@ export class MetricGroupRepository {
       exposedLabels: Object.fromEntries(JSON.parse(r.exposed_key) as [string, string][]),
       pushTime: r.push_time,
       pushFailureTime: r.push_failure_time,
+      expiresAt: expiryOf(r.push_time, r.ttl_seconds),
       families: byGroup.get(r.id) ?? [],
     }));
   }
@@ -395,90 +366,6 @@ export class MetricGroupRepository {
 
 function isUniqueViolation(error: unknown): boolean {
   return sqlStateOf(error) === UNIQUE_VIOLATION;
-}
-
-/** A row of pgw_push: context ('t', 'c'), or one 'w' with the written group's id as detail. */
-interface PushRow {
-  kind: 't' | 'c' | 'w';
-  name: string;
-  type: number | null;
-  detail: string;
-  body: Buffer | null;
-}
-
-function toStoredContext(rows: PushRow[]): StoredContext {
-  const context: StoredContext = { existing: [], candidates: [] };
-  for (const r of rows) {
-    if (r.kind === 't') {
-      context.existing.push({ name: fromDbText(r.name), type: r.type ?? 0, where: `group ${formatLabels(fromDbLabels(JSON.parse(r.detail) as Labels))}` });
-    } else if (r.kind === 'c') {
-      context.candidates.push({ exposedKey: r.detail, name: fromDbText(r.name), body: r.body ?? Buffer.alloc(0) });
-    }
-  }
-  return context;
-}
-
-/** Parameters of PUSH in the given mode ('write' needs no locks and no context arguments). */
-function pushParams(mode: 'probe' | 'read' | 'write', write: PushWrite, history: PushHistoryArgs | undefined): unknown[] {
-  const { group } = write;
-  const pushedNames = write.families.map((f) => toDbText(f.name));
-  // 'write' takes no locks and reads no context; 'read' writes nothing, so its payload stays empty.
-  const locking = mode !== 'write';
-  const families = mode === 'read' ? [] : write.families;
-  const recorded = mode === 'read' ? undefined : history;
-  const pushedType = new Map(write.families.map((f) => [f.name, f.type as number]));
-  const context = locking && pushedNames.length > 0;
-  const suspects = suspectRanges(mode === 'probe' ? write.suspectMasks : []);
-  return [
-    mode,
-    `{group}${JSON.stringify([group.tenant, group.groupingKey])}`,
-    textArray(locking ? write.lookupNames.map(toDbText) : []),
-    numberArray(locking ? write.lookupNames.map((n) => pushedType.get(n) ?? -1) : []),
-    numberArray(suspects.idx),
-    numberArray(suspects.lo),
-    numberArray(suspects.hi),
-    group.tenant,
-    group.groupingKey,
-    write.mode === 'replace',
-    textArray(pushedNames),
-    textArray(context ? write.collisionKeys : []),
-    group.exposedKey,
-    toDbJson(group.labels),
-    write.now,
-    numberArray(families.map((x) => x.type)),
-    textArray(families.map((x) => toDbText(x.help))),
-    byteaArray(families.map((x) => x.body)),
-    textArray(families.map((x) => toDbText(x.exposition))),
-    recorded !== undefined,
-    recorded?.t ?? 0,
-    textArray(recorded?.names ?? []),
-    textArray(recorded?.families ?? []),
-    textArray(recorded?.labels ?? []),
-    textArray(recorded?.keys ?? []),
-    numberArray(recorded?.values ?? []),
-    textArray(recorded?.familyList ?? []),
-    recorded?.record ?? false,
-    numberArray(recorded?.days ?? []),
-  ];
-}
-
-/** Each mask's runs of consecutive type bits as (1-based mask index, first type, last type). */
-export function suspectRanges(masks: readonly number[]): { idx: number[]; lo: number[]; hi: number[] } {
-  const out = { idx: [] as number[], lo: [] as number[], hi: [] as number[] };
-  masks.forEach((mask, i) => {
-    for (let t = 0; t < 16; t++) {
-      if ((mask & (1 << t)) !== 0 && (t === 0 || (mask & (1 << (t - 1))) === 0)) {
-        let end = t;
-        while ((mask & (1 << (end + 1))) !== 0) {
-          end++;
-        }
-        out.idx.push(i + 1);
-        out.lo.push(t);
-        out.hi.push(end);
-      }
-    }
-  });
-  return out;
 }
 
 const interned = new Map<string, string>();

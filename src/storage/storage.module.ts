@@ -9,6 +9,7 @@ import { HistoryRepository } from 'src/storage/history.repository';
 import { HistoryMaintenance } from 'src/storage/history-maintenance.service';
 import { TableUpkeep } from 'src/storage/table-upkeep.service';
 import { TableUpkeepRepository } from 'src/storage/table-upkeep.repository';
+import { GroupExpiry } from 'src/storage/group-expiry.service';
 
 /** Opens the database (server or embedded), applies pending migrations unless disabled, exports repositories. */
 @Module({
@@ -33,9 +34,10 @@ import { TableUpkeepRepository } from 'src/storage/table-upkeep.repository';
     HistoryMaintenance,
     TableUpkeep,
     TableUpkeepRepository,
+    GroupExpiry,
     { provide: WRITE_HOOKS, useExisting: HistoryRepository },
   ],
-  exports: [MetricGroupRepository, DATABASE, HistoryRepository, HistoryMaintenance, TableUpkeep],
+  exports: [MetricGroupRepository, DATABASE, HistoryRepository, HistoryMaintenance, TableUpkeep, GroupExpiry],
 })
 export class StorageModule implements OnApplicationShutdown {
   constructor(@Inject(DATABASE) private readonly db: Database) {}

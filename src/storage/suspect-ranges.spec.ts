@@ -1,4 +1,4 @@
-import { suspectRanges } from 'src/storage/metric-group.repository';
+import { suspectRanges } from 'src/storage/push-statements';
 
 describe('suspectRanges', () => {
   it('splits each mask into runs of consecutive types', () => {

@@ -21,6 +21,10 @@ async function json(url: string, init?: RequestInit): Promise<{ status: number; 
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
+interface QueryAnswer {
+  data: { result: { value: [number, string] }[] };
+}
+
 interface Listing {
   groups: { labels: Record<string, string>; tenant: string; last_push_time: string | null; families: number; series: number }[];
   total: number;
@@ -104,7 +108,7 @@ describe('group API', () => {
   });
 
   it('deletes every match in one go: gone from every replica, stale in the history, others untouched', async () => {
-    const before = await (await fetch(`${a.url}/api/v1/query?query=${encodeURIComponent('count(backup_ok)')}`)).json();
+    const before = (await (await fetch(`${a.url}/api/v1/query?query=${encodeURIComponent('count(backup_ok)')}`)).json()) as QueryAnswer;
     expect(before.data.result[0].value[1]).toBe('3');
     const { status, body } = await json(`${a.url}/api/v1/groups?match[]=${encodeURIComponent('{job="backup",instance=~"db.*"}')}`, { method: 'DELETE' });
     expect(status).toBe(200);
@@ -117,7 +121,7 @@ describe('group API', () => {
       expect(scrape).toMatch(/batch_done\{instance="",job="batch"\} 1/);
     }
     // The deleted series end with a staleness marker: an instant query no longer sees them.
-    const after = await (await fetch(`${a.url}/api/v1/query?query=${encodeURIComponent('count(backup_ok)')}`)).json();
+    const after = (await (await fetch(`${a.url}/api/v1/query?query=${encodeURIComponent('count(backup_ok)')}`)).json()) as QueryAnswer;
     expect(after.data.result[0].value[1]).toBe('1');
     // The exact-key DELETE keeps upstream's meaning: one group, 202, also when absent.
     expect((await fetch(`${a.url}/metrics/job/batch`, { method: 'DELETE' })).status).toBe(202);

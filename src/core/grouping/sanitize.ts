@@ -4,6 +4,8 @@ import { LabelPair, MetricFamily } from 'src/core/model/metric-family';
 /** Families the gateway maintains itself per group; pushed ones are ignored (upstream overwrites them). */
 export const PUSH_TIME_METRIC = 'push_time_seconds';
 export const PUSH_FAILURE_TIME_METRIC = 'push_failure_time_seconds';
+/** Per group with a TTL (issue 11): when it expires. Reserved like the two above. */
+export const PUSH_EXPIRY_TIME_METRIC = 'push_expiry_time_seconds';
 
 /**
  * Returns copies of the pushed families in which every series carries the `grouping` labels (they
@@ -14,7 +16,7 @@ export const PUSH_FAILURE_TIME_METRIC = 'push_failure_time_seconds';
 export function sanitizeFamilies(families: MetricFamily[], grouping: Labels): MetricFamily[] {
   const groupPairs = Object.keys(grouping).map((name) => ({ name, value: grouping[name] }));
   return families
-    .filter((mf) => mf.name !== PUSH_TIME_METRIC && mf.name !== PUSH_FAILURE_TIME_METRIC)
+    .filter((mf) => mf.name !== PUSH_TIME_METRIC && mf.name !== PUSH_FAILURE_TIME_METRIC && mf.name !== PUSH_EXPIRY_TIME_METRIC)
     .map((mf) => ({
       ...mf,
       metric: mf.metric.map((m) => ({ ...m, label: mergeLabels(m.label, groupPairs, grouping) })),

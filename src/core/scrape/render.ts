@@ -5,11 +5,12 @@ import { parseProtobufDelimited } from 'src/core/exposition/protobuf-delimited';
 import { MetricFamily, MetricType } from 'src/core/model/metric-family';
 import { encodeFamily, encodeHeader, encodeSamples } from 'src/core/exposition/text-encoder';
 import { encodeFamilyDelimited } from 'src/core/exposition/protobuf-delimited';
-import { PUSH_FAILURE_TIME_METRIC, PUSH_TIME_METRIC } from 'src/core/grouping/sanitize';
+import { PUSH_EXPIRY_TIME_METRIC, PUSH_FAILURE_TIME_METRIC, PUSH_TIME_METRIC } from 'src/core/grouping/sanitize';
 
 /** Upstream's HELP texts for the per-group gauges, kept verbatim for dashboards that match on them. */
 export const PUSH_TIME_HELP = 'Last Unix time when changing this group in the Pushgateway succeeded.';
 export const PUSH_FAILURE_TIME_HELP = 'Last Unix time when changing this group in the Pushgateway failed.';
+export const PUSH_EXPIRY_TIME_HELP = 'Unix time when this group expires (its last successful push plus its TTL).';
 
 /** One stored family of one group, as the text scrape needs it. */
 export interface GroupFamily {
@@ -27,6 +28,8 @@ export interface RenderGroup {
   /** Unix seconds; 0 when never pushed successfully. */
   pushTime: number;
   pushFailureTime: number;
+  /** Unix seconds when the group expires; undefined: never (no push_expiry_time_seconds). */
+  expiresAt?: number;
   families: GroupFamily[];
 }
 
@@ -39,7 +42,7 @@ export interface PreparedGroup {
   sortKey: string;
   families: GroupFamily[];
   /** A one-sample gauge family per group time metric, rendered only when merging. */
-  times: { labels: Labels; pushTime: number; pushFailureTime: number };
+  times: { labels: Labels; pushTime: number; pushFailureTime: number; expiresAt?: number };
 }
 
 /** A family merged across groups, ready to be concatenated into a scrape. */
@@ -64,15 +67,24 @@ export function prepareGroup(g: RenderGroup): PreparedGroup {
     sortKey: sortKey(g.exposedLabels),
     // A family without series (possible in protobuf) is stored, as upstream does, but not exposed.
     families: g.families.filter((f) => f.exposition !== ''),
-    times: { labels: g.exposedLabels, pushTime: g.pushTime, pushFailureTime: g.pushFailureTime },
+    times: { labels: g.exposedLabels, pushTime: g.pushTime, pushFailureTime: g.pushFailureTime, expiresAt: g.expiresAt },
   };
 }
 
 function timeFamilies(g: PreparedGroup): GroupFamily[] {
-  return [
-    gaugeFamily(PUSH_TIME_METRIC, PUSH_TIME_HELP, g.times.labels, g.times.pushTime).family,
-    gaugeFamily(PUSH_FAILURE_TIME_METRIC, PUSH_FAILURE_TIME_HELP, g.times.labels, g.times.pushFailureTime).family,
+  return timeGauges(g.times.labels, g.times).map((t) => t.family);
+}
+
+/** push_time_seconds, push_failure_time_seconds and, for a group with a TTL, push_expiry_time_seconds. */
+function timeGauges(labels: Labels, t: { pushTime: number; pushFailureTime: number; expiresAt?: number }): { family: GroupFamily; mf: MetricFamily }[] {
+  const gauges = [
+    gaugeFamily(PUSH_TIME_METRIC, PUSH_TIME_HELP, labels, t.pushTime),
+    gaugeFamily(PUSH_FAILURE_TIME_METRIC, PUSH_FAILURE_TIME_HELP, labels, t.pushFailureTime),
   ];
+  if (t.expiresAt !== undefined) {
+    gauges.push(gaugeFamily(PUSH_EXPIRY_TIME_METRIC, PUSH_EXPIRY_TIME_HELP, labels, t.expiresAt));
+  }
+  return gauges;
 }
 
 /**
@@ -263,6 +275,7 @@ export interface ProtobufGroup {
   exposedLabels: Labels;
   pushTime: number;
   pushFailureTime: number;
+  expiresAt?: number;
   /** Length-delimited sanitised MetricFamily per family (families without series included). */
   families: { name: string; type: MetricType; help: string; body: Uint8Array }[];
 }
@@ -278,10 +291,7 @@ export function renderProtobuf(groups: ProtobufGroup[], own: MetricFamily[], esc
   const sorted = groups.map((g) => ({ g, key: sortKey(g.exposedLabels) })).sort((a, b) => compareStrings(a.key, b.key));
   const byName = new Map<string, Merging<Uint8Array>>();
   for (const { g } of sorted) {
-    const times = [
-      gaugeFamily(PUSH_TIME_METRIC, PUSH_TIME_HELP, g.exposedLabels, g.pushTime).mf,
-      gaugeFamily(PUSH_FAILURE_TIME_METRIC, PUSH_FAILURE_TIME_HELP, g.exposedLabels, g.pushFailureTime).mf,
-    ].map((mf) => escapeFamily(mf, escaping));
+    const times = timeGauges(g.exposedLabels, g).map((t) => escapeFamily(t.mf, escaping));
     const families = [...g.families, ...times.map((mf) => ({ name: mf.name, type: mf.type, help: mf.help, body: encodeFamilyDelimited(mf) }))];
     for (const f of families) {
       const escaped = escaping !== 'allow-utf-8' && utf8Families.has(f.name) ? escapeFamily(parseProtobufDelimited(f.body)[0], escaping) : undefined;

@@ -1,0 +1,181 @@
+import { formatLabels } from 'src/core/grouping/grouping-key';
+import { Labels } from 'src/core/model/labels';
+import { MetricFamily } from 'src/core/model/metric-family';
+import { encodeFamilyDelimited } from 'src/core/exposition/protobuf-delimited';
+import { encodeSamples } from 'src/core/exposition/text-encoder';
+import { PushCheckPlan, StoredContext } from 'src/core/consistency/push-check';
+import { byteaArray, numberArray, textArray } from 'src/storage/pg-arrays';
+import { fromDbLabels, fromDbText, toDbJson, toDbText } from 'src/storage/db-text';
+import { PushHistoryArgs } from 'src/storage/write-hooks';
+
+/**
+ * The calls of the push protocol's SQL functions (migrations/sql/push.v2.sql), the only place that
+ * knows their arguments. Every argument is passed by name (`p_tenant => $4::text`), and each is
+ * defined once below with its SQL type, so a new column is one entry here and one in the SQL file,
+ * and a misspelt or missing argument fails on the first call instead of shifting the others.
+ */
+
+/** Identifies one group: a tenant ('' without auth) and its canonical grouping key. */
+export interface GroupRef {
+  tenant: string;
+  groupingKey: string;
+  /** The labels the group's series are exposed with (see exposedGroupLabels). */
+  exposedLabels: Labels;
+  /** Canonical form of exposedLabels; unique across the store. */
+  exposedKey: string;
+  labels: Labels;
+}
+
+/** One PUT/POST, sanitised and validated, as storage writes it. */
+export interface PushWrite {
+  group: GroupRef;
+  /** 'replace' (PUT) drops every family of the group first; 'merge' (POST) only same-named ones. */
+  mode: 'replace' | 'merge';
+  /** Unix seconds. */
+  now: number;
+  /** Seconds until the group expires, counted from this push; undefined: never. */
+  ttlSeconds?: number;
+  /** What the consistency check needs (its families are the sanitised families written). */
+  plan: PushCheckPlan;
+}
+
+/** A statement ready for Executor.named. */
+export interface Statement {
+  name: string;
+  text: string;
+  values: unknown[];
+}
+
+type Arg = readonly [name: string, sqlType: string, value: unknown];
+
+function call(fn: string, args: readonly Arg[], columns = 'kind, name, type, detail, body'): Statement {
+  const list = args.map(([name, sqlType], i) => `${name} => $${i + 1}::${sqlType}`).join(', ');
+  return { name: fn, text: `SELECT ${columns} FROM ${fn}(${list})`, values: args.map(([, , value]) => value) };
+}
+
+function lockArgs(w: PushWrite): Arg[] {
+  const pushedType = new Map(w.plan.families.map((f) => [f.name, f.type as number]));
+  return [
+    ['p_group_lock', 'text', `{group}${JSON.stringify([w.group.tenant, w.group.groupingKey])}`],
+    ['p_lookup', 'text[]', textArray(w.plan.lookupNames.map(toDbText))],
+    ['p_lookup_types', 'int2[]', numberArray(w.plan.lookupNames.map((n) => pushedType.get(n) ?? -1))],
+  ];
+}
+
+function keyArgs(w: PushWrite): Arg[] {
+  return [
+    ['p_tenant', 'text', w.group.tenant],
+    ['p_key', 'text', w.group.groupingKey],
+    ['p_replace', 'bool', w.mode === 'replace'],
+    ['p_pushed', 'text[]', textArray(w.plan.families.map((f) => toDbText(f.name)))],
+  ];
+}
+
+function candidateArgs(w: PushWrite): Arg[] {
+  return [['p_candidates', 'text[]', textArray(w.plan.families.length > 0 ? w.plan.collisionKeys : [])]];
+}
+
+function suspectArgs(w: PushWrite): Arg[] {
+  const s = suspectRanges(w.plan.suspectMasks);
+  return [
+    ['p_suspect_idx', 'int2[]', numberArray(s.idx)],
+    ['p_suspect_lo', 'int2[]', numberArray(s.lo)],
+    ['p_suspect_hi', 'int2[]', numberArray(s.hi)],
+  ];
+}
+
+function groupArgs(w: PushWrite, families: MetricFamily[]): Arg[] {
+  return [
+    ['p_exposed_key', 'text', w.group.exposedKey],
+    ['p_labels', 'jsonb', toDbJson(w.group.labels)],
+    ['p_now', 'float8', w.now],
+    ['p_ttl', 'float8', w.ttlSeconds ?? null],
+    ['f_types', 'int2[]', numberArray(families.map((f) => f.type))],
+    ['f_helps', 'text[]', textArray(families.map((f) => toDbText(f.help)))],
+    ['f_bodies', 'bytea[]', byteaArray(families.map((f) => encodeFamilyDelimited(f)))],
+    ['f_expositions', 'text[]', textArray(families.map((f) => toDbText(encodeSamples(f))))],
+  ];
+}
+
+function historyArgs(h: PushHistoryArgs | undefined): Arg[] {
+  return [
+    ['h_enabled', 'bool', h !== undefined],
+    ['h_t', 'int8', h?.t ?? 0],
+    ['h_names', 'text[]', textArray(h?.names ?? [])],
+    ['h_families', 'text[]', textArray(h?.families ?? [])],
+    ['h_labels', 'text[]', textArray(h?.labels ?? [])],
+    ['h_keys', 'text[]', textArray(h?.keys ?? [])],
+    ['h_values', 'float8[]', numberArray(h?.values ?? [])],
+    ['h_family_list', 'text[]', textArray(h?.familyList ?? [])],
+    ['h_record', 'bool', h?.record ?? false],
+    ['h_days', 'int8[]', numberArray(h?.days ?? [])],
+  ];
+}
+
+/** The one-statement push: locks, then the check's context (nothing written) or the write. */
+export function probeStatement(w: PushWrite, history: PushHistoryArgs | undefined): Statement {
+  return call('pgw_push_probe', [
+    ...lockArgs(w),
+    ...keyArgs(w),
+    ...suspectArgs(w),
+    ...candidateArgs(w),
+    ...groupArgs(w, w.plan.families),
+    ...historyArgs(history),
+  ]);
+}
+
+/** The locked read of the transactional path: locks, then the check's context. */
+export function readStatement(w: PushWrite): Statement {
+  return call('pgw_push_read', [...lockArgs(w), ...keyArgs(w), ...candidateArgs(w)]);
+}
+
+/** The write of the transactional path (its transaction holds the locks and ran the check). */
+export function writeStatement(w: PushWrite, history: PushHistoryArgs | undefined): Statement {
+  return call('pgw_push_write', [...keyArgs(w), ...groupArgs(w, w.plan.families), ...historyArgs(history)], 'pgw_push_write::text AS detail');
+}
+
+/** A row of pgw_push_probe / pgw_push_read: context ('t', 'c'), or one 'w' with the written group's id as detail. */
+export interface PushRow {
+  kind: 't' | 'c' | 'w';
+  name: string;
+  type: number | null;
+  detail: string;
+  body: Buffer | null;
+}
+
+/** Whether the probe wrote the push (otherwise its rows are the check's context). */
+export function wasWritten(rows: PushRow[]): boolean {
+  return rows.length === 1 && rows[0].kind === 'w';
+}
+
+/** The check's context from the rows of a probe or read. */
+export function storedContextOf(rows: PushRow[]): StoredContext {
+  const context: StoredContext = { existing: [], candidates: [] };
+  for (const r of rows) {
+    if (r.kind === 't') {
+      context.existing.push({ name: fromDbText(r.name), type: r.type ?? 0, where: `group ${formatLabels(fromDbLabels(JSON.parse(r.detail) as Labels))}` });
+    } else if (r.kind === 'c') {
+      context.candidates.push({ exposedKey: r.detail, name: fromDbText(r.name), body: r.body ?? Buffer.alloc(0) });
+    }
+  }
+  return context;
+}
+
+/** Each mask's runs of consecutive type bits as (1-based mask index, first type, last type). */
+export function suspectRanges(masks: readonly number[]): { idx: number[]; lo: number[]; hi: number[] } {
+  const out = { idx: [] as number[], lo: [] as number[], hi: [] as number[] };
+  masks.forEach((mask, i) => {
+    for (let t = 0; t < 16; t++) {
+      if ((mask & (1 << t)) !== 0 && (t === 0 || (mask & (1 << (t - 1))) === 0)) {
+        let end = t;
+        while ((mask & (1 << (end + 1))) !== 0) {
+          end++;
+        }
+        out.idx.push(i + 1);
+        out.lo.push(t);
+        out.hi.push(end);
+      }
+    }
+  });
+  return out;
+}
