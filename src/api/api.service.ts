@@ -99,6 +99,9 @@ export interface GroupSummary {
   /** RFC 3339, null when the group never had a successful push (only failed ones). */
   last_push_time: string | null;
   last_failure_time: string | null;
+  /** RFC 3339 expiry, null when the group never expires. */
+  expires_at: string | null;
+  ttl_seconds: number | null;
   families: number;
   /** Sample lines in the group's exposition (each bucket, quantile, _sum and _count counts). */
   series: number;
@@ -116,17 +119,11 @@ function groupSummary(g: StoredGroup): GroupSummary {
     tenant: g.tenant,
     last_push_time: g.pushTime > 0 ? rfc3339(g.pushTime) : null,
     last_failure_time: g.pushFailureTime > 0 ? rfc3339(g.pushFailureTime) : null,
+    expires_at: g.expiresAt === undefined ? null : rfc3339(g.expiresAt),
+    ttl_seconds: g.expiresAt === undefined ? null : g.expiresAt - g.pushTime,
     families: g.families.length,
-    series: g.families.reduce((n, f) => n + countLines(f.exposition), 0),
+    series: g.families.reduce((n, f) => n + countSampleLines(f.exposition), 0),
   };
-}
-
-function countLines(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
-    n++;
-  }
-  return n;
 }
 
 function sortGroups(groups: readonly StoredGroup[]): StoredGroup[] {

@@ -56,6 +56,11 @@ describe('group TTL', () => {
     expect((await put(a.url, 'job/long', 'long_m 1\n', '2d')).status).toBe(200);
     const scrape = await (await fetch(`${a.url}/metrics`)).text();
     expect(expiryOf(scrape, 'long')).toBeCloseTo(pushTimeOf(scrape, 'long') + 3600, 3);
+    const listed = (await (await fetch(`${a.url}/api/v1/groups?match[]=${encodeURIComponent('{job="long"}')}`)).json()) as {
+      data: { groups: { ttl_seconds: number; expires_at: string }[] };
+    };
+    expect(listed.data.groups[0].ttl_seconds).toBeCloseTo(3600, 3);
+    expect(Date.parse(listed.data.groups[0].expires_at) / 1000).toBeCloseTo(pushTimeOf(scrape, 'long') + 3600, 2);
   });
 
   it.each(['soon', '1.5h', '-1m'])('refuses X-Pushgateway-TTL %j with 400 and stores nothing', async (ttl) => {
