@@ -122,8 +122,16 @@ function groupSummary(g: StoredGroup): GroupSummary {
     expires_at: g.expiresAt === undefined ? null : rfc3339(g.expiresAt),
     ttl_seconds: g.expiresAt === undefined ? null : g.expiresAt - g.pushTime,
     families: g.families.length,
-    series: g.families.reduce((n, f) => n + countSampleLines(f.exposition), 0),
+    series: g.families.reduce((n, f) => n + countLines(f.exposition), 0),
   };
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+    n++;
+  }
+  return n;
 }
 
 function sortGroups(groups: readonly StoredGroup[]): StoredGroup[] {
