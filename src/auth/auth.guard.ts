@@ -10,8 +10,13 @@ import { Principal } from 'src/core/auth/principal';
 import { TokenRejectedError, TokenVerifier } from 'src/auth/token-verifier.service';
 import 'src/auth/request-principal';
 
-/** Both challenges: stock SDKs and browsers only answer Basic, API clients use Bearer. */
-export const WWW_AUTHENTICATE = 'Bearer realm="pushgateway", Basic realm="pushgateway"';
+/**
+ * Both challenges: stock SDKs and browsers only answer Basic, API clients use Bearer. One per
+ * header line: Chromium reads a single challenge per line, so with both on one line it saw only
+ * Bearer and never offered its login prompt (found by the status page's browser test). Clients
+ * that join the lines see `Bearer realm="pushgateway", Basic realm="pushgateway"` as before.
+ */
+export const WWW_AUTHENTICATE = ['Bearer realm="pushgateway"', 'Basic realm="pushgateway"'];
 
 /**
  * The global guard (APP_GUARD): every route, including ones added later, passes through it. With
