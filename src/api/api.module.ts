@@ -5,10 +5,11 @@ import { ApiService } from 'src/api/api.service';
 import { HealthController } from 'src/api/health.controller';
 import { ScrapeModule } from 'src/scrape/scrape.module';
 import { StatusPageController } from 'src/api/status-page.controller';
+import { StatusPageService } from 'src/api/status-page.service';
 
 @Module({
   imports: [StorageModule, ScrapeModule],
   controllers: [ApiController, HealthController, StatusPageController],
-  providers: [ApiService],
+  providers: [ApiService, StatusPageService],
 })
 export class ApiModule {}

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
@@ -8,6 +9,7 @@ import { groupToJson, rfc3339 } from 'src/core/scrape/json-api';
 import { BUILD_INFO } from 'src/telemetry/build-info';
 import { visibleItems } from 'src/core/auth/rules';
 import { compileSelection, GroupSelection, PageRequest, pageOf } from 'src/core/grouping/group-selection';
+import { countSampleLines } from 'src/core/status-page/store-counts';
 
 const STARTED = Date.now() / 1000;
 
@@ -63,6 +65,11 @@ export class ApiService {
       },
       start_time: rfc3339(STARTED),
     };
+  }
+
+  /** This process among the replicas: `hostname:pid`, and its start time (Unix seconds). */
+  replica(): { id: string; startTime: number } {
+    return { id: `${hostname()}:${process.pid}`, startTime: STARTED };
   }
 
   /** A page of the groups `selection` picks (of one tenant when given), for `GET /api/v1/groups`. */
@@ -122,16 +129,8 @@ function groupSummary(g: StoredGroup): GroupSummary {
     expires_at: g.expiresAt === undefined ? null : rfc3339(g.expiresAt),
     ttl_seconds: g.expiresAt === undefined ? null : g.expiresAt - g.pushTime,
     families: g.families.length,
-    series: g.families.reduce((n, f) => n + countLines(f.exposition), 0),
+    series: g.families.reduce((n, f) => n + countSampleLines(f.exposition), 0),
   };
-}
-
-function countLines(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
-    n++;
-  }
-  return n;
 }
 
 function sortGroups(groups: readonly StoredGroup[]): StoredGroup[] {

@@ -1,26 +1,55 @@
-import { Controller, Get, Header, Inject, Req } from '@nestjs/common';
-import { FastifyRequest } from 'fastify';
-import { readTenantOfRequest } from 'src/auth/request-principal';
-import { GroupCache } from 'src/scrape/group-cache.service';
+import { Controller, Get, Header, Inject, OnModuleInit, Req, Res } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { principalOf } from 'src/auth/request-principal';
 import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
-import { renderStatusPage } from 'src/api/status-page';
-import { visibleItems } from 'src/core/auth/rules';
+import { renderStatusPage, STATUS_PAGE_CSP } from 'src/api/status-page';
+import { StatusPageService } from 'src/api/status-page.service';
+import { parseStatusPageQuery } from 'src/core/status-page/page-request';
 
-/** `GET /` and `/status`: an HTML page listing groups with delete buttons. */
+/** `GET /` and `/status`: the status page (docs/status-page.md); its tabs and filters are URL parameters. */
 @Controller()
-export class StatusPageController {
+export class StatusPageController implements OnModuleInit {
   constructor(
-    private readonly cache: GroupCache,
+    private readonly page: StatusPageService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
+
+  /**
+   * Under a route prefix Nest serves the page at `/prefix` only; `/prefix/` (upstream's address of
+   * the page) is redirected there, query kept. It only redirects, so it needs no guard.
+   */
+  onModuleInit(): void {
+    const prefix = this.config.routePrefix;
+    if (prefix === '') {
+      return;
+    }
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    fastify.get(`${prefix}/`, (req, reply) => {
+      const query = req.url.indexOf('?');
+      void reply.redirect(`${prefix}${query < 0 ? '' : req.url.slice(query)}`, 302);
+    });
+  }
 
   @Get(['', 'status'])
   @Header('Content-Type', 'text/html; charset=utf-8')
-  async page(@Req() req: FastifyRequest): Promise<string> {
-    const tenant = readTenantOfRequest(req);
-    const { groups: all } = await this.cache.current();
-    const groups = visibleItems(all, tenant);
-    return renderStatusPage(groups, { routePrefix: this.config.routePrefix, adminApiEnabled: this.config.adminApiEnabled });
+  @Header('Content-Security-Policy', STATUS_PAGE_CSP)
+  @Header('X-Content-Type-Options', 'nosniff')
+  @Header('Referrer-Policy', 'no-referrer')
+  @Header('Cache-Control', 'no-store')
+  async show(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    const started = performance.now();
+    const { request, problems } = parseStatusPageQuery((req.query ?? {}) as Record<string, string | string[] | undefined>);
+    const view = await this.page.view(request, problems, {
+      principal: principalOf(req),
+      scheme: req.protocol,
+      host: req.headers.host ?? `${this.config.host}:${this.config.port}`,
+    });
+    const html = renderStatusPage(view);
+    // Server time of this page (store read, selection, rendering), for docs/status-page.md's measurement.
+    void reply.header('Server-Timing', `page;dur=${(performance.now() - started).toFixed(1)}`);
+    return html;
   }
 }
