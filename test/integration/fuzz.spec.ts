@@ -43,7 +43,24 @@ function acceptable(req: FuzzRequest, outcome: Outcome): boolean {
   if (typeof outcome === 'number') {
     return (outcome >= 200 && outcome < 300) || (outcome >= 400 && outcome < 500);
   }
-  return (req.raw !== undefined && outcome === 'closed') || (outcome === '503 query timeout' && asksForTimeout(req));
+  return (
+    (req.raw !== undefined && outcome === 'closed') ||
+    (outcome === '503 query timeout' && asksForTimeout(req)) ||
+    (oversizedHead(req) && /^error: (write |read )?(ECONNRESET|EPIPE)/.test(outcome))
+  );
+}
+
+/** The gateway's HTTP_MAX_HEADER_BYTES default. */
+const MAX_HEAD_BYTES = 16 * 1024;
+
+/**
+ * A request whose head is over the limit is answered 431 and its connection closed at once; a
+ * client still sending its body then sees the reset instead of the answer. That is the refusal,
+ * seen from the client, not a failure of the gateway.
+ */
+function oversizedHead(req: FuzzRequest): boolean {
+  const headers = Object.entries(req.headers ?? {}).reduce((n, [k, v]) => n + k.length + String(v).length + 4, 0);
+  return Buffer.byteLength(req.path) + headers > MAX_HEAD_BYTES - 512;
 }
 
 /** Whether a query API request carries a `timeout` parameter (URL or form body). */
