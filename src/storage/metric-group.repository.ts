@@ -1,7 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Labels } from 'src/core/model/labels';
 import { MetricType } from 'src/core/model/metric-family';
-import { FamilyTypeRef } from 'src/core/consistency/check-consistency';
 import { formatLabels } from 'src/core/grouping/grouping-key';
 import { DATABASE } from 'src/storage/storage.tokens';
 import { Database, Executor } from 'src/storage/database';
@@ -11,9 +10,7 @@ import { WRITE_HOOKS, WriteHooks } from 'src/storage/write-hooks';
 import { GroupRef, probeStatement, PushRow, PushWrite, readStatement, Statement, storedContextOf, wasWritten, writeStatement } from 'src/storage/push-statements';
 import { checkPushAgainstStore } from 'src/core/consistency/push-check';
 import { expiryOf } from 'src/core/grouping/group-ttl';
-import { byteaArray, numberArray, textArray } from 'src/storage/pg-arrays';
-import { fromDbLabels, fromDbText, toDbJson, toDbText } from 'src/storage/db-text';
-import { MetricFamily } from 'src/core/model/metric-family';
+import { fromDbLabels, fromDbText, toDbJson } from 'src/storage/db-text';
 
 export type { GroupRef, PushWrite } from 'src/storage/push-statements';
 
