@@ -115,12 +115,12 @@ table.series .quiet{color:var(--muted)}
 .more{color:var(--muted);font-size:12.5px;margin:6px 0 0}
 nav.pager{display:flex;gap:12px;justify-content:center;align-items:center;margin:18px 0}
 nav.pager a{background:var(--card)}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(270px,1fr));gap:14px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(270px,1fr));gap:14px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:14px 16px}
 .card h2{font-size:15px;margin:0 0 10px}
 .card dl{display:grid;grid-template-columns:max-content 1fr;gap:5px 16px;margin:0}
 .card dt{color:var(--muted)}
-.card dd{margin:0;word-break:break-all}
+.card dd{margin:0;overflow-wrap:anywhere}
 .ok{color:var(--ok);font-weight:600}
 .notok{color:var(--bad);font-weight:600}
 table.settings{border-collapse:collapse;width:100%}
