@@ -171,8 +171,9 @@ describe('body formats, encodings and operational endpoints', () => {
     await request(gw.url).put('/metrics/job/page').send('page_metric 1\n').expect(200);
     const res = await request(gw.url).get('/').expect(200);
     expect(res.headers['content-type']).toMatch(/text\/html/);
-    expect(res.text).toContain('job="page"');
-    expect(res.text).toContain('Delete Group');
+    // docs/status-page.md; test/integration/status-page.spec.ts reads it in a browser.
+    expect(res.text).toContain('<b>job</b>=&quot;page&quot;');
+    expect(res.text).toContain('Delete group');
   });
 });
 
