@@ -123,7 +123,7 @@ export function literalAlternatives(pattern: string): string[] | undefined {
 
 const SAFE_LITERAL = /[A-Za-z0-9_:\-/ ,=@#%&'"!<>;~`\u0080-\uffff]/;
 const SAFE_ESCAPED = new Set(['.', '-', '/', '\\', '+', '*', '?', '(', ')', '[', ']', '|', '{', '}', '^', '$']);
-const SAFE_CLASS_CHAR = /[A-Za-z0-9_.:\-]/;
+const SAFE_CLASS_CHAR = /[A-Za-z0-9_.:-]/;
 
 /**
  * Whether RE2 `pattern` means, as a PostgreSQL ARE, the same or a superset of strings: only

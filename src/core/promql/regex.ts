@@ -278,7 +278,11 @@ class Translator {
     for (let i = 2; i < rest.length; i++) {
       const c = rest[i];
       if ('imsU'.includes(c)) {
-        negated ? (clear += c) : (set += c);
+        if (negated) {
+          clear += c;
+        } else {
+          set += c;
+        }
         sawFlag = true;
       } else if (c === '-' && !negated) {
         negated = true;
