@@ -2,12 +2,18 @@
  * Translation of PromQL label matchers into SQL conditions on history_series (alias `s`), so the
  * database does the selective part of a selector. Pure: builds text and parameters, runs nothing.
  *
- * Exact translations: `=`/`!=` (equality via jsonb containment, which the GIN index serves),
- * `=~`/`!~` whose pattern is a plain alternation of literals (`a|b|c`, escapes allowed), `.*`
- * and `.+`. Other regexes that are safely expressible as a PostgreSQL ARE are pushed down as a
- * *prefilter* that may let extra rows through (PostgreSQL's `.` also matches a newline) and are
- * re-checked exactly in JavaScript; anything else is checked in JavaScript only (`residual`).
+ * Exact translations: `=`/`!=` (equality via jsonb containment, which the GIN index serves) and
+ * regexes of the literal shapes core/promql/regex decides without a regex engine (`a|b`, `(a|b)`,
+ * `.*`, `.+`, `foo.*`). Suffix and infix shapes (`.*foo`, `.*foo.*`) and a literal prefix of any
+ * other `=~` pattern become a *prefilter* that may let extra rows through; the caller re-checks
+ * those exactly in JavaScript (`residual`), as it does every other regex.
+ *
+ * A user's pattern never reaches PostgreSQL's regex engine: on hostile patterns it compiles or
+ * runs for seconds (`(a?)` 500 times then `a` 500 times: 8.5 s on one 10,000-character value,
+ * `[a-z]*` 300 times: 2 s) or fails with "regular expression is too complex" (`((a+)+)+...`,
+ * 20 deep, after 3.7 s), where re2js answers in milliseconds.
  */
+import { LiteralShape, literalShape, requiredPrefix } from 'src/core/promql/regex';
 import type { LabelMatcher } from 'src/core/promql/series-source';
 import { DB_TEXT_ESCAPE, toDbJson, toDbText } from 'src/storage/db-text';
 
@@ -61,23 +67,23 @@ export function matchersToSql(matchers: readonly LabelMatcher[], params: unknown
       case '=~':
       case '!~': {
         const negate = m.type === '!~';
-        const literals = literalAlternatives(m.value);
-        if (m.value === '.*') {
-          conditions.push(negate ? 'false' : 'true');
-        } else if (m.value === '.+' && !isName) {
-          conditions.push(`${negate ? 'NOT ' : ''}(s.labels ? ${text(m.name)})`);
-        } else if (literals !== undefined) {
-          conditions.push(`${negate ? 'NOT ' : ''}(${column()} = ANY(${p(literals.map(toDbText))}::text[]))`);
-        } else if (!negate && isPostgresSafe(m.value)) {
-          // The pattern applies to raw values (a safe pattern holds no U+0000); a value holding
-          // the escape character is stored encoded and may not match as stored, so it passes
-          // the prefilter and the exact check decides. Not for names: that OR would cost the
-          // name index its prefix scans, and only a UTF-8 name (PUSH_ENABLE_UTF8_NAMES) can hold
-          // U+0000 or U+FDD0; a name regex misses such a name (equality finds it).
-          const escaped = isName ? '' : ` OR strpos(${column()}, '${DB_TEXT_ESCAPE}') > 0`;
-          conditions.push(`(${column()} ~ ${p(`^(?:${m.value})$`)}::text${escaped})`);
+        const shape = literalShape(m.value);
+        const prefix = negate || shape !== undefined ? '' : requiredPrefix(m.value);
+        if (shape === undefined && prefix === '') {
           residual.push(m);
+          break;
+        }
+        const col = column();
+        const sql = shape === undefined ? undefined : shapeSql(shape, col, p, isName ? undefined : () => text(m.name));
+        if (sql === undefined) {
+          conditions.push(`${col} LIKE ${p(likePattern(prefix, '', '%'))}::text`);
+          residual.push(m);
+        } else if (sql.exact) {
+          conditions.push(negate ? `NOT ${sql.core}` : sql.core);
         } else {
+          // Exact on stored text but for values holding the db-text escape: those pass to the
+          // exact check.
+          conditions.push(`(${negate ? `NOT ${sql.core}` : sql.core} OR strpos(${col}, '${DB_TEXT_ESCAPE}') > 0)`);
           residual.push(m);
         }
         break;
@@ -90,95 +96,43 @@ export function matchersToSql(matchers: readonly LabelMatcher[], params: unknown
   return { conditions, residual };
 }
 
-const REGEX_META = new Set(['.', '*', '+', '?', '(', ')', '[', ']', '{', '}', '^', '$', '\\', '|']);
-
 /**
- * The literal strings a pattern made only of literals and top-level `|` matches (`a|b\.c` →
- * ["a", "b.c"]); undefined when the pattern uses any other regex construct.
+ * A literal shape as a condition on stored text (`core`, parenthesized). Stored strings are in
+ * db-text form, whose code is prefix-free: equality and prefixes of encoded strings mean what
+ * they mean on raw strings (`exact`). Suffixes and infixes do not (the escape's `0` is also a
+ * character of its own), so those are exact only on values without the escape. A newline is
+ * stored as itself, and `.` does not match it (RE2 without `(?s)`). `labelName` makes the label
+ * name's placeholder (undefined for the metric name), so `.+` can use the labels index.
  */
-export function literalAlternatives(pattern: string): string[] | undefined {
-  const out: string[] = [];
-  let current = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '|') {
-      out.push(current);
-      current = '';
-    } else if (c === '\\') {
-      const next = pattern[i + 1];
-      if (next === undefined || !REGEX_META.has(next)) {
-        return undefined;
-      }
-      current += next;
-      i++;
-    } else if (REGEX_META.has(c)) {
-      return undefined;
-    } else {
-      current += c;
-    }
+function shapeSql(
+  shape: LiteralShape,
+  column: string,
+  p: (value: unknown) => string,
+  labelName: (() => string) | undefined,
+): { core: string; exact: boolean } {
+  const noNewline = `strpos(${column}, chr(10)) = 0`;
+  const like = (before: string, after: string): string => {
+    const patterns = shape.literals.map((l) => likePattern(l, before, after));
+    return patterns.length === 1 ? `${column} LIKE ${p(patterns[0])}::text` : `${column} LIKE ANY(${p(patterns)}::text[])`;
+  };
+  switch (shape.kind) {
+    case 'equal':
+    case 'set':
+      return { core: `(${column} = ANY(${p(shape.literals.map(toDbText))}::text[]))`, exact: true };
+    case 'any':
+      return { core: `(${noNewline})`, exact: true };
+    case 'nonEmpty':
+      return { core: `(${labelName === undefined ? `${column} <> ''` : `s.labels ? ${labelName()}`} AND ${noNewline})`, exact: true };
+    case 'prefix':
+      return { core: `(${like('', '%')} AND ${noNewline})`, exact: true };
+    case 'suffix':
+      return { core: `(${like('%', '')} AND ${noNewline})`, exact: false };
+    case 'contains':
+      return { core: `(${like('%', '%')} AND ${noNewline})`, exact: false };
   }
-  out.push(current);
-  return out;
 }
 
-const SAFE_LITERAL = /[A-Za-z0-9_:\-/ ,=@#%&'"!<>;~`\u0080-\uffff]/;
-const SAFE_ESCAPED = new Set(['.', '-', '/', '\\', '+', '*', '?', '(', ')', '[', ']', '|', '{', '}', '^', '$']);
-const SAFE_CLASS_CHAR = /[A-Za-z0-9_.:-]/;
-
-/**
- * Whether RE2 `pattern` means, as a PostgreSQL ARE, the same or a superset of strings: only
- * literals, escaped punctuation, `. * + ? |`, groups `( )`/`(?: )` and simple bracket classes.
- * (The only known difference in that subset, `.` matching a newline, makes PostgreSQL's set larger.)
- */
-export function isPostgresSafe(pattern: string): boolean {
-  let depth = 0;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '\\') {
-      if (!SAFE_ESCAPED.has(pattern[i + 1] ?? '')) {
-        return false;
-      }
-      i++;
-    } else if (c === '(') {
-      if (pattern[i + 1] === '?') {
-        if (pattern[i + 2] !== ':') {
-          return false;
-        }
-        i += 2;
-      }
-      depth++;
-    } else if (c === ')') {
-      if (--depth < 0) {
-        return false;
-      }
-    } else if (c === '[') {
-      const end = simpleClassEnd(pattern, i);
-      if (end < 0) {
-        return false;
-      }
-      i = end;
-    } else if (!'.*+?|'.includes(c) && !SAFE_LITERAL.test(c)) {
-      return false;
-    }
-  }
-  return depth === 0;
-}
-
-/** Index of the `]` closing a simple class (`[a-z0-9_]`, `[^.]`) opened at `start`, or -1. */
-function simpleClassEnd(pattern: string, start: number): number {
-  let i = start + 1;
-  if (pattern[i] === '^') {
-    i++;
-  }
-  const first = i;
-  for (; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === ']' && i > first) {
-      return i;
-    }
-    if (!SAFE_CLASS_CHAR.test(c)) {
-      return -1;
-    }
-  }
-  return -1;
+/** A LIKE pattern for the stored form of `literal`, its `\\ % _` escaped, between `before` and `after`. */
+function likePattern(literal: string, before: string, after: string): string {
+  return before + toDbText(literal).replace(/[\\%_]/g, (c) => `\\${c}`) + after;
 }

@@ -11,7 +11,7 @@ import { parseGoFloat } from 'src/core/promql/go-format';
 import { goLog10, goLog2, goMax, goMin, kahanSumInc } from 'src/core/promql/go-math';
 import { CalendarFields, calendarFields, daysInMonth, goInt64 } from 'src/core/promql/go-time';
 import { Labels, METRIC_NAME, dropMetricName, emptyLabels, labelsFromPairs, withLabels } from 'src/core/promql/labels';
-import { RegexSyntaxError, compileAnchored } from 'src/core/promql/regex';
+import { AnchoredRegex, RegexSyntaxError, compileAnchored } from 'src/core/promql/regex';
 import type { Value, Vector, WindowSeries } from 'src/core/promql/values';
 
 /** What a range function knows besides the window: the window bounds and extra scalar args. */
@@ -395,15 +395,14 @@ function absent(args: Value[], ctx: InstantContext): Value {
 }
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const replaceCache = new WeakMap<Call, { regex: RegExp; names: readonly (string | undefined)[] }>();
+const replaceCache = new WeakMap<Call, AnchoredRegex>();
 
 function labelReplace(args: Value[], ctx: InstantContext): Value {
   const [dst, repl, src, pattern] = [1, 2, 3, 4].map((i) => stringArg(args, i));
   let compiled = replaceCache.get(ctx.node);
   if (!compiled) {
     try {
-      const c = compileAnchored(pattern);
-      compiled = { regex: c.regex, names: c.groupNames };
+      compiled = compileAnchored(pattern, { captures: true });
     } catch (e) {
       if (e instanceof RegexSyntaxError) {
         throw new PromqlEvalError('execution', `invalid regular expression in label_replace(): ${pattern}`);
@@ -415,21 +414,21 @@ function labelReplace(args: Value[], ctx: InstantContext): Value {
   if (!LABEL_NAME.test(dst)) {
     throw new PromqlEvalError('execution', `invalid destination label name in label_replace(): ${dst}`);
   }
-  const { regex, names } = compiled;
+  const regex = compiled;
   return vec(
     vectorArg(args, 0).map((s) => {
       const m = regex.exec(s.labels[src] ?? '');
       if (!m) {
         return s;
       }
-      const res = expandTemplate(repl, m, names);
+      const res = expandTemplate(repl, m, regex.groupNames);
       return { labels: withLabels(s.labels, res === '' ? {} : { [dst]: res }, [dst]), v: s.v };
     }),
   );
 }
 
 /** Go's `Regexp.Expand`: `$1`, `${1}`, `$name`, `${name}`, `$$`; `$1x` means the group named `1x`. */
-export function expandTemplate(template: string, match: RegExpExecArray, names: readonly (string | undefined)[]): string {
+export function expandTemplate(template: string, match: readonly (string | undefined)[], names: readonly (string | undefined)[]): string {
   let out = '';
   let rest = template;
   for (;;) {
@@ -454,7 +453,7 @@ export function expandTemplate(template: string, match: RegExpExecArray, names: 
   }
 }
 
-function groupText(name: string, match: RegExpExecArray, names: readonly (string | undefined)[]): string {
+function groupText(name: string, match: readonly (string | undefined)[], names: readonly (string | undefined)[]): string {
   const isNumber = /^\d+$/.test(name) && !(name.length > 1 && name[0] === '0') && name.length <= 8;
   if (isNumber) {
     return match[Number(name)] ?? '';

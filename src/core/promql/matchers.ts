@@ -1,13 +1,14 @@
 /** Label matcher semantics shared by the parser (validation) and by SeriesSource implementations. */
 
-import { compileAnchored } from 'src/core/promql/regex';
+import { AnchoredRegex, compileAnchored } from 'src/core/promql/regex';
 import type { LabelMatcher } from 'src/core/promql/series-source';
 
 /** Tests one label value ('' for a missing label). */
 export type ValuePredicate = (value: string) => boolean;
 
-const regexCache = new Map<string, RegExp>();
-const REGEX_CACHE_LIMIT = 1000;
+const regexCache = new Map<string, AnchoredRegex>();
+// Each entry may hold up to DFA_MEMORY_BUDGET of re2js DFA states.
+const REGEX_CACHE_LIMIT = 256;
 
 /**
  * Compiles a matcher into a predicate on the label value, with Prometheus semantics: a missing
@@ -46,10 +47,10 @@ export function compileMatchers(matchers: readonly LabelMatcher[]): [string, Val
   return matchers.map((m) => [m.name, compileMatcher(m)]);
 }
 
-function anchoredRegex(pattern: string): RegExp {
+function anchoredRegex(pattern: string): AnchoredRegex {
   let re = regexCache.get(pattern);
   if (re === undefined) {
-    re = compileAnchored(pattern).regex;
+    re = compileAnchored(pattern);
     if (regexCache.size >= REGEX_CACHE_LIMIT) {
       regexCache.clear();
     }

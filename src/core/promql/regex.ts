@@ -1,19 +1,24 @@
 /**
- * Translation of Go RE2 regular expressions (the syntax PromQL matchers and label_replace use)
- * into JavaScript RegExps with the `u` flag.
+ * PromQL regular expressions (label matchers `=~`/`!~`, label_replace): Go RE2 syntax and
+ * semantics, matched in time linear in the input.
  *
- * RE2 semantics kept: `.` excludes only `\n` (unless `(?s)`), `^`/`$` are text anchors unless
- * `(?m)`, `\s \d \w \b` are ASCII, POSIX classes `[[:alpha:]]`, `\pN`/`\p{Greek}`, `\Q...\E`,
- * octal and `\x{...}` escapes, `(?P<name>...)`, flag groups `(?imsU)`/`(?i:...)`, repeat counts
- * up to 1000, literal `{` when not a repeat. RE2-invalid constructs that JavaScript would
- * accept (backreferences, lookaround, `\k`) are rejected.
+ * Prometheus compiles `^(?:pattern)$` with Go's regexp (RE2: no backtracking) and searches it
+ * unanchored, so a pattern such as `a)|(b` closes the wrapper early. Here the same wrapped text is
+ * compiled by re2js, a port of Go's regexp: same parser, error messages, size limits, case
+ * folding, `.` without `\n` unless `(?s)`, ASCII `\d \s \w \b`. A user's pattern is never given
+ * to V8's backtracking engine: `(a+)+b` on 10,000 characters would block the process for ever.
  *
- * Deliberate approximation: a case-insensitive flag that covers only part of the pattern is
- * emulated by expanding letters to their simple case variants; ranges wider than 5000 code
- * points inside such a part are not expanded.
+ * Differences: `(?<name>...)` is rejected as Prometheus 2.42 (Go 1.19) does, though re2js (like
+ * Go ≥ 1.22) takes it; and the size limits (MAX_PROGRAM_SIZE, MAX_ENGINE_PATTERN_LENGTH) are far
+ * below Go's, because a match here runs on the process's only thread.
+ *
+ * Simple shapes skip the regex engine (`FastPath`): on label-sized values string comparisons are
+ * 2× (`.*foo`) to 45× (`.*`, `.+`) cheaper than an re2js search, and such patterns are most of
+ * what dashboards send.
  */
+import { RE2JS, RE2JSException } from 're2js';
 
-/** A pattern that is not valid RE2 syntax, or uses a construct this translator cannot express. */
+/** A pattern that is not valid RE2 syntax (message worded as Go's regexp package words it). */
 export class RegexSyntaxError extends Error {
   constructor(message: string) {
     super(message);
@@ -21,553 +26,454 @@ export class RegexSyntaxError extends Error {
   }
 }
 
-/** A compiled, fully anchored matcher regex plus the RE2 capture group names (index 0 = whole match). */
+/**
+ * How `AnchoredRegex.test` decides without the regex engine. `L` is a literal (characters and
+ * escaped punctuation), a group of literal alternatives `(a|b)`/`(?:a|b)` or a concatenation of
+ * those (`(a|b):`), without a newline in the `.*` forms:
+ * - `equal`: one literal; `set`: `L|L|...`;
+ * - `any`: `.*`; `nonEmpty`: `.+` (neither crosses a newline, as in RE2);
+ * - `prefix`: `L.*`; `suffix`: `.*L`; `contains`: `.*L.*`.
+ */
+export type FastPath = 'equal' | 'set' | 'any' | 'nonEmpty' | 'prefix' | 'suffix' | 'contains';
+
+/** A compiled matcher regex with Prometheus' anchoring. Every method runs in linear time. */
 export interface AnchoredRegex {
-  regex: RegExp;
-  groupNames: readonly (string | undefined)[];
+  /** Whether the whole of `value` matches. */
+  test(value: string): boolean;
+  /** The groups of a match of the whole value (index 0 = value, unmatched groups undefined), or null. */
+  exec(value: string): readonly (string | undefined)[] | null;
+  /** RE2 capture group names by group index (index 0 = whole match; unnamed groups undefined). */
+  readonly groupNames: readonly (string | undefined)[];
+  /** The shortcut `test` takes, or undefined when it runs re2js. */
+  readonly fastPath: FastPath | undefined;
 }
 
 /**
- * Compiles RE2 `pattern` the way Prometheus does (`^(?:pattern)$`) into a JavaScript RegExp.
- * Throws RegexSyntaxError with Go's wording (`error parsing regexp: missing closing ): ...`).
+ * Largest program (re2js instructions) a pattern may compile to when the engine runs it. Go
+ * allows about 1.4 million, but matching costs up to (program size × input length) steps on
+ * this single thread: at 5,000, an adversarial pattern on a 10,000-character value takes about
+ * a second; real patterns this large are literal alternations, which the fast paths take.
  */
-export function compileAnchored(pattern: string): AnchoredRegex {
-  // Translating the wrapped text (not wrapping the translation) keeps Go's quirks: `a)|(b` closes
-  // the wrapper early, and error messages quote the wrapped expression as Go does.
-  const wrapped = `^(?:${pattern})$`;
-  let t = new Translator(wrapped, false).run();
-  if (t.caseInsensitiveSeen && !t.caseSensitiveSeen) {
-    t = new Translator(wrapped, true).run();
+export const MAX_PROGRAM_SIZE = 5000;
+
+/**
+ * Longest pattern given to re2js. Its parser, like Go's, takes time quadratic in the length on
+ * some inputs (`[[:` repeated, never closed: 0.1 s at 16 KiB, 0.9 s at 64 KiB).
+ */
+export const MAX_ENGINE_PATTERN_LENGTH = 16 * 1024;
+
+/**
+ * Compiles RE2 `pattern` the way Prometheus does (`^(?:pattern)$`). Throws RegexSyntaxError with
+ * Go's wording (`error parsing regexp: missing closing ): ...`) for an invalid pattern, and
+ * `error parsing regexp: expression too large` beyond MAX_PROGRAM_SIZE or
+ * MAX_ENGINE_PATTERN_LENGTH.
+ *
+ * Without `captures`, a fast-path pattern (valid by construction) is compiled by re2js only
+ * when `exec` or `groupNames` first needs it (and may throw then), so `test` is not held to
+ * MAX_PROGRAM_SIZE: a dashboard's alternation of a thousand host names costs nothing to
+ * compile. Pass `captures` when exec will be used, so that every error surfaces here.
+ */
+export function compileAnchored(pattern: string, options: { captures?: boolean } = {}): AnchoredRegex {
+  rejectAngleGroup(pattern);
+  const shape = literalShape(pattern);
+  let engine = shape === undefined || options.captures === true ? compileEngine(pattern) : undefined;
+  const compiled = (): RE2JS => (engine ??= compileEngine(pattern));
+  let names: (string | undefined)[] | undefined;
+  return {
+    test: shape === undefined ? (value) => compiled().test(value) : shapeTest(shape),
+    exec: (value) => compiled().exec(value) as (string | undefined)[] | null,
+    get groupNames() {
+      return (names ??= groupNamesOf(compiled()));
+    },
+    fastPath: shape?.kind,
+  };
+}
+
+function compileEngine(pattern: string): RE2JS {
+  // Compiling is itself slow for big programs (seconds near Go's limit): bound it first.
+  if (pattern.length > MAX_ENGINE_PATTERN_LENGTH || programSizeBound(pattern) > 2 * MAX_PROGRAM_SIZE) {
+    throw tooLarge();
   }
-  const flags = t.nativeIgnoreCase ? 'iu' : 'u';
+  const re = compileRe2(`^(?:${pattern})$`);
+  if (re.programSize() > MAX_PROGRAM_SIZE) {
+    throw tooLarge();
+  }
+  limitDfaMemory(re);
+  return re;
+}
+
+function tooLarge(): RegexSyntaxError {
+  return new RegexSyntaxError('error parsing regexp: expression too large');
+}
+
+/**
+ * Bytes of lazy-DFA states one compiled regex may keep (re2js' estimate; the heap holds about
+ * as much). re2js' default, 8 MiB, times the matcher cache would let a few hundred
+ * state-exploding patterns take gigabytes; past the budget re2js clears its cache and falls
+ * back to its NFA, still in linear time.
+ */
+export const DFA_MEMORY_BUDGET = 256 * 1024;
+
+/** Applies DFA_MEMORY_BUDGET; returns false if this re2js version no longer has the fields. */
+export function limitDfaMemory(re: RE2JS): boolean {
+  const dfa = re.re2().dfa as { stateBudget?: unknown; memBudget?: unknown } | undefined;
+  if (typeof dfa?.stateBudget !== 'number' || typeof dfa.memBudget !== 'number') {
+    return false;
+  }
+  dfa.stateBudget = DFA_MEMORY_BUDGET;
+  dfa.memBudget = DFA_MEMORY_BUDGET;
+  return true;
+}
+
+function compileRe2(wrapped: string): RE2JS {
   try {
-    return { regex: new RegExp(t.out, flags), groupNames: t.groupNames };
+    return RE2JS.compile(wrapped);
   } catch (e) {
-    throw new RegexSyntaxError(`error parsing regexp: ${(e as Error).message}`);
+    if (e instanceof RE2JSException) {
+      throw new RegexSyntaxError(e.message.startsWith('error parsing regexp: ') ? e.message : `error parsing regexp: ${e.message}`);
+    }
+    throw e;
   }
 }
 
-interface Flags {
-  i: boolean;
-  m: boolean;
-  s: boolean;
-  U: boolean;
+function groupNamesOf(re: RE2JS): (string | undefined)[] {
+  const names = new Array<string | undefined>(re.groupCount() + 1).fill(undefined);
+  for (const [name, index] of Object.entries(re.namedGroups())) {
+    names[index] = name;
+  }
+  return names;
 }
 
-const SPACE = '\\t\\n\\f\\r ';
-const PERL_CLASSES: Readonly<Record<string, { set: string; negated: boolean }>> = {
-  d: { set: '0-9', negated: false },
-  D: { set: '0-9', negated: true },
-  s: { set: SPACE, negated: false },
-  S: { set: SPACE, negated: true },
-  w: { set: '0-9A-Za-z_', negated: false },
-  W: { set: '0-9A-Za-z_', negated: true },
-};
-const POSIX_CLASSES: Readonly<Record<string, string>> = {
-  alnum: '0-9A-Za-z',
-  alpha: 'A-Za-z',
-  ascii: '\\u{0}-\\u{7f}',
-  blank: '\\t ',
-  cntrl: '\\u{0}-\\u{1f}\\u{7f}',
-  digit: '0-9',
-  graph: '!-~',
-  lower: 'a-z',
-  print: ' -~',
-  punct: '!-\\/:-@\\[-`{-~',
-  space: '\\t\\n\\v\\f\\r ',
-  upper: 'A-Z',
-  word: '0-9A-Za-z_',
-  xdigit: '0-9A-Fa-f',
-};
-const SIMPLE_ESCAPES: Readonly<Record<string, number>> = { a: 7, f: 12, t: 9, n: 10, r: 13, v: 11 };
-const MAX_REPEAT = 1000;
-const MAX_EXPANDED_RANGE = 5000;
-
-/** A parsed character class: positive JS class fragments plus sets that appear complemented. */
-interface ClassParts {
-  positive: string[];
-  negatedSets: string[];
+/**
+ * An upper bound of the instructions re2js compiles `^(?:pattern)$` into, without compiling:
+ * one per character, class or escape, one per `|` or `*+?`, two per capture, and a counted
+ * repeat `x{n,m}` as m copies of x (n+1 for `{n,}`) with two instructions each for the choices.
+ */
+export function programSizeBound(pattern: string): number {
+  const frames: { total: number; last: number; capture: boolean }[] = [{ total: 0, last: 0, capture: false }];
+  const top = (): { total: number; last: number; capture: boolean } => frames[frames.length - 1];
+  const add = (size: number): void => {
+    top().total += size;
+    top().last = size;
+  };
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\' && pattern[i + 1] === 'Q') {
+      const end = pattern.indexOf('\\E', i + 2);
+      const stop = end < 0 ? pattern.length : end;
+      top().total += stop - i;
+      top().last = 1;
+      i = end < 0 ? pattern.length : end + 1;
+    } else if (c === '\\') {
+      // Bounded look-ahead (`\x{10FFFF}`, `\p{Old_North_Arabian}`): no quadratic scan of `\x{\x{\x{...`.
+      const braced = /^\\[xpP]\{[^}]{0,40}\}/.exec(pattern.slice(i, i + 44));
+      i += braced === null ? 1 : braced[0].length - 1;
+      add(1);
+    } else if (c === '[') {
+      i = classEnd(pattern, i);
+      add(1);
+    } else if (c === '(') {
+      const header = /^\((?:\?P<[^>]*>|\?[imsU-]*(:|\))|)/.exec(pattern.slice(i, i + 40));
+      const text = header?.[0] ?? '(';
+      i += text.length - 1;
+      if (!text.endsWith(')')) {
+        frames.push({ total: 0, last: 0, capture: !text.startsWith('(?') || text.startsWith('(?P') });
+      }
+    } else if (c === ')' && frames.length > 1) {
+      const group = frames.pop() as { total: number; capture: boolean };
+      add(group.total + (group.capture ? 2 : 0));
+    } else if (c === '|') {
+      top().total += 1;
+      top().last = 0;
+    } else if (c === '*' || c === '+' || c === '?') {
+      top().total += 1;
+    } else if (c === '{' && /^\{\d+(,\d*)?\}/.test(pattern.slice(i, i + 24))) {
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i, i + 24)) as RegExpExecArray;
+      const min = Number(m[1]);
+      // Counts above 1000 are invalid: clamped, re2js compiles fast enough to say so in Go's words.
+      const copies = Math.min(1000, Math.max(1, m[2] === undefined ? min : m[3] === '' ? min + 1 : Number(m[3])));
+      const last = top().last;
+      top().total += last * (copies - 1) + 2 * copies + 2;
+      top().last = (last + 2) * copies + 2;
+      i += m[0].length - 1;
+    } else {
+      add(1);
+    }
+  }
+  return frames.reduce((sum, f) => sum + f.total + 2, 6);
 }
 
-/** Single-pass RE2 → JS translator; `nativeIgnoreCase` lets `(?i)` map to the JS `i` flag. */
-class Translator {
-  out = '';
-  groupNames: (string | undefined)[] = [undefined];
-  caseSensitiveSeen = false;
-  caseInsensitiveSeen = false;
-  private pos = 0;
-  private flags: Flags = { i: false, m: false, s: false, U: false };
-  /** Per open group: flags to restore on `)`, and whether the group was opened. */
-  private stack: Flags[] = [];
-  /** Whether the previous item can take a repetition operator, and whether it was one. */
-  private canRepeat = false;
-  private lastWasRepeat = false;
-  private lastRepeatText = '';
-
-  constructor(
-    private readonly src: string,
-    readonly nativeIgnoreCase: boolean,
-  ) {}
-
-  run(): this {
-    while (this.pos < this.src.length) {
-      this.step();
-    }
-    if (this.stack.length > 0) {
-      this.fail('missing closing )', this.src);
-    }
-    return this;
+/**
+ * Go 1.19 stops at the first `(?<` with "invalid or unsupported Perl syntax"; an error earlier in
+ * the pattern wins, so the text before it is checked first (its unclosed groups aside).
+ */
+function rejectAngleGroup(pattern: string): void {
+  const at = firstAngleGroup(pattern);
+  if (at < 0) {
+    return;
   }
+  const before = pattern.slice(0, at);
+  if (before.length > MAX_ENGINE_PATTERN_LENGTH || programSizeBound(before) > 2 * MAX_PROGRAM_SIZE) {
+    throw tooLarge();
+  }
+  try {
+    compileRe2(`^(?:${before}`);
+  } catch (e) {
+    if (!(e instanceof RegexSyntaxError) || !e.message.includes('missing closing )')) {
+      throw e;
+    }
+  }
+  throw new RegexSyntaxError('error parsing regexp: invalid or unsupported Perl syntax: `(?<`');
+}
 
-  private step(): void {
-    const c = this.src[this.pos];
-    switch (c) {
-      case '(':
-        return this.openGroup();
-      case ')':
-        return this.closeGroup();
-      case '|':
-        this.pos++;
-        this.out += '|';
-        return this.markNoRepeat();
-      case '*':
-      case '+':
-      case '?':
-        return this.repeat(c, 1);
-      case '{': {
-        const rep = this.repeatCount();
-        if (rep !== undefined) {
-          return this.repeat(rep, rep.length);
-        }
-        this.pos++;
-        return this.literal(0x7b);
+/** Index of the first `(?<` outside character classes and `\Q...\E`, or -1. */
+function firstAngleGroup(pattern: string): number {
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      if (pattern[i + 1] !== 'Q') {
+        i++;
+        continue;
       }
-      case '.':
-        this.pos++;
-        return this.atom(this.flags.s ? '[\\s\\S]' : '[^\\n]');
-      case '^':
-        this.pos++;
-        return this.assertion(this.flags.m ? '(?<![^\\n])' : '^');
-      case '$':
-        this.pos++;
-        return this.assertion(this.flags.m ? '(?![^\\n])' : '$');
-      case '[':
-        return this.charClass();
-      case '\\':
-        return this.escape();
-      default: {
-        const cp = this.src.codePointAt(this.pos) as number;
-        this.pos += cp > 0xffff ? 2 : 1;
-        return this.literal(cp);
+      const end = pattern.indexOf('\\E', i + 2);
+      if (end < 0) {
+        return -1;
       }
+      i = end + 1;
+    } else if (c === '[') {
+      i = classEnd(pattern, i);
+    } else if (c === '(' && pattern.startsWith('(?<', i)) {
+      return i;
     }
   }
+  return -1;
+}
 
-  private fail(code: string, expr: string): never {
-    throw new RegexSyntaxError(`error parsing regexp: ${code}: \`${expr}\``);
+/** Index of the `]` closing the class opened at `start` (Go's rules: a leading `]` is literal, `[:name:]` nests). */
+function classEnd(pattern: string, start: number): number {
+  let i = start + 1;
+  if (pattern[i] === '^') {
+    i++;
   }
-
-  private markNoRepeat(): void {
-    this.canRepeat = false;
-    this.lastWasRepeat = false;
+  if (pattern[i] === ']') {
+    i++;
   }
-
-  private atom(js: string): void {
-    this.out += js;
-    this.canRepeat = true;
-    this.lastWasRepeat = false;
-  }
-
-  private assertion(js: string): void {
-    // RE2 allows repeating empty-width assertions (`^*`); wrapping keeps that valid in JS.
-    this.atom(`(?:${js})`);
-  }
-
-  private literal(cp: number): void {
-    this.noteCase(cp);
-    this.atom(this.caseFold() ? foldedAtom(cp) : jsChar(cp));
-  }
-
-  private caseFold(): boolean {
-    return this.flags.i && !this.nativeIgnoreCase;
-  }
-
-  private noteCase(cp: number): void {
-    if (caseVariants(cp).length > 1) {
-      if (this.flags.i) {
-        this.caseInsensitiveSeen = true;
-      } else {
-        this.caseSensitiveSeen = true;
-      }
+  for (; i < pattern.length; i++) {
+    if (pattern[i] === '\\') {
+      i++;
+    } else if (pattern.startsWith('[:', i)) {
+      // Valid names are short (`[:^xdigit:]`); a bounded look-ahead keeps `[[:[:[:...` linear.
+      const end = pattern.slice(i + 2, i + 16).indexOf(':]');
+      i = end < 0 ? i : i + 2 + end + 1;
+    } else if (pattern[i] === ']') {
+      return i;
     }
   }
+  return pattern.length;
+}
 
-  private repeat(op: string, length: number): void {
-    const text = this.src.slice(this.pos, this.pos + length);
-    if (this.lastWasRepeat) {
-      this.fail('invalid nested repetition operator', this.lastRepeatText + text);
-    }
-    if (!this.canRepeat) {
-      this.fail('missing argument to repetition operator', text);
-    }
-    this.pos += length;
-    let lazy = false;
-    if (this.src[this.pos] === '?') {
-      lazy = true;
-      this.pos++;
-    }
-    if (this.flags.U) {
-      lazy = !lazy;
-    }
-    this.out += op + (lazy ? '?' : '');
-    this.canRepeat = false;
-    this.lastWasRepeat = true;
-    this.lastRepeatText = this.src.slice(this.pos - length - (lazy !== this.flags.U ? 1 : 0), this.pos);
+/** Literal runs and groups of literal alternatives: the strings they match (and their total length). */
+type Token = { alts: string[]; chars: number } | 'dotStar' | 'dotPlus' | '|';
+
+const META = new Set(['\\', '.', '+', '*', '?', '(', ')', '|', '[', ']', '{', '}', '^', '$']);
+/** RE2 reads `\` before ASCII punctuation as the punctuation itself. */
+const ESCAPABLE = /^[!-/:-@[-`{-~]$/;
+/** A lone surrogate: V8 and re2js would split or join it with its neighbours differently. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * The literal structure of a pattern the fast paths decide: its kind and its literal
+ * alternatives (none for `any` and `nonEmpty`). Literals of the `.*` forms hold no newline.
+ */
+export interface LiteralShape {
+  kind: FastPath;
+  literals: readonly string[];
+}
+
+/**
+ * The LiteralShape of `pattern`, or undefined when only the regex engine decides it. A pattern
+ * with a shape is valid RE2, and `compileAnchored(pattern).test` is exactly the shape's meaning
+ * (pinned against re2js in regex-equivalence.spec.ts).
+ */
+export function literalShape(pattern: string): LiteralShape | undefined {
+  const tokens = LONE_SURROGATE.test(pattern) ? undefined : tokenize(pattern);
+  if (tokens === undefined) {
+    return undefined;
   }
+  const [first, second, third] = tokens;
+  const alts = (t: Token | undefined): string[] | undefined =>
+    typeof t === 'object' && t.alts.every((a) => !a.includes('\n')) ? t.alts : undefined;
+  const dotted = (kind: FastPath, t: Token | undefined): LiteralShape | undefined => {
+    const literals = alts(t);
+    return literals === undefined ? undefined : { kind, literals };
+  };
+  if (tokens.length === 1 && (first === 'dotStar' || first === 'dotPlus')) {
+    return { kind: first === 'dotStar' ? 'any' : 'nonEmpty', literals: [] };
+  }
+  return (
+    (tokens.length === 2 && second === 'dotStar' ? dotted('prefix', first) : undefined) ??
+    (tokens.length === 2 && first === 'dotStar' ? dotted('suffix', second) : undefined) ??
+    (tokens.length === 3 && first === 'dotStar' && third === 'dotStar' ? dotted('contains', second) : undefined) ??
+    literalSet(tokens)
+  );
+}
 
-  /** Parses `{n}`, `{n,}`, `{n,m}` at pos; undefined when the brace is a literal. */
-  private repeatCount(): string | undefined {
-    const m = /^\{(\d+)(,(\d*))?\}/.exec(this.src.slice(this.pos));
-    if (!m) {
+/** `a|(b|c)|`: top-level branches of at most one literal token each; undefined for anything else. */
+function literalSet(tokens: Token[]): LiteralShape | undefined {
+  const all: string[] = [];
+  let branch: Token[] = [];
+  for (const t of [...tokens, '|' as const]) {
+    if (t !== '|') {
+      branch.push(t);
+      continue;
+    }
+    const [only] = branch;
+    if (branch.length > 1 || (only !== undefined && typeof only !== 'object')) {
       return undefined;
     }
-    const min = Number(m[1]);
-    const max = m[3] === undefined || m[3] === '' ? undefined : Number(m[3]);
-    if (min > MAX_REPEAT || (max !== undefined && (max > MAX_REPEAT || max < min))) {
-      this.fail('invalid repeat count', m[0]);
-    }
-    return m[0];
+    all.push(...(only === undefined ? [''] : only.alts));
+    branch = [];
   }
+  return { kind: all.length === 1 ? 'equal' : 'set', literals: all };
+}
 
-  private openGroup(): void {
-    const rest = this.src.slice(this.pos);
-    if (!rest.startsWith('(?')) {
-      this.pos++;
-      this.groupNames.push(undefined);
-      return this.pushGroup('(');
+/** The predicate a LiteralShape stands for. */
+function shapeTest({ kind, literals }: LiteralShape): (value: string) => boolean {
+  const noNewline = (v: string): boolean => !v.includes('\n');
+  switch (kind) {
+    case 'equal': {
+      const [only] = literals;
+      return (v) => v === only;
     }
-    const named = /^\(\?P<([^>]*)>/.exec(rest);
-    if (named) {
-      return this.namedGroup(named[0], named[1]);
+    case 'set': {
+      const set = new Set(literals);
+      return (v) => set.has(v);
     }
-    const flagGroup = this.flagGroup(rest);
-    this.pos += flagGroup.length;
-    const next: Flags = { ...this.flags };
-    for (const f of flagGroup.set) {
-      next[f as keyof Flags] = true;
-    }
-    for (const f of flagGroup.clear) {
-      next[f as keyof Flags] = false;
-    }
-    if (flagGroup.opensGroup === false) {
-      this.flags = next;
-      return this.markNoRepeat();
-    }
-    this.stack.push(this.flags);
-    this.flags = next;
-    this.out += '(?:';
-    this.markNoRepeat();
+    case 'any':
+      return noNewline;
+    case 'nonEmpty':
+      return (v) => v !== '' && noNewline(v);
+    case 'prefix':
+      return (v) => literals.some((l) => v.startsWith(l)) && noNewline(v);
+    case 'suffix':
+      return (v) => literals.some((l) => v.endsWith(l)) && noNewline(v);
+    case 'contains':
+      return (v) => literals.some((l) => v.includes(l)) && noNewline(v);
   }
+}
 
-  /** Parses `(?flags)`, `(?flags:`, `(?-flags)`; fails with Go's text for anything else (lookaround too). */
-  private flagGroup(rest: string): { length: number; set: string; clear: string; opensGroup: boolean } {
-    let set = '';
-    let clear = '';
-    let negated = false;
-    let sawFlag = false;
-    for (let i = 2; i < rest.length; i++) {
-      const c = rest[i];
-      if ('imsU'.includes(c)) {
-        if (negated) {
-          clear += c;
-        } else {
-          set += c;
-        }
-        sawFlag = true;
-      } else if (c === '-' && !negated) {
-        negated = true;
-        sawFlag = false;
-      } else if ((c === ':' || c === ')') && (!negated || sawFlag)) {
-        return { length: i + 1, set, clear, opensGroup: c === ':' };
+/**
+ * A literal every string `pattern` matches starts with ('' when none is known): the literal run
+ * at its start, short of a last character that a `*`, `?` or `{` makes optional. Lets storage
+ * narrow a selector before the exact check; '' for top-level alternations and for a `)` that
+ * closes Prometheus' wrapper early.
+ */
+export function requiredPrefix(pattern: string): string {
+  let prefix = '';
+  let i = 0;
+  for (; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\' && ESCAPABLE.test(pattern[i + 1] ?? '')) {
+      prefix += pattern[++i];
+    } else if (META.has(c)) {
+      break;
+    } else {
+      prefix += c;
+    }
+  }
+  if (prefix === '' || LONE_SURROGATE.test(prefix) || hasTopLevelBar(pattern)) {
+    return '';
+  }
+  // A repeat after flag groups still applies to the character before them (`a(?i)*`).
+  const next = pattern.slice(i).replace(/^(?:\(\?[imsU-]*\))+/, '')[0];
+  const optionalLast = next !== undefined && '*?{'.includes(next);
+  // Drop a whole last code point: an astral character is two UTF-16 units.
+  return optionalLast ? prefix.slice(0, prefix.length - ([...prefix].pop() ?? '').length) : prefix;
+}
+
+/** Whether a `|` (or a `)` closing the wrapper) sits outside every group, class and `\Q...\E`. */
+function hasTopLevelBar(pattern: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\' && pattern[i + 1] === 'Q') {
+      const end = pattern.indexOf('\\E', i + 2);
+      i = end < 0 ? pattern.length : end + 1;
+    } else if (c === '\\') {
+      i++;
+    } else if (c === '[') {
+      i = classEnd(pattern, i);
+    } else if (c === '(') {
+      depth++;
+    } else if (c === ')') {
+      depth--;
+    }
+    if (depth < 0 || (depth === 0 && c === '|')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Most strings, and characters in all, a concatenation of literal groups (`(a|b)-(c|d)`) may stand for. */
+const MAX_LITERAL_ALTERNATIVES = 10000;
+const MAX_LITERAL_CHARS = 1 << 20;
+
+/** Appends alternatives to the token list, concatenated with a literal token before them; false when too many. */
+function concatenate(tokens: Token[], alts: string[]): boolean {
+  const last = tokens[tokens.length - 1];
+  const chars = alts.reduce((n, a) => n + a.length, 0);
+  if (typeof last !== 'object') {
+    tokens.push({ alts, chars });
+    return true;
+  }
+  const total = last.chars * alts.length + chars * last.alts.length;
+  if (last.alts.length * alts.length > MAX_LITERAL_ALTERNATIVES || total > MAX_LITERAL_CHARS) {
+    return false;
+  }
+  last.alts = alts.length === 1 ? last.alts.map((before) => before + alts[0]) : last.alts.flatMap((before) => alts.map((after) => before + after));
+  last.chars = total;
+  return true;
+}
+
+/**
+ * Literal runs and groups `(a|b)`/`(?:a|b)` of literal alternatives (a concatenation of them is
+ * one token of every combination), `.*`, `.+` and `|`; undefined for anything else (nested groups,
+ * classes, flags, other escapes, lazy or counted repeats).
+ */
+function tokenize(pattern: string): Token[] | undefined {
+  const tokens: Token[] = [];
+  let group: string[] | undefined;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    let ch: string | undefined;
+    if (c === '\\' && ESCAPABLE.test(pattern[i + 1] ?? '')) {
+      ch = pattern[++i];
+    } else if (!META.has(c)) {
+      ch = c;
+    }
+    if (group !== undefined) {
+      if (ch !== undefined) {
+        group[group.length - 1] += ch;
+      } else if (c === '|') {
+        group.push('');
+      } else if (c === ')' && concatenate(tokens, group)) {
+        group = undefined;
       } else {
-        return this.fail('invalid or unsupported Perl syntax', rest.slice(0, i + 1));
+        return undefined;
       }
-    }
-    return this.fail('missing closing )', this.src);
-  }
-
-  private namedGroup(text: string, name: string): void {
-    if (!/^[A-Za-z0-9_]+$/.test(name)) {
-      this.fail('invalid named capture', text);
-    }
-    if (this.groupNames.includes(name)) {
-      this.fail('duplicate capture group name', text);
-    }
-    this.pos += text.length;
-    this.groupNames.push(name);
-    this.pushGroup('(');
-  }
-
-  private pushGroup(js: string): void {
-    this.stack.push(this.flags);
-    this.out += js;
-    this.markNoRepeat();
-  }
-
-  private closeGroup(): void {
-    const restored = this.stack.pop();
-    if (restored === undefined) {
-      this.fail('unexpected )', this.src);
-    }
-    this.pos++;
-    this.flags = restored;
-    this.atom(')');
-  }
-
-  private escape(): void {
-    const next = this.src[this.pos + 1];
-    if (next === undefined) {
-      this.fail('trailing backslash at end of expression', '');
-    }
-    const perl = PERL_CLASSES[next];
-    if (perl) {
-      this.pos += 2;
-      return this.atom(`[${perl.negated ? '^' : ''}${perl.set}]`);
-    }
-    switch (next) {
-      case 'A':
-        this.pos += 2;
-        return this.assertion('^');
-      case 'z':
-        this.pos += 2;
-        return this.assertion('$');
-      case 'b':
-      case 'B':
-        this.pos += 2;
-        return this.assertion(`\\${next}`);
-      case 'p':
-      case 'P':
-        return this.atom(this.unicodeClass(false));
-      case 'Q':
-        return this.quoted();
-      default:
-        return this.literal(this.escapedChar(false));
+    } else if (ch !== undefined) {
+      concatenate(tokens, [ch]);
+    } else if (c === '.' && (pattern[i + 1] === '*' || pattern[i + 1] === '+') && !'?*+{'.includes(pattern[i + 2] ?? '.')) {
+      tokens.push(pattern[++i] === '*' ? 'dotStar' : 'dotPlus');
+    } else if (c === '|') {
+      tokens.push('|');
+    } else if (c === '(') {
+      group = [''];
+      i += pattern.startsWith('(?:', i) ? 2 : 0;
+    } else {
+      return undefined;
     }
   }
-
-  /** `\Q...\E`: everything up to `\E` (or the end) is literal. */
-  private quoted(): void {
-    const end = this.src.indexOf('\\E', this.pos + 2);
-    const text = this.src.slice(this.pos + 2, end < 0 ? undefined : end);
-    this.pos = end < 0 ? this.src.length : end + 2;
-    for (const ch of text) {
-      this.literal(ch.codePointAt(0) as number);
-    }
-  }
-
-  /** A single-character escape at pos (`\n`, `\x41`, `\x{263a}`, `\101`, `\.`); returns its code point. */
-  private escapedChar(inClass: boolean): number {
-    const rest = this.src.slice(this.pos);
-    const next = rest[1];
-    if (next in SIMPLE_ESCAPES) {
-      this.pos += 2;
-      return SIMPLE_ESCAPES[next];
-    }
-    if (next === 'x') {
-      const m = /^\\x(?:\{([0-9A-Fa-f]{1,8})\}|([0-9A-Fa-f]{2}))/.exec(rest);
-      const cp = m ? parseInt(m[1] ?? m[2], 16) : NaN;
-      if (!m || cp > 0x10ffff) {
-        this.fail('invalid escape sequence', rest.slice(0, 4));
-      }
-      this.pos += m[0].length;
-      return cp;
-    }
-    const octal = /^\\(0[0-7]{0,2}|[1-7][0-7]{1,2})/.exec(rest);
-    if (octal) {
-      this.pos += octal[0].length;
-      return parseInt(octal[1], 8);
-    }
-    const cp = rest.codePointAt(1) as number;
-    if (cp < 0x80 && !/[0-9A-Za-z]/.test(next)) {
-      this.pos += 2;
-      return cp;
-    }
-    if (inClass && next === 'b') {
-      this.fail('invalid escape sequence', '\\b');
-    }
-    return this.fail('invalid escape sequence', rest.slice(0, 2));
-  }
-
-  /** `\pL`, `\p{Greek}`, `\PL`, `\p{^Greek}` at pos → a JS class or class fragment. */
-  private unicodeClass(inClass: boolean): string {
-    const rest = this.src.slice(this.pos);
-    const m = /^\\([pP])(?:\{(\^?)([A-Za-z_]+)\}|([A-Za-z]))/.exec(rest);
-    if (!m) {
-      this.fail('invalid character class range', rest.slice(0, 3));
-    }
-    this.pos += m[0].length;
-    const name = m[3] ?? m[4];
-    const negated = (m[1] === 'P') !== (m[2] === '^');
-    if (name === 'Any') {
-      return inClass ? (negated ? '' : '\\u{0}-\\u{10ffff}') : negated ? '[^\\s\\S]' : '[\\s\\S]';
-    }
-    const property = /^(?:[CLMNPSZ]|C[cfos]|L[lmotu]|M[cen]|N[dlo]|P[cdefios]|S[ckmo]|Z[lps])$/.test(name)
-      ? name
-      : `Script=${name}`;
-    const js = `\\${negated ? 'P' : 'p'}{${property}}`;
-    try {
-      new RegExp(js, 'u');
-    } catch {
-      this.fail('invalid character class range', m[0]);
-    }
-    return js;
-  }
-
-  private charClass(): void {
-    const start = this.pos;
-    this.pos++;
-    const negated = this.src[this.pos] === '^';
-    if (negated) {
-      this.pos++;
-    }
-    const parts: ClassParts = { positive: [], negatedSets: [] };
-    let first = true;
-    while (this.src[this.pos] !== ']' || first) {
-      if (this.pos >= this.src.length) {
-        this.fail('missing closing ]', this.src.slice(start));
-      }
-      this.classItem(parts);
-      first = false;
-    }
-    this.pos++;
-    this.atom(emitClass(parts, negated));
-  }
-
-  private classItem(parts: ClassParts): void {
-    const rest = this.src.slice(this.pos);
-    const posix = /^\[:(\^?)([a-z]+):\]/.exec(rest);
-    if (posix) {
-      const set = POSIX_CLASSES[posix[2]];
-      if (set === undefined) {
-        this.fail('invalid character class range', posix[0]);
-      }
-      this.pos += posix[0].length;
-      (posix[1] ? parts.negatedSets : parts.positive).push(set);
-      return;
-    }
-    if (rest[0] === '\\' && PERL_CLASSES[rest[1]]) {
-      const perl = PERL_CLASSES[rest[1]];
-      this.pos += 2;
-      (perl.negated ? parts.negatedSets : parts.positive).push(perl.set);
-      return;
-    }
-    if (rest[0] === '\\' && (rest[1] === 'p' || rest[1] === 'P')) {
-      parts.positive.push(this.unicodeClass(true));
-      return;
-    }
-    this.classRange(parts);
-  }
-
-  private classRange(parts: ClassParts): void {
-    const itemStart = this.pos;
-    const lo = this.classChar();
-    let hi = lo;
-    if (this.src[this.pos] === '-' && this.src[this.pos + 1] !== ']' && this.pos + 1 < this.src.length) {
-      this.pos++;
-      hi = this.classChar();
-      if (hi < lo) {
-        this.fail('invalid character class range', this.src.slice(itemStart, this.pos));
-      }
-    }
-    for (let cp = lo; cp <= hi && cp - lo < 64; cp++) {
-      this.noteCase(cp);
-    }
-    parts.positive.push(this.caseFold() ? foldedRange(lo, hi) : jsRange(lo, hi));
-  }
-
-  private classChar(): number {
-    if (this.src[this.pos] === '\\') {
-      return this.escapedChar(true);
-    }
-    const cp = this.src.codePointAt(this.pos) as number;
-    this.pos += cp > 0xffff ? 2 : 1;
-    return cp;
-  }
-}
-
-/** Builds a JS expression for an RE2 class; complemented pieces are combined with alternation/lookahead. */
-function emitClass(parts: ClassParts, negated: boolean): string {
-  const pos = parts.positive.join('');
-  const negs = parts.negatedSets;
-  if (negs.length === 0) {
-    return pos === '' ? (negated ? '[\\s\\S]' : '[^\\s\\S]') : `[${negated ? '^' : ''}${pos}]`;
-  }
-  if (!negated) {
-    const alternatives = negs.map((set) => `[^${set}]`);
-    if (pos !== '') {
-      alternatives.unshift(`[${pos}]`);
-    }
-    return `(?:${alternatives.join('|')})`;
-  }
-  // Complement of (pos ∪ ¬n1 ∪ ¬n2 ...) is ¬pos ∩ n1 ∩ n2 ...: look ahead for all but the last.
-  const lookaheads = negs.slice(0, -1).map((set) => `(?=[${set}])`);
-  const exclude = pos === '' ? '' : `(?![${pos}])`;
-  return `(?:${exclude}${lookaheads.join('')}[${negs[negs.length - 1]}])`;
-}
-
-function jsChar(cp: number): string {
-  const ch = String.fromCodePoint(cp);
-  return /[0-9A-Za-z_]/.test(ch) ? ch : `\\u{${cp.toString(16)}}`;
-}
-
-function jsRange(lo: number, hi: number): string {
-  return lo === hi ? jsChar(lo) : `${jsChar(lo)}-${jsChar(hi)}`;
-}
-
-function foldedAtom(cp: number): string {
-  const variants = caseVariants(cp);
-  return variants.length === 1 ? jsChar(cp) : `[${variants.map(jsChar).join('')}]`;
-}
-
-function foldedRange(lo: number, hi: number): string {
-  if (hi - lo > MAX_EXPANDED_RANGE) {
-    return jsRange(lo, hi);
-  }
-  let out = jsRange(lo, hi);
-  for (let cp = lo; cp <= hi; cp++) {
-    for (const v of caseVariants(cp)) {
-      if (v < lo || v > hi) {
-        out += jsChar(v);
-      }
-    }
-  }
-  return out;
-}
-
-/** Extra members of simple case-folding orbits that toLowerCase/toUpperCase do not reach. */
-const EXTRA_FOLDS: Readonly<Record<number, number[]>> = {
-  0x6b: [0x212a],
-  0x4b: [0x212a],
-  0x212a: [0x6b, 0x4b],
-  0x73: [0x17f],
-  0x53: [0x17f],
-  0x17f: [0x73, 0x53],
-  0xe5: [0x212b],
-  0xc5: [0x212b],
-  0x212b: [0xe5, 0xc5],
-};
-
-/** The code point and its simple case variants (approximating RE2's case folding orbits). */
-function caseVariants(cp: number): number[] {
-  const ch = String.fromCodePoint(cp);
-  const set = new Set<number>([cp]);
-  for (const v of [ch.toLowerCase(), ch.toUpperCase(), ch.toUpperCase().toLowerCase()]) {
-    if ([...v].length === 1) {
-      set.add(v.codePointAt(0) as number);
-    }
-  }
-  for (const extra of EXTRA_FOLDS[cp] ?? []) {
-    set.add(extra);
-  }
-  return [...set];
+  return group === undefined ? tokens : undefined;
 }
