@@ -29,9 +29,9 @@ export class SqlSeriesSource implements SeriesSource {
   }
 
   /** See SeriesSource.selectPages: series pages from HistoryRepository.seriesPages, each with its samples. */
-  async *selectPages(matchers: LabelMatcher[], range: SelectRange, pageSize: number, budget?: LoadBudget): AsyncGenerator<Series[]> {
+  async *selectPages(matchers: LabelMatcher[], range: SelectRange, pageSize: number, budget?: LoadBudget, only?: readonly string[]): AsyncGenerator<Series[]> {
     const scope = { tenant: this.tenant, startMs: range.startMs, endMs: range.endMs };
-    for await (const found of this.history.seriesPages(matchers, scope, range.includePrevious, pageSize, budget)) {
+    for await (const found of this.history.seriesPages(matchers, scope, range.includePrevious, pageSize, budget, only)) {
       yield await this.withSamples(found, range, budget);
     }
   }

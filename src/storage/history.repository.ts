@@ -316,6 +316,7 @@ export class HistoryRepository implements WriteHooks {
     presentBefore: boolean,
     pageSize: number,
     budget?: LoadBudget,
+    only?: readonly string[],
   ): AsyncGenerator<HistorySeries[]> {
     const params: unknown[] = [scope.startMs, scope.endMs];
     const { where, residual } = seriesWhere(matchers, scope, presentBefore, params);
@@ -326,9 +327,56 @@ export class HistoryRepository implements WriteHooks {
     }
     const packed = { ids: readInt64s(row.id), t: row.t, v: row.v, stale: row.stale, e: row.e };
     const predicates = compileMatchers(residual);
+    // Matchers checked here read every label; otherwise only the labels asked for are loaded.
+    const project = only !== undefined && residual.length === 0 ? only : undefined;
     for (let at = 0; at < packed.ids.length; at += pageSize) {
-      yield await this.seriesOf(packed, at, Math.min(at + pageSize, packed.ids.length), predicates, budget);
+      const to = Math.min(at + pageSize, packed.ids.length);
+      yield project === undefined ? await this.seriesOf(packed, at, to, predicates, budget) : await this.projectedSeriesOf(packed, at, to, project, budget);
     }
+  }
+
+  /** HistorySeries of packed rows [from, to) with only the labels named in `only` (and no key). */
+  private async projectedSeriesOf(packed: PackedSeries, from: number, to: number, only: readonly string[], budget: LoadBudget | undefined): Promise<HistorySeries[]> {
+    const ids = packed.ids.slice(from, to);
+    const byId = new Map<number, Labels>();
+    if (only.length > 0) {
+      const params: unknown[] = [ids];
+      const columns = only.map((n) => (n === '__name__' ? 's.name' : `s.labels->>$${params.push(toDbText(n))}::text`));
+      const rows = await this.read<{ id: number; v: (string | null)[] }>(
+        `SELECT s.id::float8 AS id, ARRAY[${columns.join(', ')}]::text[] AS v FROM history_series s WHERE s.id = ANY($1::bigint[])`,
+        params,
+        budget,
+      );
+      for (const r of rows) {
+        const labels: Labels = {};
+        r.v.forEach((v, i) => {
+          if (v !== null && v !== '') {
+            labels[only[i]] = fromDbText(v);
+          }
+        });
+        byId.set(r.id, labels);
+      }
+    }
+    const out: HistorySeries[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const labels = only.length === 0 ? {} : byId.get(ids[i]);
+      if (labels === undefined) {
+        continue;
+      }
+      const row = from + i;
+      const expiry = readInt64(packed.e, row * 8);
+      out.push({
+        id: ids[i],
+        labels,
+        key: '',
+        lastT: readInt64(packed.t, row * 8),
+        lastV: packed.v.readDoubleBE(row * 8),
+        lastStale: packed.stale.charCodeAt(row) === 49,
+        ...(expiry > 0 ? { expiresT: expiry } : {}),
+      });
+    }
+    await budget?.checkpoint();
+    return out;
   }
 
   /** HistorySeries of packed rows [from, to) whose labels pass `predicates`, in row order. */

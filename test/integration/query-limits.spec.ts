@@ -1,4 +1,7 @@
-import { createTestDatabase, GatewayProcess, startProcess, TestDatabase } from '../support/gateway';
+import { evaluateInstant, evaluateRange } from '../../src/core/promql/evaluator';
+import { SqlSeriesSource } from '../../src/query/sql-series-source';
+import { HistoryRepository } from '../../src/storage/history.repository';
+import { createTestDatabase, GatewayProcess, InProcessGateway, startInProcess, startProcess, TestDatabase } from '../support/gateway';
 
 /**
  * Bounded queries (issue 10, DESIGN §5c), over real HTTP against the built gateway as its own
@@ -126,5 +129,53 @@ describe('bounded queries', () => {
     process.stdout.write(`heavy query: ${pushes} pushes served meanwhile; idle /-/healthy median ${median(idle).toFixed(1)} ms, worst during ${Math.max(...during).toFixed(1)} ms (allowed ${allowed.toFixed(0)})\n`);
     expect(pushes).toBeGreaterThan(1);
     expect(Math.max(...during)).toBeLessThan(allowed);
+  });
+});
+
+describe('streamed aggregations over PostgreSQL', () => {
+  jest.setTimeout(120000);
+  let db: TestDatabase;
+  let gw: InProcessGateway;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    gw = await startInProcess(db);
+    // Three pushes a second apart: 60 series of two metrics over 3 jobs, values changing, one group deleted.
+    for (let round = 0; round < 3; round++) {
+      for (let job = 0; job < 3; job++) {
+        const lines = Array.from({ length: 20 }, (_, i) => `paged_m{i="${i}",kind="${i % 4}"} ${(i * 7 + round * 3 + job) / 4}\nother_m{i="${i}"} ${i}`);
+        const res = await fetch(`${gw.url}/metrics/job/j${job}`, { method: 'PUT', body: `${lines.join('\n')}\n` });
+        expect(res.status).toBe(200);
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect((await fetch(`${gw.url}/metrics/job/j2`, { method: 'DELETE' })).status).toBe(202);
+  });
+
+  afterAll(async () => {
+    await gw?.close();
+    await db?.drop();
+  });
+
+  it.each([
+    'sum(paged_m)',
+    'sum by (kind) (paged_m)',
+    'count by (job, kind) (paged_m > 2)',
+    'avg by (job) (rate(paged_m[1m]))',
+    'max without (i) (paged_m)',
+    'topk(3, paged_m)',
+    'quantile by (kind) (0.5, last_over_time(paged_m[1m]))',
+    'count(count_over_time(paged_m[1h]))',
+    'sum by (__name__) ({__name__=~"paged_m|other_m"})',
+  ])('%s: pages of 1 and 7 series from SQL answer as the whole selector', async (query) => {
+    const source = new SqlSeriesSource(gw.app.get(HistoryRepository), undefined);
+    const now = Date.now();
+    const whole = await evaluateRange(query, now - 5000, now, 500, source, { streamPageSize: 0 });
+    const instant = await evaluateInstant(query, now - 1500, source, { streamPageSize: 0 });
+    expect(whole.result.length).toBeGreaterThan(0);
+    for (const pageSize of [1, 7]) {
+      expect(await evaluateRange(query, now - 5000, now, 500, source, { streamPageSize: pageSize })).toEqual(whole);
+      expect(await evaluateInstant(query, now - 1500, source, { streamPageSize: pageSize })).toEqual(instant);
+    }
   });
 });

@@ -210,6 +210,12 @@ interface StreamPlan {
   agg: AggregateExpr;
   inner: Expr;
   plan: SelectorPlan;
+  /**
+   * The only labels the aggregation reads, when that is known: the `by` labels of an aggregation
+   * that outputs group labels only, over a selector fixing the metric name (so series stay unique
+   * without their other labels, and uniqueness checks can be skipped). Undefined: all labels.
+   */
+  only?: readonly string[];
 }
 
 interface StreamState extends StreamPlan {
@@ -247,7 +253,11 @@ export function streamPlan(expr: Expr, times: QueryTimes, defaultStepMs: number)
     return undefined;
   }
   const fixedName = plans[0].selector.matchers.some((m) => m.name === METRIC_NAME && m.type === '=');
-  return local.keepsNames || fixedName ? { agg: top, inner: top.expr, plan: plans[0] } : undefined;
+  if (!local.keepsNames && !fixedName) {
+    return undefined;
+  }
+  const groupsOnly = !top.without && top.op !== 'topk' && top.op !== 'bottomk';
+  return { agg: top, inner: top.expr, plan: plans[0], only: fixedName && groupsOnly ? top.grouping : undefined };
 }
 
 /** Whether each series' value of `e` depends on that series alone (see streamPlan), and whether names survive. */
@@ -297,6 +307,8 @@ class Evaluator {
   private readonly cursors = new Map<Expr, WindowCursor>();
   private readonly data = new Map<VectorSelector, PreparedSeries[]>();
   private readonly checkpoint: () => Promise<void>;
+  /** Set on a page evaluator whose vectors are known to hold distinct series (see runStream). */
+  private uniqueLabelsKnown = false;
   /** Set when the query is a streamed aggregation: its values per step, once runStream ran. */
   private stream: StreamState | undefined;
 
@@ -370,7 +382,7 @@ class Evaluator {
       remainingMs: () => budget.remainingMs(),
     };
     await budget.checkpoint();
-    for await (const page of stream.source.selectPages?.(plan.selector.matchers, plan.range, stream.pageSize, load) ?? []) {
+    for await (const page of stream.source.selectPages?.(plan.selector.matchers, plan.range, stream.pageSize, load, stream.only) ?? []) {
       const prepared: PreparedSeries[] = [];
       let kept = 0;
       for (let i = 0; i < page.length; i++) {
@@ -384,6 +396,9 @@ class Evaluator {
       budget.hold(kept - counted);
       counted = kept;
       const ev = Evaluator.over(this.times, this.opts, budget, plan.selector, prepared);
+      // Series of one metric name are unique by their labels; with only some labels loaded they
+      // would look alike, so the check that cannot fail is skipped.
+      ev.uniqueLabelsKnown = stream.only !== undefined;
       for (let i = 0; i < steps.length; i++) {
         await this.checkpoint();
         await folds[i].add(await ev.evalVector(inner, steps[i]), this.checkpoint);
@@ -514,7 +529,7 @@ class Evaluator {
 
   /** Throws Prometheus' error when two elements share a label set; checkpoints as it goes. */
   private async assertUniqueLabels(vec: Vector): Promise<void> {
-    if (vec.length < 2) {
+    if (vec.length < 2 || this.uniqueLabelsKnown) {
       return;
     }
     const seen = new Set<string>();

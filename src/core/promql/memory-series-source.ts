@@ -78,13 +78,24 @@ export class MemorySeriesSource implements SeriesSource {
    * See SeriesSource.selectPages: `select`'s answer cut into pages (tests use it with any page
    * size), each page's samples counted when it is handed out.
    */
-  async *selectPages(matchers: LabelMatcher[], range: SelectRange, pageSize: number, budget?: LoadBudget): AsyncGenerator<Series[]> {
+  async *selectPages(matchers: LabelMatcher[], range: SelectRange, pageSize: number, budget?: LoadBudget, only?: readonly string[]): AsyncGenerator<Series[]> {
     const all = await this.select(matchers, range);
     for (let at = 0; at < all.length; at += pageSize) {
-      const page = all.slice(at, at + pageSize);
+      const page = all.slice(at, at + pageSize).map((s) => (only === undefined ? s : { labels: pick(s.labels, only), samples: s.samples }));
       budget?.hold(page.reduce((n, s) => n + s.samples.length, 0));
       await budget?.checkpoint();
       yield page;
     }
   }
+}
+
+/** The labels of `labels` named in `only`. */
+function pick(labels: Record<string, string>, only: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of only) {
+    if (labels[name] !== undefined) {
+      out[name] = labels[name];
+    }
+  }
+  return out;
 }

@@ -75,7 +75,8 @@ export interface SeriesSource {
    * series, each loaded only when the consumer asks for it. With it, an aggregation over one
    * selector holds one page at a time instead of every series (see evaluator.ts, streamed
    * aggregations). The budget is used as in `select`; the consumer releases what it counted once
-   * it is done with a page.
+   * it is done with a page. With `only`, the caller needs no labels but these (the others may be
+   * left out, sparing their loading): the series are still the same, in the same order.
    */
-  selectPages?(matchers: LabelMatcher[], range: SelectRange, pageSize: number, budget?: LoadBudget): AsyncIterable<Series[]>;
+  selectPages?(matchers: LabelMatcher[], range: SelectRange, pageSize: number, budget?: LoadBudget, only?: readonly string[]): AsyncIterable<Series[]>;
 }
