@@ -1,8 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase } from '../support/gateway';
-import { hsToken, makeAuthKeys } from './auth-support';
+import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase, useAuthGateway } from '../support/gateway';
 import { serverUrl } from '../support/test-env';
 
 /**
@@ -141,25 +137,8 @@ describe('group API', () => {
 
 describe('group API with tenant tokens', () => {
   jest.setTimeout(120_000);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'pgw-groups-auth-'));
-  let db: TestDatabase;
-  let gw: InProcessGateway;
-  let secret: string;
-
-  beforeAll(async () => {
-    const keys = await makeAuthKeys(dir);
-    secret = keys.secret;
-    db = await createTestDatabase();
-    gw = await startInProcess(db, keys.env);
-  });
-
-  afterAll(async () => {
-    await gw?.close();
-    await db?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const token = (tenant: string | undefined, scope: string): Promise<string> => hsToken(secret, { tenant, scope });
+  const gw = useAuthGateway();
+  const token = (tenant: string | undefined, scope: string): Promise<string> => gw.token({ tenant, scope });
 
   it('a tenant sees and deletes only its own groups; deleting needs the push scope', async () => {
     const acme = { Authorization: `Bearer ${await token('acme', 'push read')}` };

@@ -1,9 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase } from '../support/gateway';
-import { hsToken, makeAuthKeys } from './auth-support';
+import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase, useAuthGateway } from '../support/gateway';
 
 /**
  * The status page (issue 11 §3) in a real browser: Debian's chromium driven by playwright-core.
@@ -304,27 +303,11 @@ describeBrowser('status page in a browser (ROUTE_PREFIX=/pgw, admin API on)', ()
 
 describeBrowser('status page with tenant tokens', () => {
   jest.setTimeout(60_000);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'pgw-status-auth-'));
-  let db: TestDatabase;
-  let gw: InProcessGateway;
-  let secret: string;
-
-  beforeAll(async () => {
-    const keys = await makeAuthKeys(dir);
-    secret = keys.secret;
-    db = await createTestDatabase();
-    gw = await startInProcess(db, keys.env);
-  });
-
-  afterAll(async () => {
-    await gw?.close();
-    await db?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const gw = useAuthGateway();
 
   it('asks for credentials, shows a tenant only its own groups, and deletes with the same token', async () => {
-    const acme = await hsToken(secret, { tenant: 'acme', scope: 'push read' });
-    const other = await hsToken(secret, { tenant: 'other', scope: 'push read' });
+    const acme = await gw.token({ tenant: 'acme', scope: 'push read' });
+    const other = await gw.token({ tenant: 'other', scope: 'push read' });
     await pushOk(gw.url, 'job/nightly', 'n 1\n', { Authorization: `Bearer ${acme}` });
     await pushOk(gw.url, 'job/hourly', 'h 1\n', { Authorization: `Bearer ${acme}` });
     await pushOk(gw.url, 'job/nightly', 'n 2\n', { Authorization: `Bearer ${other}` });
