@@ -151,7 +151,11 @@ describe('real clients with a token', () => {
           [tenantPushRead, 1],
           [otherTenant, 2],
         ] as const) {
-          const res = await fetch(`${gw.url}/metrics/job/batch`, { method: 'PUT', headers: { Authorization: `Bearer ${token}` }, body: `prom_auth_pushed ${value}\n` });
+          const res = await fetch(`${gw.url}/metrics/job/batch`, {
+            method: 'PUT',
+            headers: { Authorization: `Bearer ${token}` },
+            body: `prom_auth_pushed ${value}\n`,
+          });
           expect(res.status).toBe(200);
         }
         const tenantRead = await gw.token({ tenant: 'clients', scope: 'read' });

@@ -39,7 +39,11 @@ describe('group API', () => {
     // A second replica on the same database (only with a server: the embedded engine has one process).
     b = serverUrl() === undefined ? undefined : await startInProcess(db);
     await push(a.url, 'job/backup/instance/db1', '# TYPE backup_ok gauge\nbackup_ok 1\n');
-    await push(a.url, 'job/backup/instance/db2', '# TYPE backup_ok gauge\nbackup_ok 1\n# TYPE backup_bytes histogram\nbackup_bytes_bucket{le="1"} 1\nbackup_bytes_bucket{le="+Inf"} 2\nbackup_bytes_sum 3\nbackup_bytes_count 2\n');
+    await push(
+      a.url,
+      'job/backup/instance/db2',
+      '# TYPE backup_ok gauge\nbackup_ok 1\n# TYPE backup_bytes histogram\nbackup_bytes_bucket{le="1"} 1\nbackup_bytes_bucket{le="+Inf"} 2\nbackup_bytes_sum 3\nbackup_bytes_count 2\n',
+    );
     await push(a.url, 'job/backup/instance/web1', '# TYPE backup_ok gauge\nbackup_ok 0\n');
     await push(a.url, 'job/batch', 'batch_done 1\n');
   });

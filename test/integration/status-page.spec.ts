@@ -58,7 +58,16 @@ async function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     // playwright gives every launch a fresh temporary profile (user-data dir) of its own.
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -123,7 +132,11 @@ describeBrowser('status page in a browser (ROUTE_PREFIX=/pgw, admin API on)', ()
     // Needs the @base64 form to be addressed: the delete test removes it from the page.
     await pushOk(base, `job/nightly-export/path@base64/${Buffer.from('/var/exports').toString('base64url')}`, '# TYPE export_rows gauge\nexport_rows 12034\n');
     for (let i = 1; i <= 6; i++) {
-      await pushOk(base, `job/etl/shard/s${i}`, `# HELP etl_rows_processed_total Rows processed by the last run.\n# TYPE etl_rows_processed_total counter\netl_rows_processed_total ${i * 1000}\n`);
+      await pushOk(
+        base,
+        `job/etl/shard/s${i}`,
+        `# HELP etl_rows_processed_total Rows processed by the last run.\n# TYPE etl_rows_processed_total counter\netl_rows_processed_total ${i * 1000}\n`,
+      );
     }
     // A refused push on an existing group: etl_rows_processed_total is a counter elsewhere.
     const refused = await push(base, 'job/etl/shard/s3', '# TYPE etl_rows_processed_total gauge\netl_rows_processed_total 1\n');
@@ -169,7 +182,9 @@ describeBrowser('status page in a browser (ROUTE_PREFIX=/pgw, admin API on)', ()
 
   it('marks the group whose last push was refused, and only that one', async () => {
     await page.goto(`${base}/`);
-    const failed = await page.$$eval('article.group', (as) => (as as unknown as El[]).filter((a) => a.querySelector('.flag.failed')?.textContent === 'Last push failed!').map((a) => a.getAttribute('data-selector')));
+    const failed = await page.$$eval('article.group', (as) =>
+      (as as unknown as El[]).filter((a) => a.querySelector('.flag.failed')?.textContent === 'Last push failed!').map((a) => a.getAttribute('data-selector')),
+    );
     expect(failed).toEqual(['{job="etl",shard="s3"}']);
   });
 
@@ -224,7 +239,9 @@ describeBrowser('status page in a browser (ROUTE_PREFIX=/pgw, admin API on)', ()
     const pushedAt = Date.now();
     await page.goto(`${base}/?stale=3s&order=push`);
     const loadedWithin = Date.now() - pushedAt;
-    const stale = await page.$$eval('article.group', (as) => (as as unknown as El[]).map((a) => [a.getAttribute('data-selector'), a.querySelector('.flag.stale')?.textContent ?? '']));
+    const stale = await page.$$eval('article.group', (as) =>
+      (as as unknown as El[]).map((a) => [a.getAttribute('data-selector'), a.querySelector('.flag.stale')?.textContent ?? '']),
+    );
     // Every group but the fresh one was pushed more than 3 s ago (the tests above took that long).
     const old = stale.filter(([s]) => s !== '{job="fresh"}');
     expect(old.length).toBeGreaterThan(0);
@@ -267,7 +284,7 @@ describeBrowser('status page in a browser (ROUTE_PREFIX=/pgw, admin API on)', ()
     await shoot(page, 'status-page-status.png');
   });
 
-  it('shows the help tab with this gateway\'s own URLs', async () => {
+  it("shows the help tab with this gateway's own URLs", async () => {
     await page.goto(`${base}/`);
     await page.click('nav.tabs >> text=Help');
     const code = (await page.locator('#push-curl pre').textContent()) ?? '';
@@ -326,7 +343,10 @@ describeBrowser('status page with tenant tokens', () => {
       expect(await listed(page)).toEqual(['job=hourly', 'job=nightly']);
       expect(await page.locator('header.top .who').textContent()).toBe('tenant acme');
       expect(await page.locator('.tenant').allTextContents()).toEqual(['tenant acme', 'tenant acme']);
-      await Promise.all([page.waitForEvent('load'), page.locator('article.group', { hasText: 'nightly' }).locator('button', { hasText: 'Delete group' }).click()]);
+      await Promise.all([
+        page.waitForEvent('load'),
+        page.locator('article.group', { hasText: 'nightly' }).locator('button', { hasText: 'Delete group' }).click(),
+      ]);
       expect(await listed(page)).toEqual(['job=hourly']);
       await page.goto(`${gw.url}/?tab=status`);
       expect(await page.locator('#store dd').first().textContent()).toBe('1');
