@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { visibleItems } from 'src/core/auth/rules';
 import type { Expr, VectorSelector } from 'src/core/promql/ast';
 import { EvalOptions, evaluateInstant, evaluateRange } from 'src/core/promql/evaluator';
+import { QueryBudget } from 'src/core/promql/query-budget';
+import { QueryQueue } from 'src/core/promql/query-queue';
 import { parseExpr } from 'src/core/promql/parser';
 import { MAX_TIME_MS, MIN_TIME_MS, parseDurationParam, parseTimeParam } from 'src/core/promql/api-params';
 import type { LabelMatcher } from 'src/core/promql/series-source';
@@ -9,7 +11,9 @@ import { compareStrings, isValidLabelName } from 'src/core/model/labels';
 import { MetricType, TEXT_TYPE_NAMES } from 'src/core/model/metric-family';
 import { PUSH_TIME_METRIC } from 'src/core/grouping/sanitize';
 import { PUSH_TIME_HELP } from 'src/core/scrape/render';
-import { HistoryRepository, HistorySeries, SeriesScope } from 'src/storage/history.repository';
+import { HistoryRepository, HistorySeries, LabelAnswer, SeriesScope } from 'src/storage/history.repository';
+import { AppConfig } from 'src/config/env.schema';
+import { APP_CONFIG } from 'src/config/config.module';
 import { GroupCache } from 'src/scrape/group-cache.service';
 import { BUILD_INFO } from 'src/telemetry/build-info';
 import { ApiError } from 'src/query/api-error';
@@ -30,28 +34,39 @@ export interface QueryContext {
   signal?: { readonly aborted: boolean };
 }
 
-/** Prometheus' default --query.timeout; a `timeout` parameter can only shorten it. */
-const MAX_TIMEOUT_MS = 120_000;
 const TRUNCATED = 'results truncated due to limit';
 
 /**
  * The Prometheus HTTP API (query, query_range, series, labels, label values, metadata and the
  * stubs Grafana probes) over the push history. Parameter parsing and PromQL are core functions;
  * data comes from HistoryRepository (series, samples) and GroupCache (metadata).
+ *
+ * Bounds (DESIGN §5c): every read of the history (query, query_range, series, labels, label
+ * values) waits its turn in one FIFO queue of QUERY_MAX_CONCURRENCY slots per replica, and has
+ * QUERY_TIMEOUT (or a shorter `timeout` parameter, queries only) from its arrival: queueing counts.
+ * Queries hold at most QUERY_MAX_SAMPLES samples (EvalOptions.maxSamples says what counts).
  */
 @Injectable()
 export class QueryService {
+  private readonly queue: QueryQueue;
+
   constructor(
     private readonly history: HistoryRepository,
     private readonly groups: GroupCache,
-  ) {}
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.queue = new QueryQueue(config.query.maxConcurrency);
+  }
 
   /** `/api/v1/query`: instant query at `time` (default now). Returns the serialised JSON answer. */
   async query(p: ApiParams, ctx: QueryContext): Promise<string> {
-    const timeMs = timeParam(p, 'time', Date.now(), true);
-    const opts = evalOptions(p, ctx);
+    const arrived = Date.now();
+    const timeMs = timeParam(p, 'time', arrived, true);
+    const timeoutMs = this.timeoutParam(p);
     const expr = parseQueryParam(p.first('query'));
-    return queryResultJson(await evaluateInstant(expr, timeMs, this.source(ctx), opts));
+    return this.inTurn(arrived, timeoutMs, async (remainingMs) =>
+      queryResultJson(await evaluateInstant(expr, timeMs, this.source(ctx), this.evalOptions(remainingMs, ctx))),
+    );
   }
 
   /** `/api/v1/query_range`: `start`, `end` (inclusive) and `step` are required. Returns the serialised JSON answer. */
@@ -65,9 +80,12 @@ export class QueryService {
     if (!(stepMs > 0)) {
       throw ApiError.invalidParam('step', new Error('zero or negative query resolution step widths are not accepted. Try a positive integer'));
     }
-    const opts = evalOptions(p, ctx);
+    const arrived = Date.now();
+    const timeoutMs = this.timeoutParam(p);
     const expr = parseQueryParam(p.first('query'));
-    return queryResultJson(await evaluateRange(expr, startMs, endMs, stepMs, this.source(ctx), opts));
+    return this.inTurn(arrived, timeoutMs, async (remainingMs) =>
+      queryResultJson(await evaluateRange(expr, startMs, endMs, stepMs, this.source(ctx), this.evalOptions(remainingMs, ctx))),
+    );
   }
 
   /** `/api/v1/series`: label sets of the series matching any `match[]`, sorted. */
@@ -77,7 +95,8 @@ export class QueryService {
     }
     const scope = scopeParams(p, ctx);
     const limit = limitParam(p);
-    const found = await this.matching(matchSets(p), scope);
+    const sets = matchSets(p);
+    const found = await this.inTurn(Date.now(), this.config.query.timeoutMs, (remainingMs) => this.matching(sets, scope, limit, this.readBudget(remainingMs, ctx)));
     const out = found.slice(0, limit).map((s) => s.labels);
     return success(out, found.length > limit ? [TRUNCATED] : undefined);
   }
@@ -85,18 +104,12 @@ export class QueryService {
   /** `/api/v1/labels`: label names of the series in range (matching any `match[]` when given). */
   async labels(p: ApiParams, ctx: QueryContext): Promise<ApiSuccess<string[]>> {
     const scope = scopeParams(p, ctx);
-    const sets = matchSets(p);
-    let names: string[];
-    if (sets.length === 0) {
-      names = await this.history.labelNames(scope);
-    } else {
-      const all = new Set<string>();
-      for (const s of await this.matching(sets, scope)) {
-        Object.keys(s.labels).forEach((n) => all.add(n));
-      }
-      names = [...all].sort(compareStrings);
-    }
-    return limited(names, limitParam(p));
+    const matchers = matchSets(p);
+    const limit = limitParam(p);
+    const answer = await this.inTurn(Date.now(), this.config.query.timeoutMs, (remainingMs) =>
+      this.history.labelNames(scope, { matchers, limit, budget: this.readBudget(remainingMs, ctx) }),
+    );
+    return limited(answer);
   }
 
   /** `/api/v1/label/<name>/values`: values of one label (`__name__`: metric names). */
@@ -105,21 +118,12 @@ export class QueryService {
       throw new ApiError('bad_data', `invalid label name: ${JSON.stringify(name)}`);
     }
     const scope = scopeParams(p, ctx);
-    const sets = matchSets(p);
-    let values: string[];
-    if (sets.length === 0) {
-      values = await this.history.labelValues(name, scope);
-    } else {
-      const all = new Set<string>();
-      for (const s of await this.matching(sets, scope)) {
-        const v = s.labels[name];
-        if (v !== undefined && v !== '') {
-          all.add(v);
-        }
-      }
-      values = [...all].sort(compareStrings);
-    }
-    return limited(values, limitParam(p));
+    const matchers = matchSets(p);
+    const limit = limitParam(p);
+    const answer = await this.inTurn(Date.now(), this.config.query.timeoutMs, (remainingMs) =>
+      this.history.labelValues(name, scope, { matchers, limit, budget: this.readBudget(remainingMs, ctx) }),
+    );
+    return limited(answer);
   }
 
   /**
@@ -194,9 +198,40 @@ export class QueryService {
     return new SqlSeriesSource(this.history, ctx.tenant);
   }
 
-  /** Series matching any of the matcher sets, deduplicated, in label-set order. */
-  private async matching(sets: LabelMatcher[][], scope: SeriesScope): Promise<HistorySeries[]> {
-    const results = await Promise.all(sets.map((m) => this.history.findSeries(m, scope)));
+  /**
+   * Runs `read` in the query queue, with the ms left of `timeoutMs` counted from `arrived` (the
+   * wait in the queue included). A read still queued at its deadline fails with a timeout.
+   */
+  private inTurn<T>(arrived: number, timeoutMs: number, read: (remainingMs: number) => Promise<T>): Promise<T> {
+    const remaining = (): number => arrived + timeoutMs - Date.now();
+    return this.queue.run(() => read(remaining()), { timeoutMs: remaining() });
+  }
+
+  /** `timeout` of query and query_range: a duration that can only shorten QUERY_TIMEOUT. */
+  private timeoutParam(p: ApiParams): number {
+    const max = this.config.query.timeoutMs;
+    return p.first('timeout') === undefined ? max : Math.min(durationParam(p, 'timeout'), max);
+  }
+
+  private evalOptions(remainingMs: number, ctx: QueryContext): EvalOptions {
+    return { timeoutMs: remainingMs, maxSamples: this.config.query.maxSamples, signal: ctx.signal };
+  }
+
+  /** The budget of a series/labels/values read: its time only (no sample limit applies there). */
+  private readBudget(remainingMs: number, ctx: QueryContext): QueryBudget {
+    return new QueryBudget({ timeoutMs: remainingMs, maxSamples: Infinity, signal: ctx.signal });
+  }
+
+  /**
+   * Series matching any of the matcher sets, deduplicated, in label-set order; when `limit` is
+   * finite, at least the first limit + 1 of them (so truncation shows) where SQL can cut.
+   */
+  private async matching(sets: LabelMatcher[][], scope: SeriesScope, limit: number, budget: QueryBudget): Promise<HistorySeries[]> {
+    const opts = { budget, limit: Number.isFinite(limit) ? limit + 1 : undefined };
+    const results: HistorySeries[][] = [];
+    for (const m of sets) {
+      results.push(await this.history.findSeries(m, scope, true, opts));
+    }
     if (results.length === 1) {
       return results[0];
     }
@@ -212,8 +247,8 @@ function success<T>(data: T, warnings?: string[]): ApiSuccess<T> {
   return warnings === undefined ? { status: 'success', data } : { status: 'success', data, warnings };
 }
 
-function limited(values: string[], limit: number): ApiSuccess<string[]> {
-  return values.length > limit ? success(values.slice(0, limit), [TRUNCATED]) : success(values);
+function limited(answer: LabelAnswer): ApiSuccess<string[]> {
+  return answer.truncated ? success(answer.values, [TRUNCATED]) : success(answer.values);
 }
 
 /** Prometheus' parseTimeParam (`time`, `start`, `end`); required params have no default. */
@@ -236,11 +271,6 @@ function durationParam(p: ApiParams, name: string): number {
   } catch (error) {
     throw ApiError.invalidParam(name, error);
   }
-}
-
-function evalOptions(p: ApiParams, ctx: QueryContext): EvalOptions {
-  const timeout = p.first('timeout') === undefined ? MAX_TIMEOUT_MS : Math.min(durationParam(p, 'timeout'), MAX_TIMEOUT_MS);
-  return { timeoutMs: timeout, signal: ctx.signal };
 }
 
 function parseQueryParam(query: string | undefined): Expr {

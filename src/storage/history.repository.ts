@@ -1,16 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { compareStrings, Labels } from 'src/core/model/labels';
 import { MetricFamily } from 'src/core/model/metric-family';
-import type { LabelMatcher } from 'src/core/promql/series-source';
+import type { LabelMatcher, LoadBudget, Sample } from 'src/core/promql/series-source';
 import { compileMatchers, matchesAll } from 'src/core/promql/matchers';
+import { sortAsync } from 'src/core/promql/async-sort';
+import { PromqlEvalError } from 'src/core/promql/errors';
+import { CHECKPOINT_EVERY } from 'src/core/promql/query-budget';
 import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
+import { QueryResultRow } from 'pg';
 import { Database, Executor } from 'src/storage/database';
+import { sqlStateOf } from 'src/storage/database-errors';
+import { SeriesLabelCache, SeriesLabels, SeriesOrderCache } from 'src/storage/history-read-caches';
 import { DATABASE } from 'src/storage/storage.tokens';
 import { PushHistoryArgs, PushToRecord, WriteHooks } from 'src/storage/write-hooks';
 import { flattenFamilies, pushTimePoint } from 'src/storage/history-flatten';
 import { matchersToSql } from 'src/storage/history-matchers';
-import { decodeSortedDbTexts, fromDbLabels, fromDbText, toDbJson, toDbText } from 'src/storage/db-text';
+import { DB_TEXT_ESCAPE, decodeSortedDbTexts, fromDbLabels, fromDbText, toDbJson, toDbText } from 'src/storage/db-text';
 
 const DAY_MS = 86_400_000;
 
@@ -33,13 +39,35 @@ export interface HistorySeries {
   lastT: number;
   lastV: number;
   lastStale: boolean;
+  /**
+   * When the series' group has a TTL and expired by the end of the scope but the leader has not
+   * removed it yet: its expiry (ms), where the leader will write the staleness marker. Readers
+   * treat the series as ended there (issue 11: gone from the query API exactly at expiry).
+   */
+  expiresT?: number;
 }
 
-/** Raw samples of one series, ascending by t (ms). */
-export interface HistorySamples {
-  t: number[];
-  v: number[];
-  stale: boolean[];
+/** How a read of the query API is bounded. */
+export interface ReadOptions {
+  /** The query's budget: statements get its remaining time, pages its checkpoints. */
+  budget?: LoadBudget;
+  /** Read at most this many series (when SQL can apply it: see findSeries). */
+  limit?: number;
+}
+
+/** Options of labelNames and labelValues. */
+export interface LabelReadOptions {
+  /** Only series matching any of these matcher lists; none: all series in scope. */
+  matchers?: readonly (readonly LabelMatcher[])[];
+  /** At most this many values (the first ones in order); undefined or Infinity: all. */
+  limit?: number;
+  budget?: LoadBudget;
+}
+
+/** Sorted values, and whether a limit cut some off. */
+export interface LabelAnswer {
+  values: string[];
+  truncated: boolean;
 }
 
 /** A daily partition of history_sample. */
@@ -96,6 +124,22 @@ const LOAD_RANGE = `
   ) x
   GROUP BY x.series_id`;
 
+/**
+ * LOAD_RANGE for a dense page of ids (see isDense), $4..$5 the page's lowest and highest id: the
+ * index is read over that id range and the list only filters. (With the list as index condition
+ * the planner costs one index descent per listed id, and for a page of thousands prefers a
+ * sequential scan of the whole partition, page after page.)
+ */
+const LOAD_RANGE_DENSE = `
+  SELECT x.series_id::float8 AS id, string_agg(int8send(x.t), ''::bytea) AS t, string_agg(float8send(x.v), ''::bytea) AS v,
+         string_agg(CASE WHEN x.stale THEN '1' ELSE '0' END, '') AS s
+  FROM (
+    SELECT series_id, t, v, stale FROM history_sample
+    WHERE series_id >= $4 AND series_id <= $5 AND (series_id + 0) = ANY($1::bigint[]) AND t >= $2 AND t <= $3
+    ORDER BY series_id, t
+  ) x
+  GROUP BY x.series_id`;
+
 /** The latest sample before $2 of each given series (one index probe per series and partition). */
 const LOAD_PREVIOUS = `
   SELECT i.id::float8 AS id, p.t::float8 AS t, p.v, p.stale
@@ -115,11 +159,24 @@ const TRY_LEADER = `SELECT pg_try_advisory_xact_lock(hashtextextended('history m
 /** Series labels and keys never change for an id (ids are never reused), so they are cached. */
 const LOAD_SERIES_LABELS = `
   SELECT id::float8 AS id, name, labels, series_key FROM history_series WHERE id = ANY($1::bigint[])`;
+/** LOAD_SERIES_LABELS for a dense page of ids, $2..$3 its id bounds (see LOAD_RANGE_DENSE). */
+const LOAD_SERIES_LABELS_DENSE = `
+  SELECT id::float8 AS id, name, labels, series_key FROM history_series WHERE id >= $2 AND id <= $3 AND (id + 0) = ANY($1::bigint[])`;
+/** A page of ascending ids is dense when its id span is at most this many times its length. */
+const DENSE_SPAN = 8;
 
-const SERIES_CACHE_LIMIT = 2_000_000;
-/** Sorted orders kept for selectors answering at least this many series, at most this many selectors. */
+/**
+ * Estimated bytes of series labels kept across queries (about 200k series of a few short labels):
+ * a query over more series loads the rest again, and nothing it loaded stays beyond this.
+ */
+const SERIES_CACHE_BYTES = 64 * 1024 * 1024;
+/** Sorted orders kept for selectors answering at least this many series, in this many bytes in all. */
 const ORDER_CACHE_MIN = 1000;
-const ORDER_CACHE_ENTRIES = 16;
+const ORDER_CACHE_BYTES = 16 * 1024 * 1024;
+/** Series ids per statement loading labels. */
+const LABEL_PAGE = 10_000;
+/** SQLSTATE of a statement canceled by statement_timeout. */
+const STATEMENT_CANCELED = '57014';
 
 /**
  * All SQL on the push history (history_series, history_sample). As WriteHooks it records every
@@ -129,8 +186,8 @@ const ORDER_CACHE_ENTRIES = 16;
 @Injectable()
 export class HistoryRepository implements WriteHooks {
   private readonly knownDays = new Set<number>();
-  private readonly seriesCache = new Map<number, { labels: Labels; key: string }>();
-  private readonly orders = new Map<string, Map<number, number>>();
+  private readonly seriesCache = new SeriesLabelCache(SERIES_CACHE_BYTES);
+  private readonly orders = new SeriesOrderCache(ORDER_CACHE_BYTES);
 
   constructor(
     @Inject(DATABASE) private readonly db: Database,
@@ -224,56 +281,98 @@ export class HistoryRepository implements WriteHooks {
    * Series matching every matcher, in label-set order, that had a sample in or were present during
    * [scope.startMs, scope.endMs]: present means their latest sample at or before startMs is not a
    * staleness marker. With `presentBefore` false, only series with a sample inside the range.
-   * Matchers are applied in SQL where exact, otherwise re-checked here.
+   * Matchers are applied in SQL where exact, otherwise re-checked here. With `opts.limit` and
+   * matchers SQL expresses exactly, at most that many series are read, the first ones in series-key
+   * order (byte order of the key, i.e. label-set order; see seriesKey); otherwise all are read.
+   * Labels are loaded in pages; `opts.budget` bounds each statement by the query's remaining time
+   * and is checkpointed between pages (throws PromqlEvalError('timeout'/'canceled') through).
    */
-  async findSeries(matchers: readonly LabelMatcher[], scope: SeriesScope, presentBefore = true): Promise<HistorySeries[]> {
+  async findSeries(matchers: readonly LabelMatcher[], scope: SeriesScope, presentBefore = true, opts: ReadOptions = {}): Promise<HistorySeries[]> {
     const params: unknown[] = [scope.startMs, scope.endMs];
-    const { conditions, residual } = matchersToSql(matchers, params);
-    const where = [
-      's.first_t <= $2',
-      presentBefore ? '(s.last_t >= $1 OR NOT s.last_stale)' : 's.last_t >= $1',
-      ...(scope.tenant === undefined ? [] : [`s.tenant = $${params.push(scope.tenant)}::text`]),
-      ...conditions,
-    ];
-    // One row of packed big-endian int8/float8 columns: far cheaper for the driver than 100k rows
-    // and no number formatting either way. All aggregates of one query level consume the rows in
-    // the same order.
-    const sql = `
-      SELECT string_agg(int8send(s.id), ''::bytea) AS id, string_agg(int8send(s.last_t), ''::bytea) AS t,
-             string_agg(float8send(s.last_v), ''::bytea) AS v, string_agg(CASE WHEN s.last_stale THEN '1' ELSE '0' END, '') AS stale
-      FROM history_series s WHERE ${where.join(' AND ')}`;
-    const [row] = await this.db.query<{ id: Buffer | null; t: Buffer; v: Buffer; stale: string }>(sql, params);
+    const { where, residual } = seriesWhere(matchers, scope, presentBefore, params);
+    const limited = opts.limit !== undefined && Number.isFinite(opts.limit) && residual.length === 0;
+    const from = limited
+      ? `(SELECT s.id, s.last_t, s.last_v, s.last_stale, s.expiry FROM (${PACKED_COLUMNS} FROM ${SERIES_WITH_EXPIRY} WHERE ${where}) s ORDER BY s.series_key LIMIT $${params.push(opts.limit)}) s`
+      : `(${PACKED_COLUMNS} FROM ${SERIES_WITH_EXPIRY} WHERE ${where}) s`;
+    const [row] = await this.read<PackedRow>(`${PACKED} FROM ${from}`, params, opts.budget);
     if (row.id === null) {
       return [];
     }
-    const ids = readInt64s(row.id);
-    await this.cacheLabels(ids);
+    const packed = { ids: readInt64s(row.id), t: row.t, v: row.v, stale: row.stale, e: row.e };
+    const out = await this.seriesOf(packed, 0, packed.ids.length, compileMatchers(residual), opts.budget);
+    return this.sorted(out, JSON.stringify([matchers, scope.tenant ?? null, presentBefore, limited ? opts.limit : null]), opts.budget);
+  }
+
+  /**
+   * What findSeries returns, as consecutive pages of about `pageSize` series in series-key order
+   * (sorted by PostgreSQL; that is findSeries' label-set order except where a value holds the
+   * db-text escape or characters beyond U+FFFF). One statement reads the id and latest sample of
+   * every matching series (25 bytes each); labels are loaded a page at a time, when the consumer
+   * asks for the next page, so a large selection is never held whole.
+   */
+  async *seriesPages(
+    matchers: readonly LabelMatcher[],
+    scope: SeriesScope,
+    presentBefore: boolean,
+    pageSize: number,
+    budget?: LoadBudget,
+  ): AsyncGenerator<HistorySeries[]> {
+    const params: unknown[] = [scope.startMs, scope.endMs];
+    const { where, residual } = seriesWhere(matchers, scope, presentBefore, params);
+    const sql = `${PACKED} FROM (${PACKED_COLUMNS} FROM ${SERIES_WITH_EXPIRY} WHERE ${where} ORDER BY s.series_key, s.id) s`;
+    const [row] = await this.read<PackedRow>(sql, params, budget);
+    if (row.id === null) {
+      return;
+    }
+    const packed = { ids: readInt64s(row.id), t: row.t, v: row.v, stale: row.stale, e: row.e };
     const predicates = compileMatchers(residual);
+    for (let at = 0; at < packed.ids.length; at += pageSize) {
+      yield await this.seriesOf(packed, at, Math.min(at + pageSize, packed.ids.length), predicates, budget);
+    }
+  }
+
+  /** HistorySeries of packed rows [from, to) whose labels pass `predicates`, in row order. */
+  private async seriesOf(packed: PackedSeries, from: number, to: number, predicates: ReturnType<typeof compileMatchers>, budget: LoadBudget | undefined): Promise<HistorySeries[]> {
+    const ids = from === 0 && to === packed.ids.length ? packed.ids : packed.ids.slice(from, to);
+    const labels = await this.labelsOf(ids, budget);
     const out: HistorySeries[] = [];
     for (let i = 0; i < ids.length; i++) {
-      const cached = this.seriesCache.get(ids[i]);
-      if (cached !== undefined && (predicates.length === 0 || matchesAll(cached.labels, predicates))) {
+      if (i % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
+        await budget?.checkpoint();
+      }
+      const known = labels[i];
+      if (known !== undefined && (predicates.length === 0 || matchesAll(known.labels, predicates))) {
+        const row = from + i;
         out.push({
           id: ids[i],
-          labels: cached.labels,
-          key: cached.key,
-          lastT: readInt64(row.t, i * 8),
-          lastV: row.v.readDoubleBE(i * 8),
-          lastStale: row.stale.charCodeAt(i) === 49,
+          labels: known.labels,
+          key: known.key,
+          lastT: readInt64(packed.t, row * 8),
+          lastV: packed.v.readDoubleBE(row * 8),
+          lastStale: packed.stale.charCodeAt(row) === 49,
         });
+        const expiry = readInt64(packed.e, row * 8);
+        if (expiry > 0) {
+          out[out.length - 1].expiresT = expiry;
+        }
       }
     }
-    return this.sorted(out, JSON.stringify([matchers, scope.tenant ?? null, presentBefore]));
+    return out;
   }
 
   /**
    * Sorts by key. Dashboards repeat the same selectors, so the order of the last large answer per
-   * selector is kept: when the same series come back, they are placed in O(n) instead of sorted.
+   * selector is kept (within ORDER_CACHE_BYTES): when the same series come back, they are placed in
+   * O(n) instead of sorted. Large sorts run in slices (see sortAsync).
    */
-  private sorted(out: HistorySeries[], selector: string): HistorySeries[] {
+  private async sorted(out: HistorySeries[], selector: string, budget: LoadBudget | undefined): Promise<HistorySeries[]> {
     const previous = this.orders.get(selector);
     if (previous !== undefined && previous.size === out.length) {
-      const placed = new Array<HistorySeries>(out.length);
+      // Filled by push: V8 makes arrays preallocated beyond 100k elements dictionary-backed (slow).
+      const placed: (HistorySeries | undefined)[] = [];
+      for (let i = 0; i < out.length; i++) {
+        placed.push(undefined);
+      }
       let complete = true;
       for (const s of out) {
         const at = previous.get(s.id);
@@ -284,91 +383,216 @@ export class HistoryRepository implements WriteHooks {
         placed[at] = s;
       }
       if (complete) {
-        return placed;
+        return placed as HistorySeries[];
       }
     }
-    out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    await sortAsync(out, (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0), () => budget?.checkpoint() ?? Promise.resolve());
     if (out.length >= ORDER_CACHE_MIN) {
-      if (this.orders.size >= ORDER_CACHE_ENTRIES) {
-        this.orders.delete(this.orders.keys().next().value as string);
-      }
-      this.orders.set(selector, new Map(out.map((s, i) => [s.id, i])));
+      this.orders.set(
+        selector,
+        out.map((s) => s.id),
+      );
     }
     return out;
   }
 
-  /** Loads the labels of series not yet in the cache. */
-  private async cacheLabels(ids: number[]): Promise<void> {
-    const missing = ids.filter((id) => !this.seriesCache.has(id));
-    if (missing.length === 0) {
-      return;
+  /**
+   * Labels and key of each id (undefined for an id no longer stored), from the cache or loaded in
+   * pages of LABEL_PAGE ids. Loaded entries are cached (within SERIES_CACHE_BYTES), but the answer
+   * never depends on what the cache kept.
+   */
+  private async labelsOf(ids: readonly number[], budget: LoadBudget | undefined): Promise<(SeriesLabels | undefined)[]> {
+    // push, not `new Array(n)`: V8 makes arrays preallocated beyond 100k elements dictionary-backed (slow).
+    const out: (SeriesLabels | undefined)[] = [];
+    const missing: number[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const cached = this.seriesCache.get(ids[i]);
+      out.push(cached);
+      if (cached === undefined) {
+        missing.push(i);
+      }
     }
-    if (this.seriesCache.size + missing.length > SERIES_CACHE_LIMIT) {
-      this.seriesCache.clear();
+    // Pages of ascending ids, so a page of a dense selection is one index range.
+    missing.sort((a, b) => ids[a] - ids[b]);
+    for (let at = 0; at < missing.length; at += LABEL_PAGE) {
+      const page = missing.slice(at, at + LABEL_PAGE);
+      const pageIds = page.map((i) => ids[i]);
+      const [lo, hi] = [pageIds[0], pageIds[pageIds.length - 1]];
+      const rows = await this.read<{ id: number; name: string; labels: Labels; series_key: string }>(
+        isDense(pageIds) ? LOAD_SERIES_LABELS_DENSE : LOAD_SERIES_LABELS,
+        isDense(pageIds) ? [pageIds, lo, hi] : [pageIds],
+        budget,
+      );
+      const byId = new Map<number, SeriesLabels>();
+      for (const r of rows) {
+        const entry = { labels: fullLabels(fromDbText(r.name), fromDbLabels(r.labels)), key: fromDbText(r.series_key) };
+        byId.set(r.id, entry);
+        this.seriesCache.set(r.id, entry);
+      }
+      for (const i of page) {
+        out[i] = byId.get(ids[i]);
+      }
+      await budget?.checkpoint();
     }
-    const rows = await this.db.query<{ id: number; name: string; labels: Labels; series_key: string }>(LOAD_SERIES_LABELS, [missing]);
-    for (const r of rows) {
-      this.seriesCache.set(r.id, { labels: fullLabels(fromDbText(r.name), fromDbLabels(r.labels)), key: fromDbText(r.series_key) });
-    }
+    return out;
   }
 
   /**
-   * Raw samples (staleness markers included) of the series in [startMs, endMs] and, with
-   * `includePrevious`, the latest sample before startMs. Series without any are absent.
+   * Raw samples (staleness markers included, ascending by t) of the series in [startMs, endMs]
+   * and, with `includePrevious`, the latest sample before startMs. Series without any are absent.
+   * One page of ids per call (the caller pages; ascending ids of a dense selection are read as one
+   * index range); `budget` bounds the statements' time.
    */
-  async loadSamples(ids: number[], startMs: number, endMs: number, includePrevious: boolean): Promise<Map<number, HistorySamples>> {
-    const out = new Map<number, HistorySamples>();
+  async loadSamples(ids: number[], startMs: number, endMs: number, includePrevious: boolean, budget?: LoadBudget): Promise<Map<number, Sample[]>> {
+    const out = new Map<number, Sample[]>();
     if (ids.length === 0) {
       return out;
     }
+    const dense = isDense(ids);
     const [range, previous] = (await Promise.all([
-      this.db.query(LOAD_RANGE, [ids, startMs, endMs]),
-      includePrevious ? this.db.query(LOAD_PREVIOUS, [ids, startMs]) : Promise.resolve([]),
+      this.read(dense ? LOAD_RANGE_DENSE : LOAD_RANGE, dense ? [ids, startMs, endMs, ids[0], ids[ids.length - 1]] : [ids, startMs, endMs], budget),
+      includePrevious ? this.read(LOAD_PREVIOUS, [ids, startMs], budget) : Promise.resolve([]),
     ])) as [{ id: number; t: Buffer; v: Buffer; s: string }[], { id: number; t: number; v: number; stale: boolean }[]];
     for (const p of previous) {
-      out.set(p.id, { t: [p.t], v: [p.v], stale: [p.stale] });
+      out.set(p.id, [p.stale ? { t: p.t, v: NaN, stale: true } : { t: p.t, v: p.v }]);
     }
     for (const r of range) {
-      const samples = out.get(r.id) ?? { t: [], v: [], stale: [] };
+      const samples = out.get(r.id) ?? [];
       for (let i = 0; i < r.s.length; i++) {
-        samples.t.push(readInt64(r.t, i * 8));
-        samples.v.push(r.v.readDoubleBE(i * 8));
-        samples.stale.push(r.s.charCodeAt(i) === 49);
+        const t = readInt64(r.t, i * 8);
+        samples.push(r.s.charCodeAt(i) === 49 ? { t, v: NaN, stale: true } : { t, v: r.v.readDoubleBE(i * 8) });
       }
       out.set(r.id, ascending(samples));
     }
     return out;
   }
 
-  /** Distinct label names (`__name__` included) of the series in scope, sorted. */
-  async labelNames(scope: SeriesScope): Promise<string[]> {
+  /**
+   * Distinct label names (`__name__` included) of the series in scope that match any of
+   * `opts.matchers` (all series without), sorted; at most `opts.limit` (`truncated` says whether
+   * there were more). Done in SQL, limit included, when SQL expresses every matcher exactly;
+   * otherwise from the matching series read page by page.
+   */
+  async labelNames(scope: SeriesScope, opts: LabelReadOptions = {}): Promise<LabelAnswer> {
     const params: unknown[] = [scope.startMs, scope.endMs];
-    const sql = `
-      SELECT k FROM (
-        SELECT DISTINCT jsonb_object_keys(s.labels) AS k FROM history_series s WHERE ${this.scopeWhere(scope, params)}
-        UNION SELECT '__name__' FROM history_series s WHERE ${this.scopeWhere(scope, params)}
-      ) x ORDER BY k COLLATE "C"`;
-    return decodeSortedDbTexts((await this.db.query<{ k: string }>(sql, params)).map((r) => r.k), compareStrings);
+    const where = this.matchWhere(scope, opts.matchers ?? [], params);
+    if (where === undefined) {
+      return this.collect(scope, opts, (labels, add) => Object.keys(labels).forEach(add));
+    }
+    const distinct = `
+      SELECT DISTINCT jsonb_object_keys(s.labels) AS v FROM history_series s WHERE ${where}
+      UNION SELECT '__name__' WHERE EXISTS (SELECT 1 FROM history_series s WHERE ${where})`;
+    return this.readDistinct(distinct, params, opts);
   }
 
-  /** Distinct values of one label (`__name__`: metric names) of the series in scope, sorted. */
-  async labelValues(name: string, scope: SeriesScope): Promise<string[]> {
+  /**
+   * Distinct non-empty values of one label (`__name__`: metric names) of the series in scope that
+   * match any of `opts.matchers`, sorted, at most `opts.limit`; as labelNames.
+   */
+  async labelValues(name: string, scope: SeriesScope, opts: LabelReadOptions = {}): Promise<LabelAnswer> {
     const params: unknown[] = [scope.startMs, scope.endMs];
-    const column = name === '__name__' ? 's.name' : `s.labels->>$${params.push(name)}::text`;
-    const sql = `
-      SELECT v FROM (
-        SELECT DISTINCT ${column} AS v FROM history_series s
-        WHERE ${this.scopeWhere(scope, params)}${name === '__name__' ? '' : ` AND s.labels ? $3::text`}
-      ) x ORDER BY v COLLATE "C"`;
-    return decodeSortedDbTexts((await this.db.query<{ v: string }>(sql, params)).map((r) => r.v), compareStrings);
+    const where = this.matchWhere(scope, opts.matchers ?? [], params);
+    if (where === undefined) {
+      return this.collect(scope, opts, (labels, add) => {
+        const v = labels[name];
+        if (v !== undefined && v !== '') {
+          add(v);
+        }
+      });
+    }
+    let distinct: string;
+    if (name === '__name__') {
+      distinct = `SELECT DISTINCT s.name AS v FROM history_series s WHERE ${where}`;
+    } else {
+      const label = `$${params.push(toDbText(name))}::text`;
+      distinct = `SELECT DISTINCT s.labels->>${label} AS v FROM history_series s WHERE ${where} AND s.labels ? ${label}`;
+    }
+    return this.readDistinct(distinct, params, opts);
   }
 
-  private scopeWhere(scope: SeriesScope, params: unknown[]): string {
-    const parts = ['s.first_t <= $2', '(s.last_t >= $1 OR NOT s.last_stale)'];
+  /**
+   * Sorted decoded values of a `SELECT DISTINCT … AS v` statement, limited in SQL: the first
+   * limit + 1 stored values in byte order, plus every value holding the db-text escape (whose
+   * decoded order differs), so the first `limit` decoded values are exact.
+   */
+  private async readDistinct(distinct: string, params: unknown[], opts: LabelReadOptions): Promise<LabelAnswer> {
+    const limit = opts.limit !== undefined && Number.isFinite(opts.limit) ? opts.limit : undefined;
+    let sql: string;
+    if (limit === undefined) {
+      sql = `SELECT v FROM (${distinct}) d ORDER BY v COLLATE "C"`;
+    } else {
+      sql = `
+        WITH d AS MATERIALIZED (${distinct})
+        (SELECT v FROM d ORDER BY v COLLATE "C" LIMIT $${params.push(limit + 1)})
+        UNION ALL (SELECT v FROM d WHERE strpos(v, '${DB_TEXT_ESCAPE}') > 0)`;
+    }
+    const rows = await this.read<{ v: string }>(sql, params, opts.budget);
+    const values = decodeSortedDbTexts([...new Set(rows.map((r) => r.v))], compareStrings);
+    return limit !== undefined && values.length > limit ? { values: values.slice(0, limit), truncated: true } : { values, truncated: false };
+  }
+
+  /** labelNames/labelValues when some matcher is checked here: reads the matching series. */
+  private async collect(scope: SeriesScope, opts: LabelReadOptions, pick: (labels: Labels, add: (v: string) => void) => void): Promise<LabelAnswer> {
+    const found = new Set<string>();
+    const add = (v: string): void => void found.add(v);
+    for (const matchers of opts.matchers ?? []) {
+      const series = await this.findSeries(matchers, scope, true, { budget: opts.budget });
+      for (let i = 0; i < series.length; i++) {
+        if (i % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
+          await opts.budget?.checkpoint();
+        }
+        pick(series[i].labels, add);
+      }
+    }
+    const values = await sortAsync([...found], compareStrings, () => opts.budget?.checkpoint() ?? Promise.resolve());
+    const limit = opts.limit ?? Infinity;
+    return values.length > limit ? { values: values.slice(0, limit), truncated: true } : { values, truncated: false };
+  }
+
+  /**
+   * The WHERE clause (alias `s`) of the series in scope matching any of the matcher sets, or
+   * undefined when some matcher must be checked outside SQL.
+   */
+  private matchWhere(scope: SeriesScope, sets: readonly (readonly LabelMatcher[])[], params: unknown[]): string | undefined {
+    const parts = ['s.first_t <= $2', PRESENT_AT_START];
     if (scope.tenant !== undefined) {
       parts.push(`s.tenant = $${params.push(scope.tenant)}::text`);
     }
+    const alternatives: string[] = [];
+    for (const matchers of sets) {
+      const { conditions, residual } = matchersToSql(matchers, params);
+      if (residual.length > 0) {
+        return undefined;
+      }
+      alternatives.push(conditions.length === 0 ? 'true' : `(${conditions.join(' AND ')})`);
+    }
+    if (alternatives.length > 0) {
+      parts.push(`(${alternatives.join(' OR ')})`);
+    }
     return parts.join(' AND ');
+  }
+
+  /**
+   * Runs one read statement. With a budget whose deadline is finite, the statement runs with that
+   * much statement_timeout (SET LOCAL in its own transaction), so a single slow statement cannot
+   * outlive the query: PostgreSQL cancels it and PromqlEvalError('timeout') is thrown.
+   */
+  private async read<T extends QueryResultRow>(sql: string, params: unknown[], budget: LoadBudget | undefined): Promise<T[]> {
+    const ms = budget?.remainingMs() ?? Infinity;
+    if (!Number.isFinite(ms)) {
+      return this.db.query<T>(sql, params);
+    }
+    if (ms <= 0) {
+      throw queryTimedOut();
+    }
+    try {
+      return await this.db.transaction(async (tx) => {
+        await tx.query(`SET LOCAL statement_timeout = ${Math.min(Math.ceil(ms), 2 ** 31 - 1)}`);
+        return tx.query<T>(sql, params);
+      });
+    } catch (error) {
+      throw sqlStateOf(error) === STATEMENT_CANCELED ? queryTimedOut() : error;
+    }
   }
 
   // ---- maintenance (retention leader) ----
@@ -436,23 +660,104 @@ function readInt64(buf: Buffer, offset: number): number {
   return buf.readInt32BE(offset) * 4294967296 + buf.readUInt32BE(offset + 4);
 }
 
+/**
+ * Series present at $1 (the scope's start): a sample at or after it, or a latest sample that is
+ * not a staleness marker, of a group that has not expired at $1. Expired groups are left out from
+ * the instant they expire, before the leader removes them (see GroupExpiryService), as GroupCache
+ * does for scrapes; their expiry in ms is where the leader writes the staleness markers.
+ */
+const PRESENT_AT_START = `(s.last_t >= $1 OR (NOT s.last_stale AND (s.group_id IS NULL OR s.group_id NOT IN (
+    SELECT g.id FROM metric_group g WHERE g.ttl_seconds IS NOT NULL AND g.push_time > 0 AND round((g.push_time + g.ttl_seconds) * 1000) <= $1))))`;
+
+/**
+ * history_series `s` with the expiry (ms; 0: none) of its group when that group expired by $2,
+ * the scope's end (see HistorySeries.expiresT).
+ */
+const SERIES_WITH_EXPIRY = `history_series s LEFT JOIN (
+    SELECT g.id, round((g.push_time + g.ttl_seconds) * 1000)::int8 AS expiry FROM metric_group g
+    WHERE g.ttl_seconds IS NOT NULL AND g.push_time > 0 AND round((g.push_time + g.ttl_seconds) * 1000) <= $2) x ON x.id = s.group_id`;
+
+/** The columns PACKED reads, per series (alias `s`, FROM SERIES_WITH_EXPIRY). */
+const PACKED_COLUMNS = `SELECT s.id, s.last_t, s.last_v, s.last_stale, s.series_key, COALESCE(x.expiry, 0) AS expiry`;
+
+/**
+ * One row of packed big-endian int8/float8 columns over the rows of `s`: far cheaper for the
+ * driver than 100k rows and no number formatting either way. All aggregates of one query level
+ * consume the rows in the same order (the order of a sorted subquery, where there is one).
+ */
+const PACKED = `
+  SELECT string_agg(int8send(s.id), ''::bytea) AS id, string_agg(int8send(s.last_t), ''::bytea) AS t,
+         string_agg(float8send(s.last_v), ''::bytea) AS v, string_agg(CASE WHEN s.last_stale THEN '1' ELSE '0' END, '') AS stale,
+         string_agg(int8send(s.expiry), ''::bytea) AS e`;
+
+interface PackedRow {
+  id: Buffer | null;
+  t: Buffer;
+  v: Buffer;
+  stale: string;
+  e: Buffer;
+}
+
+/** Ids and latest samples of series, as findSeries' packed columns. */
+interface PackedSeries {
+  ids: number[];
+  t: Buffer;
+  v: Buffer;
+  stale: string;
+  /** Group expiry per series, int8 ms, 0: none. */
+  e: Buffer;
+}
+
+/**
+ * The WHERE clause (alias `s`) of the series in scope matching `matchers` as far as SQL expresses
+ * them, and the matchers left to check on the labels; adds its parameters to `params` (whose $1
+ * and $2 are the scope's start and end).
+ */
+function seriesWhere(matchers: readonly LabelMatcher[], scope: SeriesScope, presentBefore: boolean, params: unknown[]): { where: string; residual: LabelMatcher[] } {
+  const { conditions, residual } = matchersToSql(matchers, params);
+  const where = [
+    's.first_t <= $2',
+    presentBefore ? PRESENT_AT_START : 's.last_t >= $1',
+    ...(scope.tenant === undefined ? [] : [`s.tenant = $${params.push(scope.tenant)}::text`]),
+    ...conditions,
+  ].join(' AND ');
+  return { where, residual };
+}
+
 function readInt64s(buf: Buffer): number[] {
-  const out = new Array<number>(buf.length / 8);
-  for (let i = 0; i < out.length; i++) {
-    out[i] = readInt64(buf, i * 8);
+  const out: number[] = [];
+  for (let i = 0; i < buf.length; i += 8) {
+    out.push(readInt64(buf, i));
   }
   return out;
 }
 
 /** The samples sorted by t (a no-op check unless the database returned them out of order). */
-function ascending(s: HistorySamples): HistorySamples {
-  for (let i = 1; i < s.t.length; i++) {
-    if (s.t[i] < s.t[i - 1]) {
-      const order = s.t.map((_, j) => j).sort((a, b) => s.t[a] - s.t[b]);
-      return { t: order.map((j) => s.t[j]), v: order.map((j) => s.v[j]), stale: order.map((j) => s.stale[j]) };
+function ascending(samples: Sample[]): Sample[] {
+  for (let i = 1; i < samples.length; i++) {
+    if (samples[i].t < samples[i - 1].t) {
+      return samples.sort((a, b) => a.t - b.t);
     }
   }
-  return s;
+  return samples;
+}
+
+/** Whether ids ascend and lie close enough together to be read as one index range (see LOAD_RANGE_DENSE). */
+function isDense(ids: readonly number[]): boolean {
+  const n = ids.length;
+  if (n < 2 || ids[n - 1] - ids[0] >= DENSE_SPAN * n) {
+    return false;
+  }
+  for (let i = 1; i < n; i++) {
+    if (ids[i] < ids[i - 1]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function queryTimedOut(): PromqlEvalError {
+  return new PromqlEvalError('timeout', 'query timed out in query execution');
 }
 
 /** Labels plus `__name__`, names in ascending order (what the evaluator's fast path expects). */

@@ -78,6 +78,7 @@ describe('group TTL', () => {
     }
     const present = await (await fetch(`${a.url}/api/v1/query?query=eph_m`)).json();
     expect((present as { data: { result: unknown[] } }).data.result).toHaveLength(1);
+    const expiry = expiryOf(await (await fetch(`${a.url}/metrics`)).text(), 'ephemeral') as number;
     await sleep(1200);
     // A push renews the TTL from its own time.
     expect((await put(a.url, 'job/renewed', 'ren_m 2\n', '2s')).status).toBe(200);
@@ -88,6 +89,26 @@ describe('group TTL', () => {
       expect(scrape).toMatch(/ren_m\{instance="",job="renewed"\} 2/);
       const groups = (await (await fetch(`${gw.url}/api/v1/metrics`)).json()) as { data: { labels: Record<string, string> }[] };
       expect(groups.data.map((g) => g.labels.job)).not.toContain('ephemeral');
+    }
+    // The query API too, on every replica, before the leader removed anything: present until the
+    // expiry, absent from it on (1 ms resolution), in instant queries, range queries and series.
+    for (const gw of [a, b].filter((g): g is InProcessGateway => g !== undefined)) {
+      const at = async (t: number): Promise<unknown[]> =>
+        ((await (await fetch(`${gw.url}/api/v1/query?query=eph_m&time=${t.toFixed(3)}`)).json()) as { data: { result: unknown[] } }).data.result;
+      expect(await at(expiry - 0.002)).toHaveLength(1);
+      expect(await at(expiry + 0.001)).toHaveLength(0);
+      expect(await at(Date.now() / 1000)).toHaveLength(0);
+      const range = (await (
+        await fetch(`${gw.url}/api/v1/query_range?query=eph_m&start=${(expiry - 1.5).toFixed(3)}&end=${(expiry + 1.5).toFixed(3)}&step=0.5`)
+      ).json()) as { data: { result: { values: [number, string][] }[] } };
+      const times = range.data.result[0].values.map(([t]) => t);
+      expect(times.length).toBeGreaterThan(0);
+      expect(Math.max(...times)).toBeLessThan(expiry);
+      expect(times.length).toBe(3);
+      const series = (await (await fetch(`${gw.url}/api/v1/series?match[]=eph_m&start=${(expiry + 0.001).toFixed(3)}`)).json()) as { data: unknown[] };
+      expect(series.data).toHaveLength(0);
+      const sum = (await (await fetch(`${gw.url}/api/v1/query?query=${encodeURIComponent('sum(eph_m)')}`)).json()) as { data: { result: unknown[] } };
+      expect(sum.data.result).toHaveLength(0);
     }
     // The leader's pass removes it from the database; its series end at the expiry time.
     expect(await a.app.get(GroupExpiry).run()).toBeGreaterThanOrEqual(1);

@@ -11,6 +11,7 @@ import { formatGoFloatF, goQuote } from 'src/core/promql/go-format';
 import { Labels, METRIC_NAME, encodePairs, encodeValues, labelsFromPairs, withLabels } from 'src/core/promql/labels';
 import { quantile } from 'src/core/promql/functions';
 import type { Sample, Vector } from 'src/core/promql/values';
+import { CHECKPOINT_EVERY } from 'src/core/promql/query-budget';
 
 /** Per-node memo of group label sets, reused across steps. */
 export interface AggregationCache {
@@ -33,47 +34,96 @@ interface Group {
 
 /**
  * Aggregates `input` for one step. `param` is the evaluated parameter: k for topk/bottomk, φ for
- * quantile, the label name for count_values. Throws PromqlEvalError for an invalid count_values
- * label or a k that does not fit an int64.
+ * quantile, the label name for count_values. Awaits `checkpoint` every few thousand elements (the
+ * evaluator's timeout and yield; whatever it throws ends the aggregation). Throws PromqlEvalError
+ * for an invalid count_values label or a k that does not fit an int64.
  */
-export function aggregate(e: AggregateExpr, input: Vector, param: number | string | undefined, cache: AggregationCache): Vector {
-  let k = 0;
-  if (e.op === 'topk' || e.op === 'bottomk') {
-    const f = typeof param === 'number' ? param : NaN;
-    if (!(f <= 9.223372036854776e18 && f >= -9.223372036854776e18)) {
-      throw new PromqlEvalError('execution', `Scalar value ${formatFloat(f)} overflows int64`);
+export async function aggregate(
+  e: AggregateExpr,
+  input: Vector,
+  param: number | string | undefined,
+  cache: AggregationCache,
+  checkpoint: () => Promise<void> = async () => undefined,
+): Promise<Vector> {
+  const fold = new AggregationFold(e, param, cache);
+  await fold.add(input, checkpoint);
+  return fold.finish();
+}
+
+/**
+ * One step's aggregation as a fold: `add` the step's input in parts (in input order), then
+ * `finish`. Adding a vector in several parts gives exactly what adding it whole gives (groups in
+ * first-seen order, the same floating-point operations in the same order), which is what lets the
+ * evaluator aggregate a selector page by page (see evaluator.ts, streamed aggregations).
+ */
+export class AggregationFold {
+  private readonly k: number = 0;
+  private readonly grouping: string[];
+  private readonly valueLabel: string = '';
+  private readonly empty: boolean = false;
+  private readonly groups = new Map<string, Group>();
+  private readonly ordered: Group[] = [];
+
+  /** Throws PromqlEvalError for an invalid count_values label or a k that does not fit an int64. */
+  constructor(
+    private readonly e: AggregateExpr,
+    private readonly param: number | string | undefined,
+    private readonly cache: AggregationCache,
+  ) {
+    if (e.op === 'topk' || e.op === 'bottomk') {
+      const f = typeof param === 'number' ? param : NaN;
+      if (!(f <= 9.223372036854776e18 && f >= -9.223372036854776e18)) {
+        throw new PromqlEvalError('execution', `Scalar value ${formatFloat(f)} overflows int64`);
+      }
+      this.k = Math.trunc(f);
+      this.empty = this.k < 1;
     }
-    k = Math.trunc(f);
-    if (k < 1) {
-      return [];
+    let grouping = [...e.grouping].sort();
+    if (e.op === 'count_values') {
+      this.valueLabel = String(param ?? '');
+      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(this.valueLabel)) {
+        throw new PromqlEvalError('execution', `invalid label name ${goQuote(this.valueLabel)}`);
+      }
+      if (!e.without) {
+        grouping = [...grouping, this.valueLabel].sort();
+      }
+    }
+    this.grouping = grouping;
+  }
+
+  /** Groups seen so far. */
+  get size(): number {
+    return this.ordered.length;
+  }
+
+  /** Folds in the next part of the step's input; awaits `checkpoint` every few thousand elements. */
+  async add(input: Vector, checkpoint: () => Promise<void> = async () => undefined): Promise<void> {
+    if (this.empty) {
+      return;
+    }
+    const { e, grouping, valueLabel, groups, ordered } = this;
+    for (let i = 0; i < input.length; i++) {
+      if (i % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
+        await checkpoint();
+      }
+      const original = input[i];
+      const s = valueLabel === '' ? original : { labels: withLabels(original.labels, { [valueLabel]: formatGoFloatF(original.v) }), v: original.v };
+      const key = groupingKey(e.without, grouping, s.labels);
+      const group = groups.get(key);
+      if (group === undefined) {
+        const g = newGroup(e, grouping, key, s, this.cache);
+        groups.set(key, g);
+        ordered.push(g);
+      } else {
+        accumulate(e.op, group, s, this.k);
+      }
     }
   }
-  let grouping = [...e.grouping].sort();
-  let valueLabel = '';
-  if (e.op === 'count_values') {
-    valueLabel = String(param ?? '');
-    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(valueLabel)) {
-      throw new PromqlEvalError('execution', `invalid label name ${goQuote(valueLabel)}`);
-    }
-    if (!e.without) {
-      grouping = [...grouping, valueLabel].sort();
-    }
+
+  /** The step's aggregated vector. */
+  finish(): Vector {
+    return this.empty ? [] : finish(this.e, this.ordered, typeof this.param === 'number' ? this.param : NaN);
   }
-  const groups = new Map<string, Group>();
-  const ordered: Group[] = [];
-  for (const original of input) {
-    const s = valueLabel === '' ? original : { labels: withLabels(original.labels, { [valueLabel]: formatGoFloatF(original.v) }), v: original.v };
-    const key = groupingKey(e.without, grouping, s.labels);
-    const group = groups.get(key);
-    if (group === undefined) {
-      const g = newGroup(e, grouping, key, s, cache);
-      groups.set(key, g);
-      ordered.push(g);
-    } else {
-      accumulate(e.op, group, s, k);
-    }
-  }
-  return finish(e, ordered, typeof param === 'number' ? param : NaN);
 }
 
 function groupingKey(without: boolean, grouping: string[], labels: Labels): string {

@@ -10,6 +10,7 @@ import { PromqlEvalError } from 'src/core/promql/errors';
 import { goPow } from 'src/core/promql/go-math';
 import { Labels, METRIC_NAME, dropMetricName, encodePairs, labelsFromPairs, labelsKey } from 'src/core/promql/labels';
 import { Vector, labelsString } from 'src/core/promql/values';
+import { CHECKPOINT_EVERY } from 'src/core/promql/query-budget';
 
 /** Per-node memo of result label sets, reused across steps. */
 export interface BinaryCache {
@@ -134,15 +135,26 @@ export function vectorUnless(m: VectorMatching, lhs: Vector, rhs: Vector): Vecto
 
 /**
  * One-to-one and many-to-one/one-to-many arithmetic and comparisons between two vectors.
- * Throws PromqlEvalError with Prometheus' messages for duplicate series on the "one" side and
- * for ambiguous matches.
+ * Awaits `checkpoint` every few thousand elements (the evaluator's timeout and yield). Throws
+ * PromqlEvalError with Prometheus' messages for duplicate series on the "one" side and for
+ * ambiguous matches.
  */
-export function vectorBinop(e: BinaryExpr, lhsIn: Vector, rhsIn: Vector, cache: BinaryCache): Vector {
+export async function vectorBinop(
+  e: BinaryExpr,
+  lhsIn: Vector,
+  rhsIn: Vector,
+  cache: BinaryCache,
+  checkpoint: () => Promise<void> = async () => undefined,
+): Promise<Vector> {
   const m = e.matching as VectorMatching;
   const swapped = m.card === 'one-to-many';
   const [lhs, rhs] = swapped ? [rhsIn, lhsIn] : [lhsIn, rhsIn];
   const right = new Map<string, (typeof rhs)[number]>();
-  for (const rs of rhs) {
+  for (let i = 0; i < rhs.length; i++) {
+    if (i % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
+      await checkpoint();
+    }
+    const rs = rhs[i];
     const sig = signature(m, rs.labels);
     const dup = right.get(sig);
     if (dup) {
@@ -155,7 +167,11 @@ export function vectorBinop(e: BinaryExpr, lhsIn: Vector, rhsIn: Vector, cache: 
   }
   const matched = new Map<string, Set<string> | null>();
   const out: Vector = [];
-  for (const ls of lhs) {
+  for (let i = 0; i < lhs.length; i++) {
+    if (i % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
+      await checkpoint();
+    }
+    const ls = lhs[i];
     const sig = signature(m, ls.labels);
     const rs = right.get(sig);
     if (!rs) {

@@ -11,32 +11,45 @@
  * (Prometheus 3 made the start exclusive).
  */
 
+import { isComparisonOp, isSetOp } from 'src/core/promql/ast';
 import type { AggregateExpr, AtModifier, BinaryExpr, Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from 'src/core/promql/ast';
-import { aggregate, AggregationCache, newAggregationCache } from 'src/core/promql/aggregations';
+import { aggregate, AggregationCache, AggregationFold, newAggregationCache } from 'src/core/promql/aggregations';
 import { BinaryCache, newBinaryCache, scalarBinop, vectorAnd, vectorBinop, vectorOr, vectorScalarBinop, vectorUnless } from 'src/core/promql/binary';
 import { PromqlEvalError } from 'src/core/promql/errors';
 import { FUNCTIONS } from 'src/core/promql/function-defs';
 import { INSTANT_FUNCTIONS, KEEPS_METRIC_NAME, RANGE_FUNCTIONS, absentLabels, needsUniquenessCheck } from 'src/core/promql/functions';
-import { Labels, compareLabels, dropMetricName, emptyLabels, labelsFromRecord, labelsKey } from 'src/core/promql/labels';
+import { Labels, METRIC_NAME, compareLabels, dropMetricName, emptyLabels, labelsFromRecord, labelsKey } from 'src/core/promql/labels';
 import { parseExpr, valueTypeOf } from 'src/core/promql/parser';
 import type { MatrixSeries, Point, QueryResult } from 'src/core/promql/result';
-import type { Sample, SelectRange, SeriesSource } from 'src/core/promql/series-source';
-import { RangeValue, TimedValue, Value, Vector, WindowSeries, assertUniqueLabels, firstAtOrAfter, lastAtOrBefore } from 'src/core/promql/values';
+import { sortAsync } from 'src/core/promql/async-sort';
+import { CHECKPOINT_EVERY, LoadBudget, QueryBudget } from 'src/core/promql/query-budget';
+import type { Sample, SelectRange, Series, SeriesSource } from 'src/core/promql/series-source';
+import { RangeValue, TimedValue, Value, Vector, WindowSeries, firstAtOrAfter, lastAtOrBefore } from 'src/core/promql/values';
 
 /** Tuning and limits of one evaluation. */
 export interface EvalOptions {
   /** Step of subqueries written without one (`x[1h:]`); Prometheus' evaluation_interval. Default 60000. */
   defaultSubqueryStepMs?: number;
   /**
-   * Most samples held at once: fetched samples + subquery points + result points. Exceeding it
-   * throws PromqlEvalError('execution'). Default 50,000,000 (Prometheus' --query.max-samples).
+   * Most samples held at once; exceeding it throws PromqlEvalError('execution') with Prometheus'
+   * "query processing would load too many samples into memory in query execution". Default
+   * 50,000,000 (Prometheus' --query.max-samples). What counts, as this evaluator holds them:
+   * every sample a selector loads for the whole query (an instant selector: the samples of the
+   * query span plus the one before it, stale markers included; a range selector: the query span
+   * widened by its range, stale markers dropped), plus every point a subquery computes, plus the
+   * result: the elements of an instant query's vector, the points of a range query's matrix.
+   * Sources are asked to count as they load (SeriesSource.select), so a query over too much
+   * data stops loading at the limit instead of after loading everything.
    */
   maxSamples?: number;
-  /** Evaluation budget in ms measured with `now`; exceeding it throws PromqlEvalError('timeout'). */
+  /**
+   * Evaluation budget in ms measured with `now`, loading included; past it the next checkpoint
+   * throws PromqlEvalError('timeout', 'query timed out in query execution').
+   */
   timeoutMs?: number;
-  /** Clock for `timeoutMs` in ms. Default `Date.now`. */
+  /** Clock for `timeoutMs` and `sliceMs` in ms. Default `Date.now`. */
   now?: () => number;
-  /** Checked between steps; when `aborted` becomes true the evaluation throws PromqlEvalError('canceled'). */
+  /** When `aborted` becomes true, the next checkpoint throws PromqlEvalError('canceled'). */
   signal?: { readonly aborted: boolean };
   /**
    * Prometheus' lookback delta in ms: when set, instant selectors ignore samples older than
@@ -44,13 +57,26 @@ export interface EvalOptions {
    * gateway semantics: no cut-off.
    */
   lookbackDeltaMs?: number;
+  /**
+   * Work between two yields to the event loop, in ms on `now` (default 10): hot loops check
+   * every few thousand items and yield once a slice is used up, so a long evaluation never holds
+   * the process for much longer than this.
+   */
+  sliceMs?: number;
+  /** How to yield (default: setImmediate); tests inject their own. */
+  yieldToLoop?: () => Promise<void>;
+  /**
+   * Series per page of a streamed aggregation (see streamPlan), default 10,000; 0 turns streaming
+   * off (every selector is loaded whole, as for any other query).
+   */
+  streamPageSize?: number;
 }
 
 /** A range query's result: always a matrix sorted by label set. */
 export type RangeQueryResult = Extract<QueryResult, { resultType: 'matrix' }>;
 
 const DEFAULT_SUBQUERY_STEP_MS = 60_000;
-const DEFAULT_MAX_SAMPLES = 50_000_000;
+const DEFAULT_STREAM_PAGE = 10_000;
 /** Prometheus' API limit on points per series in a range query. */
 const MAX_POINTS_PER_SERIES = 11_000;
 
@@ -62,7 +88,7 @@ const MAX_POINTS_PER_SERIES = 11_000;
 export async function evaluateInstant(query: string | Expr, timeMs: number, source: SeriesSource, opts: EvalOptions = {}): Promise<QueryResult> {
   const expr = typeof query === 'string' ? parseExpr(query) : query;
   const ev = await Evaluator.create(expr, { startMs: timeMs, endMs: timeMs }, source, opts);
-  return ev.instantResult(expr, timeMs);
+  return await ev.instantResult(expr, timeMs);
 }
 
 /**
@@ -87,7 +113,7 @@ export async function evaluateRange(
     throw new PromqlEvalError('bad_data', `invalid expression type "${documented}" for range query, must be Scalar or instant Vector`);
   }
   const ev = await Evaluator.create(expr, { startMs, endMs }, source, opts);
-  return ev.rangeResult(expr, startMs, endMs, stepMs);
+  return await ev.rangeResult(expr, startMs, endMs, stepMs);
 }
 
 function checkRangeParams(startMs: number, endMs: number, stepMs: number): void {
@@ -179,112 +205,345 @@ function planSelectors(expr: Expr, times: QueryTimes, defaultStepMs: number): Se
   return plans;
 }
 
+/** A streamed aggregation: the aggregation, its inner expression and the inner's one selector. */
+interface StreamPlan {
+  agg: AggregateExpr;
+  inner: Expr;
+  plan: SelectorPlan;
+}
+
+interface StreamState extends StreamPlan {
+  source: SeriesSource;
+  pageSize: number;
+  /** The aggregation's vector per step time, filled by runStream. */
+  values: Map<number, Vector>;
+}
+
+/**
+ * When `expr` is an aggregation whose every series' value depends on that series alone, the
+ * aggregation can be computed page by page of series instead of over the whole selector at once:
+ * returns how. That holds when the (parenthesised) top of `expr` is an aggregation with a literal
+ * parameter (or none) over an inner expression built only from one selector, range functions over
+ * it (`rate(x[5m])`, `count_over_time(x[1h])`, ...), unary minus, and arithmetic or comparison
+ * with a number literal. The selector must fix the metric name (`x` or `{__name__="x"}`) unless
+ * the inner expression keeps the names: otherwise two series could collide once names are
+ * dropped, an error only the whole vector shows. Anything else (binary operations between
+ * vectors, subqueries, other functions, `absent_over_time`) is evaluated over whole selectors.
+ */
+export function streamPlan(expr: Expr, times: QueryTimes, defaultStepMs: number): StreamPlan | undefined {
+  let top = expr;
+  while (top.type === 'ParenExpr') {
+    top = top.expr;
+  }
+  if (top.type !== 'AggregateExpr' || (top.param !== undefined && top.param.type !== 'NumberLiteral' && top.param.type !== 'StringLiteral')) {
+    return undefined;
+  }
+  const local = seriesLocal(top.expr);
+  if (local === undefined) {
+    return undefined;
+  }
+  const plans = planSelectors(top.expr, times, defaultStepMs);
+  if (plans.length !== 1) {
+    return undefined;
+  }
+  const fixedName = plans[0].selector.matchers.some((m) => m.name === METRIC_NAME && m.type === '=');
+  return local.keepsNames || fixedName ? { agg: top, inner: top.expr, plan: plans[0] } : undefined;
+}
+
+/** Whether each series' value of `e` depends on that series alone (see streamPlan), and whether names survive. */
+function seriesLocal(e: Expr): { keepsNames: boolean } | undefined {
+  switch (e.type) {
+    case 'ParenExpr':
+      return seriesLocal(e.expr);
+    case 'VectorSelector':
+      return { keepsNames: true };
+    case 'UnaryExpr': {
+      const inner = seriesLocal(e.expr);
+      return inner && { keepsNames: inner.keepsNames && e.op === '+' };
+    }
+    case 'BinaryExpr': {
+      if (isSetOp(e.op)) {
+        return undefined;
+      }
+      const [l, r] = [unparen(e.lhs), unparen(e.rhs)];
+      const vector = l.type === 'NumberLiteral' ? r : r.type === 'NumberLiteral' ? l : undefined;
+      const inner = vector && seriesLocal(vector);
+      // Comparisons without `bool` filter and keep the name; everything else drops it.
+      const keeps = isComparisonOp(e.op) && !e.returnBool;
+      return inner && { keepsNames: inner.keepsNames && keeps };
+    }
+    case 'Call': {
+      const def = FUNCTIONS.get(e.func);
+      const matrixIndex = def ? def.argTypes.indexOf('matrix') : -1;
+      if (matrixIndex < 0 || e.func === 'absent_over_time' || !RANGE_FUNCTIONS.has(e.func)) {
+        return undefined;
+      }
+      const ok = e.args.every((a, i) => (i === matrixIndex ? unparen(a).type === 'MatrixSelector' : unparen(a).type === 'NumberLiteral'));
+      return ok ? { keepsNames: KEEPS_METRIC_NAME.has(e.func) } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function unparen(e: Expr): Expr {
+  return e.type === 'ParenExpr' ? unparen(e.expr) : e;
+}
+
 class Evaluator {
   private readonly subqueries = new Map<SubqueryExpr, SubqueryState>();
   private readonly binaryCaches = new Map<BinaryExpr, BinaryCache>();
   private readonly aggregationCaches = new Map<AggregateExpr, AggregationCache>();
   private readonly cursors = new Map<Expr, WindowCursor>();
-  private readonly maxSamples: number;
-  private readonly deadline: number | undefined;
-  private readonly now: () => number;
-  private held = 0;
+  private readonly data = new Map<VectorSelector, PreparedSeries[]>();
+  private readonly checkpoint: () => Promise<void>;
+  /** Set when the query is a streamed aggregation: its values per step, once runStream ran. */
+  private stream: StreamState | undefined;
 
   private constructor(
-    private readonly data: Map<VectorSelector, PreparedSeries[]>,
     private readonly times: QueryTimes,
     private readonly opts: EvalOptions,
+    private readonly budget: QueryBudget,
   ) {
-    this.maxSamples = opts.maxSamples ?? DEFAULT_MAX_SAMPLES;
-    this.now = opts.now ?? Date.now;
-    this.deadline = opts.timeoutMs === undefined ? undefined : this.now() + opts.timeoutMs;
+    this.checkpoint = () => budget.checkpoint();
   }
 
-  /** Fetches every selector's samples (in parallel) and returns a ready evaluator. */
+  /**
+   * Fetches every selector's samples (in parallel), counting them against the budget, and returns
+   * a ready evaluator. When one fetch fails, the budget is stopped so the others stop loading too.
+   */
   static async create(expr: Expr, times: QueryTimes, source: SeriesSource, opts: EvalOptions): Promise<Evaluator> {
-    const plans = planSelectors(expr, times, opts.defaultSubqueryStepMs ?? DEFAULT_SUBQUERY_STEP_MS);
-    const data = new Map<VectorSelector, PreparedSeries[]>();
-    const ev = new Evaluator(data, times, opts);
-    const fetched = await Promise.all(plans.map((p) => source.select(p.selector.matchers, p.range)));
-    plans.forEach((plan, i) => {
-      const prepared = fetched[i].map((s) => prepareSeries(s.labels, s.samples, plan.instant));
-      ev.hold(prepared.reduce((n, s) => n + s.samples.length, 0));
-      data.set(plan.selector, prepared);
+    const defaultStep = opts.defaultSubqueryStepMs ?? DEFAULT_SUBQUERY_STEP_MS;
+    const budget = new QueryBudget({
+      maxSamples: opts.maxSamples,
+      timeoutMs: opts.timeoutMs,
+      now: opts.now,
+      signal: opts.signal,
+      sliceMs: opts.sliceMs,
+      yieldToLoop: opts.yieldToLoop,
     });
-    ev.checkLimits();
+    const ev = new Evaluator(times, opts, budget);
+    const pageSize = opts.streamPageSize ?? DEFAULT_STREAM_PAGE;
+    const stream = pageSize > 0 && source.selectPages !== undefined ? streamPlan(expr, times, defaultStep) : undefined;
+    if (stream !== undefined) {
+      ev.stream = { ...stream, source, pageSize, values: new Map() };
+      return ev;
+    }
+    const plans = planSelectors(expr, times, defaultStep);
+    await ev.guarded(async () => {
+      await budget.checkpoint();
+      const fetched = await Promise.all(plans.map((p) => ev.fetch(p, source)));
+      plans.forEach((plan, i) => ev.data.set(plan.selector, fetched[i]));
+    });
     return ev;
+  }
+
+  /** An evaluator over data already prepared (one page of a streamed aggregation), sharing `budget`. */
+  private static over(times: QueryTimes, opts: EvalOptions, budget: QueryBudget, selector: VectorSelector, series: PreparedSeries[]): Evaluator {
+    const ev = new Evaluator(times, opts, budget);
+    ev.data.set(selector, series);
+    return ev;
+  }
+
+  /**
+   * A streamed aggregation (see streamPlan): the aggregation's value at every step, computed page
+   * by page of its selector's series. Each page gets its own evaluator for the inner expression;
+   * each step's vector is folded into that step's AggregationFold in series order, so the result
+   * is exactly what evaluating the whole selector at once gives. Only one page is held at a time
+   * (plus the folds' groups, counted against the budget as they grow).
+   */
+  private async runStream(steps: readonly number[]): Promise<void> {
+    const stream = this.stream as StreamState;
+    const { agg, inner, plan } = stream;
+    const param = agg.param?.type === 'NumberLiteral' ? agg.param.value : agg.param?.type === 'StringLiteral' ? agg.param.value : undefined;
+    const cache = newAggregationCache();
+    const folds = steps.map(() => new AggregationFold(agg, param, cache));
+    const budget = this.budget;
+    let counted = 0;
+    let groups = 0;
+    const load: LoadBudget = {
+      hold: (n) => {
+        counted += n;
+        budget.hold(n);
+      },
+      checkpoint: this.checkpoint,
+      remainingMs: () => budget.remainingMs(),
+    };
+    await budget.checkpoint();
+    for await (const page of stream.source.selectPages?.(plan.selector.matchers, plan.range, stream.pageSize, load) ?? []) {
+      const prepared: PreparedSeries[] = [];
+      let kept = 0;
+      for (let i = 0; i < page.length; i++) {
+        if (i % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
+          await this.checkpoint();
+        }
+        const p = prepareSeries(page[i].labels, page[i].samples, plan.instant);
+        prepared.push(p);
+        kept += p.samples.length;
+      }
+      budget.hold(kept - counted);
+      counted = kept;
+      const ev = Evaluator.over(this.times, this.opts, budget, plan.selector, prepared);
+      for (let i = 0; i < steps.length; i++) {
+        await this.checkpoint();
+        await folds[i].add(await ev.evalVector(inner, steps[i]), this.checkpoint);
+      }
+      budget.release(counted);
+      counted = 0;
+      const now = folds.reduce((n, f) => n + f.size, 0);
+      budget.hold(now - groups);
+      groups = now;
+    }
+    budget.release(groups);
+    steps.forEach((t, i) => stream.values.set(t, folds[i].finish()));
+  }
+
+  /** Runs fn; on failure stops the budget (so loads still in flight give up) and rethrows. */
+  async guarded<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      this.budget.stop();
+      throw error;
+    }
+  }
+
+  /**
+   * One selector's series, prepared. The source counts samples as it loads them (early stop at
+   * the limit); the count is then corrected to what is actually kept.
+   */
+  private async fetch(plan: SelectorPlan, source: SeriesSource): Promise<PreparedSeries[]> {
+    const budget = this.budget;
+    let counted = 0;
+    const load: LoadBudget = {
+      hold: (n) => {
+        counted += n;
+        budget.hold(n);
+      },
+      checkpoint: this.checkpoint,
+      remainingMs: () => budget.remainingMs(),
+    };
+    const series: Series[] = await source.select(plan.selector.matchers, plan.range, load);
+    const prepared: PreparedSeries[] = [];
+    let kept = 0;
+    for (let i = 0; i < series.length; i++) {
+      if (i % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
+        await this.checkpoint();
+      }
+      const p = prepareSeries(series[i].labels, series[i].samples, plan.instant);
+      prepared.push(p);
+      kept += p.samples.length;
+    }
+    budget.hold(kept - counted);
+    return prepared;
   }
 
   // ---- results ----
 
-  instantResult(expr: Expr, t: number): QueryResult {
-    const value = this.eval(expr, t);
-    switch (value.kind) {
-      case 'scalar':
-        return { resultType: 'scalar', result: { t, v: value.v } };
-      case 'string':
-        return { resultType: 'string', result: { t, v: value.v } };
-      case 'vector':
-        return { resultType: 'vector', result: value.samples.map((s) => ({ metric: s.labels, t, v: s.v })) };
-      case 'matrix':
-        return { resultType: 'matrix', result: value.series.map(windowPoints) };
-    }
-  }
-
-  rangeResult(expr: Expr, startMs: number, endMs: number, stepMs: number): RangeQueryResult {
-    const series = new Map<string, MatrixSeries>();
-    // Most steps repeat the same label-set objects; looking them up by identity first is cheap.
-    const byObject = new Map<Labels, MatrixSeries>();
-    for (let t = startMs; t <= endMs; t += stepMs) {
-      this.checkLimits();
-      const value = this.eval(expr, t);
-      const samples: Vector = value.kind === 'scalar' ? [{ labels: emptyLabels(), v: value.v }] : value.kind === 'vector' ? value.samples : [];
-      for (const s of samples) {
-        let out = byObject.get(s.labels);
-        if (!out) {
-          const key = labelsKey(s.labels);
-          out = series.get(key) ?? { metric: s.labels, points: [] };
-          series.set(key, out);
-          byObject.set(s.labels, out);
-        }
-        out.points.push({ t, v: s.v });
+  instantResult(expr: Expr, t: number): Promise<QueryResult> {
+    return this.guarded(async () => {
+      if (this.stream !== undefined) {
+        await this.runStream([t]);
       }
-      this.hold(samples.length);
-    }
-    return { resultType: 'matrix', result: [...series.values()].sort((a, b) => compareLabels(a.metric, b.metric)) };
+      const value = await this.eval(expr, t);
+      switch (value.kind) {
+        case 'scalar':
+          return { resultType: 'scalar', result: { t, v: value.v } };
+        case 'string':
+          return { resultType: 'string', result: { t, v: value.v } };
+        case 'vector': {
+          this.budget.hold(value.samples.length);
+          const result = await this.mapChunked(value.samples, (s) => ({ metric: s.labels, t, v: s.v }));
+          return { resultType: 'vector', result };
+        }
+        case 'matrix':
+          return { resultType: 'matrix', result: await this.mapChunked(value.series, windowPoints) };
+      }
+    });
   }
 
-  // ---- limits ----
-
-  private hold(samples: number): void {
-    this.held += samples;
-    if (this.held > this.maxSamples) {
-      throw new PromqlEvalError('execution', 'query processing would load too many samples into memory in query execution');
-    }
+  rangeResult(expr: Expr, startMs: number, endMs: number, stepMs: number): Promise<RangeQueryResult> {
+    return this.guarded(async () => {
+      const series = new Map<string, MatrixSeries>();
+      // Most steps repeat the same label-set objects; looking them up by identity first is cheap.
+      const byObject = new Map<Labels, MatrixSeries>();
+      if (this.stream !== undefined) {
+        const steps: number[] = [];
+        for (let t = startMs; t <= endMs; t += stepMs) {
+          steps.push(t);
+        }
+        await this.runStream(steps);
+      }
+      for (let t = startMs; t <= endMs; t += stepMs) {
+        await this.checkpoint();
+        const value = await this.eval(expr, t);
+        const samples: Vector = value.kind === 'scalar' ? [{ labels: emptyLabels(), v: value.v }] : value.kind === 'vector' ? value.samples : [];
+        this.budget.hold(samples.length);
+        for (let i = 0; i < samples.length; i++) {
+          if (i % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
+            await this.checkpoint();
+          }
+          const s = samples[i];
+          let out = byObject.get(s.labels);
+          if (!out) {
+            const key = labelsKey(s.labels);
+            out = series.get(key) ?? { metric: s.labels, points: [] };
+            series.set(key, out);
+            byObject.set(s.labels, out);
+          }
+          out.points.push({ t, v: s.v });
+        }
+      }
+      const result = await sortAsync([...series.values()], (a, b) => compareLabels(a.metric, b.metric), this.checkpoint);
+      return { resultType: 'matrix', result };
+    });
   }
 
-  private checkLimits(): void {
-    if (this.opts.signal?.aborted) {
-      throw new PromqlEvalError('canceled', 'query was canceled in query execution');
+  /** items.map(fn), with a checkpoint every few thousand items. */
+  private async mapChunked<A, B>(items: readonly A[], fn: (item: A) => B): Promise<B[]> {
+    // push, not `new Array(n)`: V8 makes arrays preallocated beyond 100k elements dictionary-backed (slow).
+    const out: B[] = [];
+    for (let i = 0; i < items.length; i++) {
+      if (i % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
+        await this.checkpoint();
+      }
+      out.push(fn(items[i]));
     }
-    if (this.deadline !== undefined && this.now() > this.deadline) {
-      throw new PromqlEvalError('timeout', 'query timed out in query execution');
+    return out;
+  }
+
+  /** Throws Prometheus' error when two elements share a label set; checkpoints as it goes. */
+  private async assertUniqueLabels(vec: Vector): Promise<void> {
+    if (vec.length < 2) {
+      return;
+    }
+    const seen = new Set<string>();
+    for (let i = 0; i < vec.length; i++) {
+      if (i % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
+        await this.checkpoint();
+      }
+      const key = labelsKey(vec[i].labels);
+      if (seen.has(key)) {
+        throw new PromqlEvalError('execution', 'vector cannot contain metrics with the same labelset');
+      }
+      seen.add(key);
     }
   }
 
   // ---- evaluation ----
 
-  private eval(e: Expr, t: number): Value {
+  private eval(e: Expr, t: number): Promise<Value> {
     switch (e.type) {
       case 'NumberLiteral':
-        return { kind: 'scalar', v: e.value };
+        return Promise.resolve({ kind: 'scalar', v: e.value });
       case 'StringLiteral':
-        return { kind: 'string', v: e.value };
+        return Promise.resolve({ kind: 'string', v: e.value });
       case 'ParenExpr':
         return this.eval(e.expr, t);
       case 'UnaryExpr':
         return this.evalUnary(e.op, e.expr, t);
       case 'VectorSelector':
-        return { kind: 'vector', samples: this.evalSelector(e, t) };
+        return this.evalSelector(e, t);
       case 'MatrixSelector':
         return this.evalMatrix(e, t);
       case 'SubqueryExpr':
@@ -298,30 +557,35 @@ class Evaluator {
     }
   }
 
-  private evalVector(e: Expr, t: number): Vector {
-    const v = this.eval(e, t);
+  private async evalVector(e: Expr, t: number): Promise<Vector> {
+    const v = await this.eval(e, t);
     return v.kind === 'vector' ? v.samples : [];
   }
 
-  private evalUnary(op: '-' | '+', inner: Expr, t: number): Value {
-    const v = this.eval(inner, t);
+  private async evalUnary(op: '-' | '+', inner: Expr, t: number): Promise<Value> {
+    const v = await this.eval(inner, t);
     if (op === '+') {
       return v;
     }
     if (v.kind === 'scalar') {
       return { kind: 'scalar', v: -v.v };
     }
-    const samples = (v.kind === 'vector' ? v.samples : []).map((s) => ({ labels: dropMetricName(s.labels), v: -s.v }));
-    assertUniqueLabels(samples);
+    const samples = await this.mapChunked(v.kind === 'vector' ? v.samples : [], (s) => ({ labels: dropMetricName(s.labels), v: -s.v }));
+    await this.assertUniqueLabels(samples);
     return { kind: 'vector', samples };
   }
 
-  private evalSelector(vs: VectorSelector, t: number): Vector {
+  private async evalSelector(vs: VectorSelector, t: number): Promise<Value> {
     const refT = refTime(vs.at, t, this.times) - vs.offsetMs;
     const lookback = this.opts.lookbackDeltaMs;
     const minT = lookback === undefined ? -Infinity : refT - lookback;
     const out: Vector = [];
-    for (const s of this.data.get(vs) ?? []) {
+    const series = this.data.get(vs) ?? [];
+    for (let k = 0; k < series.length; k++) {
+      if (k % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
+        await this.checkpoint();
+      }
+      const s = series[k];
       const i = lastAtOrBefore(s.samples, refT);
       const sample = s.samples[i];
       if (i < 0 || sample.stale || sample.t < minT) {
@@ -329,19 +593,21 @@ class Evaluator {
       }
       out.push({ labels: s.labels, v: sample.v, t: sample.t });
     }
-    return out;
+    return { kind: 'vector', samples: out };
   }
 
-  private evalMatrix(ms: MatrixSelector, t: number): RangeValue {
+  private async evalMatrix(ms: MatrixSelector, t: number): Promise<RangeValue> {
     const vs = ms.selector;
     const refT = refTime(vs.at, t, this.times) - vs.offsetMs;
-    return { kind: 'matrix', series: this.cursor(ms).windows(this.data.get(vs) ?? [], refT - ms.rangeMs, refT), refT, rangeMs: ms.rangeMs };
+    const series = await this.cursor(ms).windows(this.data.get(vs) ?? [], refT - ms.rangeMs, refT, this.checkpoint);
+    return { kind: 'matrix', series, refT, rangeMs: ms.rangeMs };
   }
 
-  private evalSubquery(sq: SubqueryExpr, t: number): RangeValue {
+  private async evalSubquery(sq: SubqueryExpr, t: number): Promise<RangeValue> {
     const refT = refTime(sq.at, t, this.times) - sq.offsetMs;
-    const state = this.advanceSubquery(sq, refT);
-    return { kind: 'matrix', series: this.cursor(sq).windows([...state.series.values()], refT - sq.rangeMs, refT), refT, rangeMs: sq.rangeMs };
+    const state = await this.advanceSubquery(sq, refT);
+    const series = await this.cursor(sq).windows([...state.series.values()], refT - sq.rangeMs, refT, this.checkpoint);
+    return { kind: 'matrix', series, refT, rangeMs: sq.rangeMs };
   }
 
   private cursor(node: Expr): WindowCursor {
@@ -354,7 +620,7 @@ class Evaluator {
   }
 
   /** Evaluates the inner expression at the aligned steps up to refT that earlier steps did not cover. */
-  private advanceSubquery(sq: SubqueryExpr, refT: number): SubqueryState {
+  private async advanceSubquery(sq: SubqueryExpr, refT: number): Promise<SubqueryState> {
     let state = this.subqueries.get(sq);
     if (!state || refT < state.lastRefT) {
       state = { stepMs: sq.stepMs || (this.opts.defaultSubqueryStepMs ?? DEFAULT_SUBQUERY_STEP_MS), nextT: undefined, lastRefT: -Infinity, series: new Map() };
@@ -364,9 +630,14 @@ class Evaluator {
     const first = Math.ceil((refT - sq.rangeMs) / step) * step;
     let u = state.nextT === undefined || first > state.nextT ? first : state.nextT;
     for (; u <= refT; u += step) {
-      this.checkLimits();
-      const samples = this.evalVector(sq.expr, u);
-      for (const s of samples) {
+      await this.checkpoint();
+      const samples = await this.evalVector(sq.expr, u);
+      this.budget.hold(samples.length);
+      for (let i = 0; i < samples.length; i++) {
+        if (i % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
+          await this.checkpoint();
+        }
+        const s = samples[i];
         const key = labelsKey(s.labels);
         let series = state.series.get(key);
         if (!series) {
@@ -375,16 +646,15 @@ class Evaluator {
         }
         series.samples.push({ t: u, v: s.v });
       }
-      this.hold(samples.length);
     }
     state.nextT = u;
     state.lastRefT = refT;
     return state;
   }
 
-  private evalBinary(e: BinaryExpr, t: number): Value {
-    const l = this.eval(e.lhs, t);
-    const r = this.eval(e.rhs, t);
+  private async evalBinary(e: BinaryExpr, t: number): Promise<Value> {
+    const l = await this.eval(e.lhs, t);
+    const r = await this.eval(e.rhs, t);
     if (l.kind === 'scalar' && r.kind === 'scalar') {
       return { kind: 'scalar', v: scalarBinop(e, l.v, r.v) };
     }
@@ -399,13 +669,13 @@ class Evaluator {
     } else if (r.kind === 'scalar') {
       out = vectorScalarBinop(e, l.kind === 'vector' ? l.samples : [], r.v, false);
     } else {
-      out = this.vectorVector(e, l.kind === 'vector' ? l.samples : [], r.kind === 'vector' ? r.samples : [], cache);
+      out = await this.vectorVector(e, l.kind === 'vector' ? l.samples : [], r.kind === 'vector' ? r.samples : [], cache);
     }
-    assertUniqueLabels(out);
+    await this.assertUniqueLabels(out);
     return { kind: 'vector', samples: out };
   }
 
-  private vectorVector(e: BinaryExpr, l: Vector, r: Vector, cache: BinaryCache): Vector {
+  private async vectorVector(e: BinaryExpr, l: Vector, r: Vector, cache: BinaryCache): Promise<Vector> {
     const m = e.matching ?? { card: 'one-to-one', on: false, labels: [], include: [] };
     switch (e.op) {
       case 'and':
@@ -415,14 +685,18 @@ class Evaluator {
       case 'unless':
         return vectorUnless(m, l, r);
       default:
-        return vectorBinop({ ...e, matching: m }, l, r, cache);
+        return vectorBinop({ ...e, matching: m }, l, r, cache, this.checkpoint);
     }
   }
 
-  private evalAggregate(e: AggregateExpr, t: number): Value {
+  private async evalAggregate(e: AggregateExpr, t: number): Promise<Value> {
+    const streamed = e === this.stream?.agg ? this.stream.values.get(t) : undefined;
+    if (streamed !== undefined) {
+      return { kind: 'vector', samples: streamed };
+    }
     let param: number | string | undefined;
     if (e.param) {
-      const p = this.eval(e.param, t);
+      const p = await this.eval(e.param, t);
       param = p.kind === 'scalar' || p.kind === 'string' ? p.v : undefined;
     }
     let cache = this.aggregationCaches.get(e);
@@ -430,10 +704,10 @@ class Evaluator {
       cache = newAggregationCache();
       this.aggregationCaches.set(e, cache);
     }
-    return { kind: 'vector', samples: aggregate(e, this.evalVector(e.expr, t), param, cache) };
+    return { kind: 'vector', samples: await aggregate(e, await this.evalVector(e.expr, t), param, cache, this.checkpoint) };
   }
 
-  private evalCall(e: Call, t: number): Value {
+  private async evalCall(e: Call, t: number): Promise<Value> {
     const def = FUNCTIONS.get(e.func);
     const matrixIndex = def ? def.argTypes.indexOf('matrix') : -1;
     if (matrixIndex >= 0) {
@@ -443,25 +717,27 @@ class Evaluator {
     if (!fn) {
       throw new PromqlEvalError('execution', `function "${e.func}" is not supported by this gateway`);
     }
-    const result = fn(
-      e.args.map((a) => this.eval(a, t)),
-      { node: e, t },
-    );
+    const args: Value[] = [];
+    for (const a of e.args) {
+      args.push(await this.eval(a, t));
+    }
+    await this.checkpoint();
+    const result = fn(args, { node: e, t });
     if (result.kind === 'vector' && needsUniquenessCheck(e.func)) {
-      assertUniqueLabels(result.samples);
+      await this.assertUniqueLabels(result.samples);
     }
     return result;
   }
 
-  private evalRangeCall(e: Call, matrixIndex: number, t: number): Value {
+  private async evalRangeCall(e: Call, matrixIndex: number, t: number): Promise<Value> {
     const scalars: number[] = [];
-    e.args.forEach((a, i) => {
+    for (let i = 0; i < e.args.length; i++) {
       if (i !== matrixIndex) {
-        const v = this.eval(a, t);
+        const v = await this.eval(e.args[i], t);
         scalars.push(v.kind === 'scalar' ? v.v : NaN);
       }
-    });
-    const matrix = this.eval(e.args[matrixIndex], t) as RangeValue;
+    }
+    const matrix = (await this.eval(e.args[matrixIndex], t)) as RangeValue;
     if (e.func === 'absent_over_time') {
       const samples = matrix.series.length > 0 ? [] : [{ labels: absentLabels(e.args[matrixIndex]), v: 1 }];
       return { kind: 'vector', samples };
@@ -473,13 +749,17 @@ class Evaluator {
     const keepName = KEEPS_METRIC_NAME.has(e.func);
     const ctx = { refT: matrix.refT, rangeMs: matrix.rangeMs, scalars };
     const out: Vector = [];
-    for (const w of matrix.series) {
+    for (let i = 0; i < matrix.series.length; i++) {
+      if (i % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
+        await this.checkpoint();
+      }
+      const w = matrix.series[i];
       const v = fn(w, ctx);
       if (v !== undefined) {
         out.push({ labels: keepName ? w.labels : dropMetricName(w.labels), v });
       }
     }
-    assertUniqueLabels(out);
+    await this.assertUniqueLabels(out);
     return { kind: 'vector', samples: out };
   }
 }
@@ -504,14 +784,22 @@ class WindowCursor {
   private lastLo = Infinity;
   private lastHi = Infinity;
 
-  /** The non-empty [lo, hi] windows (both inclusive) of each series, in series order. */
-  windows(series: readonly { labels: Labels; samples: readonly TimedValue[] }[], lo: number, hi: number): WindowSeries[] {
+  /** The non-empty [lo, hi] windows (both inclusive) of each series, in series order; awaits `checkpoint` now and then. */
+  async windows(
+    series: readonly { labels: Labels; samples: readonly TimedValue[] }[],
+    lo: number,
+    hi: number,
+    checkpoint: () => Promise<void>,
+  ): Promise<WindowSeries[]> {
     const forward = lo >= this.lastLo && hi >= this.lastHi;
     if (!forward || this.starts.length < series.length) {
       this.grow(series.length, forward);
     }
     const out: WindowSeries[] = [];
     for (let i = 0; i < series.length; i++) {
+      if (i % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
+        await checkpoint();
+      }
       const s = series[i];
       const a = forward ? seek(s.samples, this.starts[i], lo, false) : firstAtOrAfter(s.samples, lo);
       const b = forward ? seek(s.samples, this.ends[i], hi, true) : lastAtOrBefore(s.samples, hi) + 1;

@@ -6,7 +6,8 @@
 
 import { compareLabels, labelsFromRecord } from 'src/core/promql/labels';
 import { compileMatchers, matchesAll } from 'src/core/promql/matchers';
-import type { LabelMatcher, Sample, SelectRange, Series, SeriesSource } from 'src/core/promql/series-source';
+import { CHECKPOINT_EVERY } from 'src/core/promql/query-budget';
+import type { LabelMatcher, LoadBudget, Sample, SelectRange, Series, SeriesSource } from 'src/core/promql/series-source';
 import { firstAtOrAfter, lastAtOrBefore } from 'src/core/promql/values';
 
 interface StoredSeries {
@@ -46,12 +47,16 @@ export class MemorySeriesSource implements SeriesSource {
     return this;
   }
 
-  /** See SeriesSource.select. */
-  async select(matchers: LabelMatcher[], range: SelectRange): Promise<Series[]> {
+  /** See SeriesSource.select: counts samples per series and checkpoints every few thousand series. */
+  async select(matchers: LabelMatcher[], range: SelectRange, budget?: LoadBudget): Promise<Series[]> {
     const predicates = compileMatchers(matchers);
     this.sorted ??= [...this.series.values()].sort((a, b) => compareLabels(a.labels, b.labels));
     const out: Series[] = [];
-    for (const s of this.sorted) {
+    for (let i = 0; i < this.sorted.length; i++) {
+      if (budget !== undefined && i % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
+        await budget.checkpoint();
+      }
+      const s = this.sorted[i];
       if (!matchesAll(s.labels, predicates)) {
         continue;
       }
@@ -62,9 +67,24 @@ export class MemorySeriesSource implements SeriesSource {
       }
       const to = lastAtOrBefore(s.samples, range.endMs) + 1;
       if (to > from) {
+        budget?.hold(to - from);
         out.push({ labels: s.labels, samples: s.samples.slice(from, to) });
       }
     }
     return out;
+  }
+
+  /**
+   * See SeriesSource.selectPages: `select`'s answer cut into pages (tests use it with any page
+   * size), each page's samples counted when it is handed out.
+   */
+  async *selectPages(matchers: LabelMatcher[], range: SelectRange, pageSize: number, budget?: LoadBudget): AsyncGenerator<Series[]> {
+    const all = await this.select(matchers, range);
+    for (let at = 0; at < all.length; at += pageSize) {
+      const page = all.slice(at, at + pageSize);
+      budget?.hold(page.reduce((n, s) => n + s.samples.length, 0));
+      await budget?.checkpoint();
+      yield page;
+    }
   }
 }

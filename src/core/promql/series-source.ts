@@ -4,6 +4,10 @@
  * (not once per step) and does all time-slicing in memory.
  */
 
+import type { LoadBudget } from 'src/core/promql/query-budget';
+
+export type { LoadBudget } from 'src/core/promql/query-budget';
+
 /** `=`, `!=`, `=~` (fully anchored RE2 regex), `!~`. */
 export type LabelMatcherType = '=' | '!=' | '=~' | '!~';
 
@@ -56,6 +60,22 @@ export interface SeriesSource {
    * be omitted. Series are sorted by label set (label names, then values, pairwise in name order,
    * as Prometheus' `labels.Compare`); samples ascend by `t`. The evaluator neither mutates nor
    * keeps the returned objects beyond the query.
+   *
+   * `budget` (given by the evaluator) bounds the load: a source should call `budget.hold(n)` with
+   * the samples of each page or series as it loads them (it throws once the query would hold too
+   * many, ending the load early), and await `budget.checkpoint()` between pages or every few
+   * thousand series (it throws on timeout or cancel and yields to the event loop now and then).
+   * `budget.remainingMs()` bounds a single storage statement. What a source counts is only used
+   * to stop early: the evaluator recounts what is returned.
    */
-  select(matchers: LabelMatcher[], range: SelectRange): Promise<Series[]>;
+  select(matchers: LabelMatcher[], range: SelectRange, budget?: LoadBudget): Promise<Series[]>;
+
+  /**
+   * Optional: what `select` returns, in the same order, as consecutive pages of about `pageSize`
+   * series, each loaded only when the consumer asks for it. With it, an aggregation over one
+   * selector holds one page at a time instead of every series (see evaluator.ts, streamed
+   * aggregations). The budget is used as in `select`; the consumer releases what it counted once
+   * it is done with a page.
+   */
+  selectPages?(matchers: LabelMatcher[], range: SelectRange, pageSize: number, budget?: LoadBudget): AsyncIterable<Series[]>;
 }
