@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { readTenantOfRequest } from 'src/auth/request-principal';
 import { QueryErrorFilter } from 'src/query/api-error';
@@ -6,116 +6,57 @@ import { ApiParams } from 'src/query/api-params';
 import { compressIfAccepted } from 'src/query/compression';
 import { ApiSuccess, QueryContext, QueryService } from 'src/query/query.service';
 
-type Reply = FastifyReply;
+/** What an endpoint returns for Nest to send: an object (JSON) or a pre-serialised query answer. */
+type Answer = ApiSuccess | string | Buffer;
+type Endpoint = (api: QueryService, req: FastifyRequest, reply: FastifyReply) => Answer | Promise<Answer>;
 
-/** Prometheus' HTTP API for Grafana: every endpoint answers GET and form-encoded POST. */
+/**
+ * Prometheus' HTTP API for Grafana, by path under `api/v1`: the routing table. Every endpoint
+ * answers GET and form-encoded POST alike (parameters from the URL and the body, see ApiParams).
+ * Which token scope each needs is decided by the auth guard from the route (core route-access).
+ */
+const ENDPOINTS: Readonly<Record<string, Endpoint>> = {
+  query: async (api, req, reply) => send(req, reply, await api.query(paramsOf(req), evaluationContext(req, reply))),
+  query_range: async (api, req, reply) => send(req, reply, await api.queryRange(paramsOf(req), evaluationContext(req, reply))),
+  series: (api, req) => api.series(paramsOf(req), readContext(req)),
+  labels: (api, req) => api.labels(paramsOf(req), readContext(req)),
+  'label/:name/values': (api, req) => api.labelValues((req.params as { name: string }).name, paramsOf(req), readContext(req)),
+  metadata: (api, req) => api.metadata(paramsOf(req), readContext(req)),
+  // query_exemplars plugs in here: the service validates the parameters and answers `[]` today.
+  // When it reads stored exemplars, give it readContext(req) (the tenant) like `series`.
+  query_exemplars: (api, req) => api.exemplars(paramsOf(req)),
+  rules: (api, req) => api.rules(paramsOf(req)),
+  'status/buildinfo': (api) => api.buildInfo(),
+};
+
+const PATHS = Object.keys(ENDPOINTS);
+const BASE = '/api/v1/';
+
 @Controller('api/v1')
 @UseFilters(QueryErrorFilter)
 export class QueryController {
   constructor(private readonly api: QueryService) {}
 
-  @Get('query')
-  async getQuery(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<string | Buffer> {
-    return send(req, reply, await this.api.query(paramsOf(req), contextOf(req, reply)));
+  @Get(PATHS)
+  get(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Answer> {
+    return this.answer(req, reply);
   }
 
-  @Post('query')
+  @Post(PATHS)
   @HttpCode(200)
-  async postQuery(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<string | Buffer> {
-    return send(req, reply, await this.api.query(paramsOf(req), contextOf(req, reply)));
+  post(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Answer> {
+    return this.answer(req, reply);
   }
 
-  @Get('query_range')
-  async getQueryRange(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<string | Buffer> {
-    return send(req, reply, await this.api.queryRange(paramsOf(req), contextOf(req, reply)));
-  }
-
-  @Post('query_range')
-  @HttpCode(200)
-  async postQueryRange(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<string | Buffer> {
-    return send(req, reply, await this.api.queryRange(paramsOf(req), contextOf(req, reply)));
-  }
-
-  @Get('series')
-  getSeries(@Req() req: FastifyRequest): Promise<ApiSuccess> {
-    return this.api.series(paramsOf(req), contextOf(req));
-  }
-
-  @Post('series')
-  @HttpCode(200)
-  postSeries(@Req() req: FastifyRequest): Promise<ApiSuccess> {
-    return this.api.series(paramsOf(req), contextOf(req));
-  }
-
-  @Get('labels')
-  getLabels(@Req() req: FastifyRequest): Promise<ApiSuccess> {
-    return this.api.labels(paramsOf(req), contextOf(req));
-  }
-
-  @Post('labels')
-  @HttpCode(200)
-  postLabels(@Req() req: FastifyRequest): Promise<ApiSuccess> {
-    return this.api.labels(paramsOf(req), contextOf(req));
-  }
-
-  @Get('label/:name/values')
-  getLabelValues(@Param('name') name: string, @Req() req: FastifyRequest): Promise<ApiSuccess> {
-    return this.api.labelValues(name, paramsOf(req), contextOf(req));
-  }
-
-  @Post('label/:name/values')
-  @HttpCode(200)
-  postLabelValues(@Param('name') name: string, @Req() req: FastifyRequest): Promise<ApiSuccess> {
-    return this.api.labelValues(name, paramsOf(req), contextOf(req));
-  }
-
-  @Get('metadata')
-  getMetadata(@Req() req: FastifyRequest): Promise<ApiSuccess> {
-    return this.api.metadata(paramsOf(req), contextOf(req));
-  }
-
-  @Post('metadata')
-  @HttpCode(200)
-  postMetadata(@Req() req: FastifyRequest): Promise<ApiSuccess> {
-    return this.api.metadata(paramsOf(req), contextOf(req));
-  }
-
-  @Get('query_exemplars')
-  getExemplars(@Req() req: FastifyRequest): ApiSuccess {
-    return this.api.exemplars(paramsOf(req));
-  }
-
-  @Post('query_exemplars')
-  @HttpCode(200)
-  postExemplars(@Req() req: FastifyRequest): ApiSuccess {
-    return this.api.exemplars(paramsOf(req));
-  }
-
-  @Get('rules')
-  getRules(@Req() req: FastifyRequest): ApiSuccess {
-    return this.api.rules(paramsOf(req));
-  }
-
-  @Post('rules')
-  @HttpCode(200)
-  postRules(@Req() req: FastifyRequest): ApiSuccess {
-    return this.api.rules(paramsOf(req));
-  }
-
-  @Get('status/buildinfo')
-  getBuildInfo(): ApiSuccess {
-    return this.api.buildInfo();
-  }
-
-  @Post('status/buildinfo')
-  @HttpCode(200)
-  postBuildInfo(): ApiSuccess {
-    return this.api.buildInfo();
+  /** Runs the endpoint of the matched route pattern (`<ROUTE_PREFIX>/api/v1/label/:name/values`). */
+  private async answer(req: FastifyRequest, reply: FastifyReply): Promise<Answer> {
+    const route = req.routeOptions.url ?? '';
+    return ENDPOINTS[route.slice(route.lastIndexOf(BASE) + BASE.length)](this.api, req, reply);
   }
 }
 
 /** A serialised query answer, gzipped when large and accepted. */
-async function send(req: FastifyRequest, reply: Reply, json: string): Promise<string | Buffer> {
+async function send(req: FastifyRequest, reply: FastifyReply, json: string): Promise<string | Buffer> {
   const { body, gzip } = await compressIfAccepted(json, req.headers['accept-encoding']);
   if (gzip) {
     void reply.header('Content-Encoding', 'gzip').header('Vary', 'Accept-Encoding');
@@ -127,19 +68,20 @@ function paramsOf(req: FastifyRequest): ApiParams {
   return ApiParams.fromRequest(req.url, req.body, req.headers['content-type']);
 }
 
+/** The caller's tenant (undefined: every tenant). */
+function readContext(req: FastifyRequest): QueryContext {
+  return { tenant: readTenantOfRequest(req) };
+}
+
 /**
- * The caller's tenant; for queries (answered with pre-serialised JSON) also the content type and a
- * flag raised when the client goes away mid-evaluation.
+ * For PromQL evaluations, answered with pre-serialised JSON: the tenant, the JSON content type,
+ * and a flag raised when the client goes away mid-evaluation (the evaluator then stops).
  */
-function contextOf(req: FastifyRequest, reply?: Reply): QueryContext {
-  const tenant = readTenantOfRequest(req);
-  if (reply === undefined) {
-    return { tenant };
-  }
+function evaluationContext(req: FastifyRequest, reply: FastifyReply): QueryContext {
   void reply.type('application/json');
   const signal = { aborted: false };
   reply.raw.once('close', () => {
     signal.aborted = !reply.raw.writableFinished;
   });
-  return { tenant, signal };
+  return { tenant: readTenantOfRequest(req), signal };
 }

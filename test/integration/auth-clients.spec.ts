@@ -4,10 +4,9 @@ import { IncomingMessage } from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Gauge, Pushgateway, Registry } from 'prom-client';
-import { createTestDatabase, freePort, InProcessGateway, startInProcess, TestDatabase } from '../support/gateway';
+import { freePort, useAuthGateway } from '../support/gateway';
 import { itWhen } from '../support/test-env';
 import { pushedLines } from '../support/scrape';
-import { hsToken, makeAuthKeys } from './auth-support';
 
 /** Real clients with a token: prom-client (headers / auth options), Python prometheus_client (basic_auth_handler), Prometheus. */
 
@@ -57,23 +56,13 @@ except urllib.error.HTTPError as e:
 `;
 
 describe('real clients with a token', () => {
-  let db: TestDatabase;
-  let gw: InProcessGateway;
-  let secret: string;
+  const gw = useAuthGateway();
   let operatorRead: string;
   let tenantPushRead: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const keys = await makeAuthKeys(db.dataDir);
-    secret = keys.secret;
-    gw = await startInProcess(db, keys.env);
-    operatorRead = await hsToken(secret, { scope: 'read' });
-    tenantPushRead = await hsToken(secret, { tenant: 'clients', scope: 'push read' });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await db.drop();
+    operatorRead = await gw.token({ scope: 'read' });
+    tenantPushRead = await gw.token({ tenant: 'clients', scope: 'push read' });
   });
 
   const scrapeAs = async (token: string): Promise<string[]> => {
@@ -157,15 +146,19 @@ describe('real clients with a token', () => {
     itPrometheus(
       'scrapes with a read token (authorization and basic_auth); a tenant token sees only its tenant; a bad token makes the target down',
       async () => {
-        const otherTenant = await hsToken(secret, { tenant: 'other', scope: 'push' });
+        const otherTenant = await gw.token({ tenant: 'other', scope: 'push' });
         for (const [token, value] of [
           [tenantPushRead, 1],
           [otherTenant, 2],
         ] as const) {
-          const res = await fetch(`${gw.url}/metrics/job/batch`, { method: 'PUT', headers: { Authorization: `Bearer ${token}` }, body: `prom_auth_pushed ${value}\n` });
+          const res = await fetch(`${gw.url}/metrics/job/batch`, {
+            method: 'PUT',
+            headers: { Authorization: `Bearer ${token}` },
+            body: `prom_auth_pushed ${value}\n`,
+          });
           expect(res.status).toBe(200);
         }
-        const tenantRead = await hsToken(secret, { tenant: 'clients', scope: 'read' });
+        const tenantRead = await gw.token({ tenant: 'clients', scope: 'read' });
         dir = mkdtempSync(path.join(os.tmpdir(), 'pgw-prom-'));
         const port = await freePort();
         promUrl = `http://127.0.0.1:${port}`;

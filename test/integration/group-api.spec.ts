@@ -1,8 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase } from '../support/gateway';
-import { hsToken, makeAuthKeys } from './auth-support';
+import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase, useAuthGateway } from '../support/gateway';
 import { serverUrl } from '../support/test-env';
 
 /**
@@ -43,7 +39,11 @@ describe('group API', () => {
     // A second replica on the same database (only with a server: the embedded engine has one process).
     b = serverUrl() === undefined ? undefined : await startInProcess(db);
     await push(a.url, 'job/backup/instance/db1', '# TYPE backup_ok gauge\nbackup_ok 1\n');
-    await push(a.url, 'job/backup/instance/db2', '# TYPE backup_ok gauge\nbackup_ok 1\n# TYPE backup_bytes histogram\nbackup_bytes_bucket{le="1"} 1\nbackup_bytes_bucket{le="+Inf"} 2\nbackup_bytes_sum 3\nbackup_bytes_count 2\n');
+    await push(
+      a.url,
+      'job/backup/instance/db2',
+      '# TYPE backup_ok gauge\nbackup_ok 1\n# TYPE backup_bytes histogram\nbackup_bytes_bucket{le="1"} 1\nbackup_bytes_bucket{le="+Inf"} 2\nbackup_bytes_sum 3\nbackup_bytes_count 2\n',
+    );
     await push(a.url, 'job/backup/instance/web1', '# TYPE backup_ok gauge\nbackup_ok 0\n');
     await push(a.url, 'job/batch', 'batch_done 1\n');
   });
@@ -141,25 +141,8 @@ describe('group API', () => {
 
 describe('group API with tenant tokens', () => {
   jest.setTimeout(120_000);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'pgw-groups-auth-'));
-  let db: TestDatabase;
-  let gw: InProcessGateway;
-  let secret: string;
-
-  beforeAll(async () => {
-    const keys = await makeAuthKeys(dir);
-    secret = keys.secret;
-    db = await createTestDatabase();
-    gw = await startInProcess(db, keys.env);
-  });
-
-  afterAll(async () => {
-    await gw?.close();
-    await db?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const token = (tenant: string | undefined, scope: string): Promise<string> => hsToken(secret, { tenant, scope });
+  const gw = useAuthGateway();
+  const token = (tenant: string | undefined, scope: string): Promise<string> => gw.token({ tenant, scope });
 
   it('a tenant sees and deletes only its own groups; deleting needs the push scope', async () => {
     const acme = { Authorization: `Bearer ${await token('acme', 'push read')}` };

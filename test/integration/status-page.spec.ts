@@ -1,9 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase } from '../support/gateway';
-import { hsToken, makeAuthKeys } from './auth-support';
+import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase, useAuthGateway } from '../support/gateway';
 
 /**
  * The status page (issue 11 §3) in a real browser: Debian's chromium driven by playwright-core.
@@ -59,7 +58,16 @@ async function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     // playwright gives every launch a fresh temporary profile (user-data dir) of its own.
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -124,7 +132,11 @@ describeBrowser('status page in a browser (ROUTE_PREFIX=/pgw, admin API on)', ()
     // Needs the @base64 form to be addressed: the delete test removes it from the page.
     await pushOk(base, `job/nightly-export/path@base64/${Buffer.from('/var/exports').toString('base64url')}`, '# TYPE export_rows gauge\nexport_rows 12034\n');
     for (let i = 1; i <= 6; i++) {
-      await pushOk(base, `job/etl/shard/s${i}`, `# HELP etl_rows_processed_total Rows processed by the last run.\n# TYPE etl_rows_processed_total counter\netl_rows_processed_total ${i * 1000}\n`);
+      await pushOk(
+        base,
+        `job/etl/shard/s${i}`,
+        `# HELP etl_rows_processed_total Rows processed by the last run.\n# TYPE etl_rows_processed_total counter\netl_rows_processed_total ${i * 1000}\n`,
+      );
     }
     // A refused push on an existing group: etl_rows_processed_total is a counter elsewhere.
     const refused = await push(base, 'job/etl/shard/s3', '# TYPE etl_rows_processed_total gauge\netl_rows_processed_total 1\n');
@@ -170,7 +182,9 @@ describeBrowser('status page in a browser (ROUTE_PREFIX=/pgw, admin API on)', ()
 
   it('marks the group whose last push was refused, and only that one', async () => {
     await page.goto(`${base}/`);
-    const failed = await page.$$eval('article.group', (as) => (as as unknown as El[]).filter((a) => a.querySelector('.flag.failed')?.textContent === 'Last push failed!').map((a) => a.getAttribute('data-selector')));
+    const failed = await page.$$eval('article.group', (as) =>
+      (as as unknown as El[]).filter((a) => a.querySelector('.flag.failed')?.textContent === 'Last push failed!').map((a) => a.getAttribute('data-selector')),
+    );
     expect(failed).toEqual(['{job="etl",shard="s3"}']);
   });
 
@@ -225,7 +239,9 @@ describeBrowser('status page in a browser (ROUTE_PREFIX=/pgw, admin API on)', ()
     const pushedAt = Date.now();
     await page.goto(`${base}/?stale=3s&order=push`);
     const loadedWithin = Date.now() - pushedAt;
-    const stale = await page.$$eval('article.group', (as) => (as as unknown as El[]).map((a) => [a.getAttribute('data-selector'), a.querySelector('.flag.stale')?.textContent ?? '']));
+    const stale = await page.$$eval('article.group', (as) =>
+      (as as unknown as El[]).map((a) => [a.getAttribute('data-selector'), a.querySelector('.flag.stale')?.textContent ?? '']),
+    );
     // Every group but the fresh one was pushed more than 3 s ago (the tests above took that long).
     const old = stale.filter(([s]) => s !== '{job="fresh"}');
     expect(old.length).toBeGreaterThan(0);
@@ -268,7 +284,7 @@ describeBrowser('status page in a browser (ROUTE_PREFIX=/pgw, admin API on)', ()
     await shoot(page, 'status-page-status.png');
   });
 
-  it('shows the help tab with this gateway\'s own URLs', async () => {
+  it("shows the help tab with this gateway's own URLs", async () => {
     await page.goto(`${base}/`);
     await page.click('nav.tabs >> text=Help');
     const code = (await page.locator('#push-curl pre').textContent()) ?? '';
@@ -304,27 +320,11 @@ describeBrowser('status page in a browser (ROUTE_PREFIX=/pgw, admin API on)', ()
 
 describeBrowser('status page with tenant tokens', () => {
   jest.setTimeout(60_000);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'pgw-status-auth-'));
-  let db: TestDatabase;
-  let gw: InProcessGateway;
-  let secret: string;
-
-  beforeAll(async () => {
-    const keys = await makeAuthKeys(dir);
-    secret = keys.secret;
-    db = await createTestDatabase();
-    gw = await startInProcess(db, keys.env);
-  });
-
-  afterAll(async () => {
-    await gw?.close();
-    await db?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const gw = useAuthGateway();
 
   it('asks for credentials, shows a tenant only its own groups, and deletes with the same token', async () => {
-    const acme = await hsToken(secret, { tenant: 'acme', scope: 'push read' });
-    const other = await hsToken(secret, { tenant: 'other', scope: 'push read' });
+    const acme = await gw.token({ tenant: 'acme', scope: 'push read' });
+    const other = await gw.token({ tenant: 'other', scope: 'push read' });
     await pushOk(gw.url, 'job/nightly', 'n 1\n', { Authorization: `Bearer ${acme}` });
     await pushOk(gw.url, 'job/hourly', 'h 1\n', { Authorization: `Bearer ${acme}` });
     await pushOk(gw.url, 'job/nightly', 'n 2\n', { Authorization: `Bearer ${other}` });
@@ -343,7 +343,10 @@ describeBrowser('status page with tenant tokens', () => {
       expect(await listed(page)).toEqual(['job=hourly', 'job=nightly']);
       expect(await page.locator('header.top .who').textContent()).toBe('tenant acme');
       expect(await page.locator('.tenant').allTextContents()).toEqual(['tenant acme', 'tenant acme']);
-      await Promise.all([page.waitForEvent('load'), page.locator('article.group', { hasText: 'nightly' }).locator('button', { hasText: 'Delete group' }).click()]);
+      await Promise.all([
+        page.waitForEvent('load'),
+        page.locator('article.group', { hasText: 'nightly' }).locator('button', { hasText: 'Delete group' }).click(),
+      ]);
       expect(await listed(page)).toEqual(['job=hourly']);
       await page.goto(`${gw.url}/?tab=status`);
       expect(await page.locator('#store dd').first().textContent()).toBe('1');

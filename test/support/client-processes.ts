@@ -10,7 +10,11 @@ export interface ProcessResult {
  * Runs a command to completion without blocking the event loop (an in-process gateway must keep
  * serving while a client talks to it), feeding `input` on stdin. Killed after `timeoutMs`.
  */
-export function runProcess(command: string, args: string[], options: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ProcessResult> {
+export function runProcess(
+  command: string,
+  args: string[],
+  options: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: { PATH: process.env.PATH ?? '', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

@@ -123,8 +123,7 @@ export function parseValidExposition(body: string): MetricFamily[] {
     }
   }
   for (const mf of families) {
-    const derived =
-      mf.type === MetricType.SUMMARY ? ['_sum', '_count'] : mf.type === MetricType.HISTOGRAM ? ['_bucket', '_sum', '_count'] : [];
+    const derived = mf.type === MetricType.SUMMARY ? ['_sum', '_count'] : mf.type === MetricType.HISTOGRAM ? ['_bucket', '_sum', '_count'] : [];
     for (const suffix of derived) {
       if (names.has(mf.name + suffix)) {
         throw new Error(`${MetricType[mf.type].toLowerCase()} ${mf.name} collides with family ${mf.name}${suffix}`);

@@ -7,6 +7,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app';
 import { AppConfig, loadConfig } from '../../src/config/env.schema';
 import { adminQuery, serverUrl, templateName, withDatabase } from './test-env';
+import { AuthKeys, hsToken, makeAuthKeys, TokenSpec } from '../integration/auth-support';
 
 /** A fresh database for one spec file: a copy of the migrated template, or an empty embedded data dir. */
 export interface TestDatabase {
@@ -159,22 +160,56 @@ export interface GatewayHandle {
  * afterAll that stops it and drops the database; tests read `handle.url`.
  */
 export function useGateway(env: Record<string, string> = {}): GatewayHandle {
+  return useStartedGateway(async () => env);
+}
+
+/** A gateway started by useAuthGateway: auth on, with the keys of makeAuthKeys. */
+export interface AuthGatewayHandle extends GatewayHandle {
+  readonly keys: AuthKeys;
+  /** A token signed with the gateway's HS256 secret, e.g. `token({ tenant: 'acme', scope: 'push read' })`. */
+  token(spec: TokenSpec): Promise<string>;
+}
+
+/**
+ * useGateway with auth enabled: fresh keys (HS secret, JWKS and PEM files in the test database's
+ * data dir, removed with it), their settings merged under `env`.
+ */
+export function useAuthGateway(env: Record<string, string> = {}): AuthGatewayHandle {
+  let keys: AuthKeys | undefined;
+  const gateway = useStartedGateway(async (db) => {
+    keys = await makeAuthKeys(db.dataDir);
+    return { ...keys.env, ...env };
+  });
+  const made = (): AuthKeys => started(keys);
+  return {
+    get url() {
+      return gateway.url;
+    },
+    get db() {
+      return gateway.db;
+    },
+    get app() {
+      return gateway.app;
+    },
+    get keys() {
+      return made();
+    },
+    token: (spec) => hsToken(made().secret, spec),
+  };
+}
+
+/** The hooks of useGateway; `envOf` runs in beforeAll once the database exists. */
+function useStartedGateway(envOf: (db: TestDatabase) => Promise<Record<string, string>>): GatewayHandle {
   let db: TestDatabase | undefined;
   let gw: InProcessGateway | undefined;
   beforeAll(async () => {
     db = await createTestDatabase();
-    gw = await startInProcess(db, env);
+    gw = await startInProcess(db, await envOf(db));
   });
   afterAll(async () => {
     await gw?.close();
     await db?.drop();
   });
-  const started = <T>(value: T | undefined): T => {
-    if (value === undefined) {
-      throw new Error('gateway not started yet: read it inside a test or hook');
-    }
-    return value;
-  };
   return {
     get url() {
       return started(gw).url;
@@ -186,4 +221,11 @@ export function useGateway(env: Record<string, string> = {}): GatewayHandle {
       return started(gw).app;
     },
   };
+}
+
+function started<T>(value: T | undefined): T {
+  if (value === undefined) {
+    throw new Error('gateway not started yet: read it inside a test or hook');
+  }
+  return value;
 }

@@ -16,8 +16,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { evaluateInstant, evaluateRange } from 'src/core/promql/evaluator';
 import { MemorySeriesSource } from 'src/core/promql/memory-series-source';
-import { ApiQueryData, toApiData } from 'src/core/promql/result';
 import { T0, differentialOpenMetrics, differentialSeries } from 'src/core/promql/testdata/differential-fixture';
+import { ApiQueryData, queryResultJson } from 'src/query/api-json';
 
 const GOLDEN = path.join(__dirname, 'testdata', 'differential-golden.json');
 const QUERIES = path.join(__dirname, 'testdata', 'differential-queries.promql');
@@ -62,7 +62,7 @@ async function ours(c: Case, src: MemorySeriesSource): Promise<{ data?: ApiQuery
       c.kind === 'instant'
         ? await evaluateInstant(c.query, c.times[0] * 1000, src, opts)
         : await evaluateRange(c.query, c.times[0] * 1000, c.times[1] * 1000, c.times[2] * 1000, src, opts);
-    return { data: toApiData(r) };
+    return { data: (JSON.parse(queryResultJson(r)) as { data: ApiQueryData }).data };
   } catch (e) {
     return { error: (e as Error).message };
   }

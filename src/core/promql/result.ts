@@ -1,6 +1,5 @@
-/** Query results as the evaluator returns them, and their Prometheus API JSON form. */
+/** Query results as the evaluator returns them (their API JSON form: src/query/api-json.ts). */
 
-import { formatPromValue } from 'src/core/promql/go-format';
 import type { Labels } from 'src/core/promql/labels';
 
 /** A value at a time; `t` in ms since the epoch. */
@@ -32,40 +31,3 @@ export type QueryResult =
   | { resultType: 'matrix'; result: MatrixSeries[] }
   | { resultType: 'scalar'; result: Point }
   | { resultType: 'string'; result: { t: number; v: string } };
-
-/** A value pair as Prometheus' API writes it: `[1435781451.781, "1"]`. */
-export type ApiValue = [number, string];
-
-/** The JSON `data` object of `/api/v1/query` and `/api/v1/query_range`. */
-export type ApiQueryData =
-  | { resultType: 'vector'; result: { metric: Record<string, string>; value: ApiValue }[] }
-  | { resultType: 'matrix'; result: { metric: Record<string, string>; values: ApiValue[] }[] }
-  | { resultType: 'scalar'; result: ApiValue }
-  | { resultType: 'string'; result: [number, string] };
-
-/** Milliseconds → the seconds number Prometheus' API prints (`1435781451.781`). */
-export function toApiTime(ms: number): number {
-  return ms / 1000;
-}
-
-/** `[seconds, "value"]` with Prometheus' value formatting (`"NaN"`, `"+Inf"`, no exponents). */
-export function toApiValue(p: Point): ApiValue {
-  return [toApiTime(p.t), formatPromValue(p.v)];
-}
-
-/** Converts an evaluator result into the `data` member of a Prometheus API response. */
-export function toApiData(r: QueryResult): ApiQueryData {
-  switch (r.resultType) {
-    case 'vector':
-      return { resultType: 'vector', result: r.result.map((s) => ({ metric: { ...s.metric }, value: toApiValue(s) })) };
-    case 'matrix':
-      return {
-        resultType: 'matrix',
-        result: r.result.map((s) => ({ metric: { ...s.metric }, values: s.points.map(toApiValue) })),
-      };
-    case 'scalar':
-      return { resultType: 'scalar', result: toApiValue(r.result) };
-    case 'string':
-      return { resultType: 'string', result: [toApiTime(r.result.t), r.result.v] };
-  }
-}
