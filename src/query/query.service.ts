@@ -11,14 +11,14 @@ import { compareStrings, isValidLabelName } from 'src/core/model/labels';
 import { MetricType, TEXT_TYPE_NAMES } from 'src/core/model/metric-family';
 import { PUSH_TIME_METRIC } from 'src/core/grouping/sanitize';
 import { PUSH_TIME_HELP } from 'src/core/scrape/render';
-import { HistoryRepository, HistorySeries, LabelAnswer, SeriesScope } from 'src/storage/history.repository';
+import { HistoryReader, HistorySeries, LabelAnswer, SeriesScope } from 'src/storage/history-reader';
 import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
 import { GroupCache } from 'src/scrape/group-cache.service';
 import { BUILD_INFO } from 'src/telemetry/build-info';
 import { ApiError } from 'src/query/api-error';
 import { ApiParams } from 'src/query/api-params';
-import { SqlSeriesSource } from 'src/query/sql-series-source';
+import { HistorySeriesSource } from 'src/storage/history-series-source';
 import { queryResultJson } from 'src/query/api-json';
 
 /** A successful API answer (`status` first, as Prometheus writes it). */
@@ -39,7 +39,7 @@ const TRUNCATED = 'results truncated due to limit';
 /**
  * The Prometheus HTTP API (query, query_range, series, labels, label values, metadata and the
  * stubs Grafana probes) over the push history. Parameter parsing and PromQL are core functions;
- * data comes from HistoryRepository (series, samples) and GroupCache (metadata).
+ * data comes from HistoryReader (series, samples) and GroupCache (metadata).
  *
  * Bounds (DESIGN §5c): every read of the history (query, query_range, series, labels, label
  * values) waits its turn in one FIFO queue of QUERY_MAX_CONCURRENCY slots per replica, and has
@@ -51,7 +51,7 @@ export class QueryService {
   private readonly queue: QueryQueue;
 
   constructor(
-    private readonly history: HistoryRepository,
+    private readonly history: HistoryReader,
     private readonly groups: GroupCache,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -194,8 +194,8 @@ export class QueryService {
     });
   }
 
-  private source(ctx: QueryContext): SqlSeriesSource {
-    return new SqlSeriesSource(this.history, ctx.tenant);
+  private source(ctx: QueryContext): HistorySeriesSource {
+    return new HistorySeriesSource(this.history, ctx.tenant);
   }
 
   /**

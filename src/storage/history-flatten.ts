@@ -1,6 +1,6 @@
 /**
  * Turns pushed metric families into the series a Prometheus scrape of the gateway would ingest
- * (pure; no I/O). Kept next to the history repository, which is its only user.
+ * (pure; no I/O). Kept next to the history writer, which is its only user.
  */
 import { compareStrings, Labels } from 'src/core/model/labels';
 import { Histogram, LabelPair, Metric, MetricFamily, MetricType } from 'src/core/model/metric-family';

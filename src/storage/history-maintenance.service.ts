@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
-import { HistoryPartition, HistoryRepository } from 'src/storage/history.repository';
+import { HistoryPartition, HistoryPartitions } from 'src/storage/history-partitions';
+import { HistoryWriter } from 'src/storage/history-writer';
 import { MetricGroupRepository } from 'src/storage/metric-group.repository';
 import { parseText } from 'src/core/exposition/text-parser';
 import { encodeHeader } from 'src/core/exposition/text-encoder';
@@ -43,7 +44,8 @@ export class HistoryMaintenance implements OnApplicationBootstrap, OnApplication
   private retry: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly history: HistoryRepository,
+    private readonly partitions: HistoryPartitions,
+    private readonly history: HistoryWriter,
     private readonly groups: MetricGroupRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -63,24 +65,24 @@ export class HistoryMaintenance implements OnApplicationBootstrap, OnApplication
   async run(nowMs: number): Promise<MaintenanceReport | undefined> {
     let report: MaintenanceReport | undefined;
     let recent: HistoryPartition[] = [];
-    const leader = await this.history.asLeader(async (q) => {
+    const leader = await this.partitions.asLeader(async (q) => {
       const today = Math.floor(nowMs / DAY_MS) * DAY_MS;
       const ahead = Array.from({ length: DAYS_AHEAD + 1 }, (_, i) => today + i * DAY_MS);
       if (this.history.recording) {
-        await this.history.ensurePartitions(q, ahead);
+        await this.partitions.ensure(q, ahead);
       }
       const keptFromMs = Math.floor((nowMs - this.config.history.retentionMs) / DAY_MS) * DAY_MS;
-      const old = (await this.history.listPartitions(q)).filter((p) => p.dayStartMs < keptFromMs);
-      await this.history.dropPartitions(q, old);
-      const deletedSeries = await this.history.deleteEndedSeries(q, keptFromMs);
+      const old = (await this.partitions.list(q)).filter((p) => p.dayStartMs < keptFromMs);
+      await this.partitions.drop(q, old);
+      const deletedSeries = await this.partitions.deleteEndedSeries(q, keptFromMs);
       report = { createdThrough: ahead[ahead.length - 1], dropped: old.map((p) => p.name), deletedSeries, keptFromMs, backfilledGroups: 0 };
-      recent = (await this.history.listPartitions(q)).filter((p) => p.dayStartMs >= today - DAY_MS && p.dayStartMs <= today);
+      recent = (await this.partitions.list(q)).filter((p) => p.dayStartMs >= today - DAY_MS && p.dayStartMs <= today);
     });
     if (leader && report !== undefined) {
       // Outside the leader's transaction: it needs other connections (the embedded engine has one),
       // and each group's statement is safe on its own.
       report.backfilledGroups = await this.backfill();
-      await this.history.vacuumPartitions(recent);
+      await this.partitions.vacuum(recent);
     }
     return report;
   }

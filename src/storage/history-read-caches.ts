@@ -80,7 +80,7 @@ export class SeriesLabelCache {
 const ORDER_ENTRY_BYTES = 48;
 
 /**
- * The label-set order of the last large answer per selector (see HistoryRepository.findSeries),
+ * The label-set order of the last large answer per selector (see HistoryReader.findSeries),
  * at most `maxBytes` (estimated) in all; the oldest selector goes first.
  */
 export class SeriesOrderCache {

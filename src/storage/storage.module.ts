@@ -5,7 +5,9 @@ import { Database, openDatabase } from 'src/storage/database';
 import { DATABASE } from 'src/storage/storage.tokens';
 import { MetricGroupRepository } from 'src/storage/metric-group.repository';
 import { WRITE_HOOKS } from 'src/storage/write-hooks';
-import { HistoryRepository } from 'src/storage/history.repository';
+import { HistoryReader } from 'src/storage/history-reader';
+import { HistoryWriter } from 'src/storage/history-writer';
+import { HistoryPartitions } from 'src/storage/history-partitions';
 import { HistoryMaintenance } from 'src/storage/history-maintenance.service';
 import { TableUpkeep } from 'src/storage/table-upkeep.service';
 import { TableUpkeepRepository } from 'src/storage/table-upkeep.repository';
@@ -30,14 +32,16 @@ import { GroupExpiry } from 'src/storage/group-expiry.service';
       },
     },
     MetricGroupRepository,
-    HistoryRepository,
+    HistoryReader,
+    HistoryWriter,
+    HistoryPartitions,
     HistoryMaintenance,
     TableUpkeep,
     TableUpkeepRepository,
     GroupExpiry,
-    { provide: WRITE_HOOKS, useExisting: HistoryRepository },
+    { provide: WRITE_HOOKS, useExisting: HistoryWriter },
   ],
-  exports: [MetricGroupRepository, DATABASE, HistoryRepository, HistoryMaintenance, TableUpkeep, GroupExpiry],
+  exports: [MetricGroupRepository, DATABASE, HistoryReader, HistoryMaintenance, TableUpkeep, GroupExpiry],
 })
 export class StorageModule implements OnApplicationShutdown {
   constructor(@Inject(DATABASE) private readonly db: Database) {}

@@ -1,6 +1,6 @@
 import { evaluateInstant, evaluateRange } from '../../src/core/promql/evaluator';
-import { SqlSeriesSource } from '../../src/query/sql-series-source';
-import { HistoryRepository } from '../../src/storage/history.repository';
+import { HistoryReader } from '../../src/storage/history-reader';
+import { HistorySeriesSource } from '../../src/storage/history-series-source';
 import { createTestDatabase, GatewayProcess, InProcessGateway, startInProcess, startProcess, TestDatabase } from '../support/gateway';
 
 /**
@@ -168,7 +168,7 @@ describe('streamed aggregations over PostgreSQL', () => {
     'count(count_over_time(paged_m[1h]))',
     'sum by (__name__) ({__name__=~"paged_m|other_m"})',
   ])('%s: pages of 1 and 7 series from SQL answer as the whole selector', async (query) => {
-    const source = new SqlSeriesSource(gw.app.get(HistoryRepository), undefined);
+    const source = new HistorySeriesSource(gw.app.get(HistoryReader), undefined);
     const now = Date.now();
     const whole = await evaluateRange(query, now - 5000, now, 500, source, { streamPageSize: 0 });
     const instant = await evaluateInstant(query, now - 1500, source, { streamPageSize: 0 });

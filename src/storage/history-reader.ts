@@ -1,24 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { compareStrings, Labels } from 'src/core/model/labels';
-import { MetricFamily } from 'src/core/model/metric-family';
 import type { LabelMatcher, LoadBudget, Sample } from 'src/core/promql/series-source';
 import { compileMatchers, matchesAll } from 'src/core/promql/matchers';
 import { sortAsync } from 'src/core/promql/async-sort';
 import { PromqlEvalError } from 'src/core/promql/errors';
 import { CHECKPOINT_EVERY } from 'src/core/promql/query-budget';
-import { AppConfig } from 'src/config/env.schema';
-import { APP_CONFIG } from 'src/config/config.module';
 import { QueryResultRow } from 'pg';
-import { Database, Executor } from 'src/storage/database';
+import { Database } from 'src/storage/database';
 import { sqlStateOf } from 'src/storage/database-errors';
 import { SeriesLabelCache, SeriesLabels, SeriesOrderCache } from 'src/storage/history-read-caches';
 import { DATABASE } from 'src/storage/storage.tokens';
-import { PushHistoryArgs, PushToRecord, WriteHooks } from 'src/storage/write-hooks';
-import { flattenFamilies, pushTimePoint } from 'src/storage/history-flatten';
 import { matchersToSql } from 'src/storage/history-matchers';
-import { DB_TEXT_ESCAPE, decodeSortedDbTexts, fromDbLabels, fromDbText, toDbJson, toDbText } from 'src/storage/db-text';
-
-const DAY_MS = 86_400_000;
+import { DB_TEXT_ESCAPE, decodeSortedDbTexts, fromDbLabels, fromDbText, toDbText } from 'src/storage/db-text';
 
 /** Which series a read may see, and when they must have existed. */
 export interface SeriesScope {
@@ -70,44 +63,6 @@ export interface LabelAnswer {
   truncated: boolean;
 }
 
-/** A daily partition of history_sample. */
-export interface HistoryPartition {
-  name: string;
-  /** Start of its UTC day, ms. */
-  dayStartMs: number;
-}
-
-/** Ends every series of the deleted groups. $1 group ids, $2 time (ms), $3 record samples? */
-const END_GROUPS = `
-  WITH ended AS (
-    UPDATE history_series s
-    SET group_id = NULL, last_t = GREATEST($2, s.last_t + 1), last_v = 'NaN', last_stale = true
-    WHERE s.group_id = ANY($1::bigint[])
-    RETURNING s.id, s.last_t
-  )
-  INSERT INTO history_sample (series_id, t, v, stale) SELECT id, last_t, 'NaN', true FROM ended WHERE $3`;
-
-/** Groups pushed before the history existed (an upgrade): they have no series at all. */
-const UNRECORDED_GROUPS = `
-  SELECT g.id::text AS id FROM metric_group g
-  WHERE g.push_time > 0 AND NOT EXISTS (SELECT 1 FROM history_series s WHERE s.group_id = g.id)
-  ORDER BY g.id LIMIT $1`;
-
-/**
- * Records the current series of a group that has none, with their latest value at the group's
- * push time (no sample rows: the series row is what "present until replaced" reads). Skips
- * everything when a push recorded the group meanwhile, and any series a concurrent push wrote
- * (ON CONFLICT DO NOTHING), so it never overwrites newer data. $1 tenant, $2 group id, $3 time
- * (ms), $4..$8 per series: names, families, labels (JSON), keys, values (as pgw_push's h_* arrays).
- */
-const BACKFILL_GROUP = `
-  INSERT INTO history_series (tenant, name, family, labels, series_key, group_id, first_t, last_t, last_v, last_stale)
-  SELECT $1, u.name, u.family, u.labels::jsonb, u.key, $2, $3, $3, u.v, false
-  FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::float8[]) AS u(name, family, labels, key, v)
-  WHERE NOT EXISTS (SELECT 1 FROM history_series s WHERE s.group_id = $2)
-  ON CONFLICT (tenant, series_key) DO NOTHING`;
-const ENSURE_PARTITIONS = `SELECT history_ensure_partition(d) FROM unnest($1::bigint[]) AS u(d)`;
-
 /**
  * Samples of the given series in [$2, $3], each series' samples aggregated into packed big-endian
  * int8/float8 columns (far cheaper to transfer and decode than rows). The ordered subquery lets the aggregates
@@ -147,15 +102,6 @@ const LOAD_PREVIOUS = `
   CROSS JOIN LATERAL (
     SELECT t, v, stale FROM history_sample WHERE series_id = i.id AND t < $2 ORDER BY t DESC LIMIT 1) p`;
 
-const LIST_PARTITIONS = `
-  SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-  WHERE i.inhparent = 'history_sample'::regclass`;
-
-/** Series that ended before the oldest kept sample: nothing of them is left to query. */
-const DELETE_ENDED_SERIES = `DELETE FROM history_series WHERE group_id IS NULL AND last_stale AND last_t < $1`;
-
-const TRY_LEADER = `SELECT pg_try_advisory_xact_lock(hashtextextended('history maintenance', 7)) AS leader`;
-
 /** Series labels and keys never change for an id (ids are never reused), so they are cached. */
 const LOAD_SERIES_LABELS = `
   SELECT id::float8 AS id, name, labels, series_key FROM history_series WHERE id = ANY($1::bigint[])`;
@@ -179,103 +125,17 @@ const LABEL_PAGE = 10_000;
 const STATEMENT_CANCELED = '57014';
 
 /**
- * All SQL on the push history (history_series, history_sample). As WriteHooks it records every
- * push and delete inside the store's own transaction, so history and groups commit together;
- * the read methods serve the query API.
+ * The read side of the push history for the query API: series by matchers (whole, or page by
+ * page), their samples, label names and values, each read bounded by the query's budget, with
+ * byte-bounded caches of series labels and sort orders. HistorySeriesSource adapts it to the
+ * PromQL evaluator's SeriesSource. Writes: HistoryWriter; partitions: HistoryPartitions.
  */
 @Injectable()
-export class HistoryRepository implements WriteHooks {
-  private readonly knownDays = new Set<number>();
+export class HistoryReader {
   private readonly seriesCache = new SeriesLabelCache(SERIES_CACHE_BYTES);
   private readonly orders = new SeriesOrderCache(ORDER_CACHE_BYTES);
 
-  constructor(
-    @Inject(DATABASE) private readonly db: Database,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  /** Whether samples are appended (HISTORY_ENABLED); otherwise only the series' latest values are kept. */
-  get recording(): boolean {
-    return this.config.history.enabled;
-  }
-
-  /**
-   * See WriteHooks.pushArgs: the pushed series (upserted, each with a sample at the push time, never
-   * at or before its previous one) and what ends the group's other series (PUT: all not pushed;
-   * POST: those of the pushed families not pushed) with a staleness marker each.
-   */
-  pushArgs(push: PushToRecord): PushHistoryArgs {
-    const t = Math.round(push.now * 1000);
-    const points = flattenFamilies(push.families);
-    points.push(pushTimePoint(push.exposedLabels, push.now));
-    const familyList = new Set<string>();
-    for (const f of push.families) {
-      familyList.add(f.name);
-    }
-    for (const p of points) {
-      familyList.add(p.family);
-    }
-    return {
-      t,
-      names: points.map((p) => toDbText(p.name)),
-      families: points.map((p) => toDbText(p.family)),
-      labels: points.map((p) => toDbJson(p.labels)),
-      keys: points.map((p) => toDbText(p.key)),
-      values: points.map((p) => p.value),
-      familyList: [...familyList].map(toDbText),
-      record: this.recording,
-      days: this.recording ? this.missingDaysAround(t) : [],
-    };
-  }
-
-  /** See WriteHooks.pushCommitted: the partitions it created exist from now on. */
-  pushCommitted(args: PushHistoryArgs): void {
-    args.days.forEach((d) => this.knownDays.add(d));
-  }
-
-  /** See WriteHooks.afterDelete: a staleness marker for every series of the groups. */
-  async afterDelete(q: Executor, groupIds: string[], now: number): Promise<void> {
-    const t = Math.round(now * 1000);
-    if (this.recording) {
-      await this.ensureDaysAround(q, t);
-    }
-    await q.query(END_GROUPS, [groupIds, t, this.recording]);
-  }
-
-  /** Ids of up to `limit` groups with a successful push but no recorded series. */
-  async unrecordedGroups(limit: number): Promise<string[]> {
-    return (await this.db.query<{ id: string }>(UNRECORDED_GROUPS, [limit])).map((r) => r.id);
-  }
-
-  /** Records a group's current families as of its push time, in its own statement (see BACKFILL_GROUP). */
-  async backfillGroup(group: { id: string; tenant: string; exposedLabels: Labels; pushTime: number; families: MetricFamily[] }): Promise<void> {
-    const points = [...flattenFamilies(group.families), pushTimePoint(group.exposedLabels, group.pushTime)];
-    await this.db.query(BACKFILL_GROUP, [
-      group.tenant,
-      group.id,
-      Math.round(group.pushTime * 1000),
-      points.map((p) => toDbText(p.name)),
-      points.map((p) => toDbText(p.family)),
-      points.map((p) => toDbJson(p.labels)),
-      points.map((p) => toDbText(p.key)),
-      points.map((p) => p.value),
-    ]);
-  }
-
-  /** Day starts (ms) of t's day and the next whose partitions are not known to exist. */
-  private missingDaysAround(t: number): number[] {
-    const day = Math.floor(t / DAY_MS) * DAY_MS;
-    return [day, day + DAY_MS].filter((d) => !this.knownDays.has(d));
-  }
-
-  /** Makes sure the partitions of t's day and the next exist (rarely more than a cache lookup). */
-  private async ensureDaysAround(q: Executor, t: number): Promise<void> {
-    const missing = this.missingDaysAround(t);
-    if (missing.length > 0) {
-      await q.query(ENSURE_PARTITIONS, [missing]);
-      missing.forEach((d) => this.knownDays.add(d));
-    }
-  }
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
 
   /**
    * Series matching every matcher, in label-set order, that had a sample in or were present during
@@ -336,7 +196,13 @@ export class HistoryRepository implements WriteHooks {
   }
 
   /** HistorySeries of packed rows [from, to) with only the labels named in `only` (and no key). */
-  private async projectedSeriesOf(packed: PackedSeries, from: number, to: number, only: readonly string[], budget: LoadBudget | undefined): Promise<HistorySeries[]> {
+  private async projectedSeriesOf(
+    packed: PackedSeries,
+    from: number,
+    to: number,
+    only: readonly string[],
+    budget: LoadBudget | undefined,
+  ): Promise<HistorySeries[]> {
     const ids = packed.ids.slice(from, to);
     const byId = new Map<number, Labels>();
     if (only.length > 0) {
@@ -380,7 +246,13 @@ export class HistoryRepository implements WriteHooks {
   }
 
   /** HistorySeries of packed rows [from, to) whose labels pass `predicates`, in row order. */
-  private async seriesOf(packed: PackedSeries, from: number, to: number, predicates: ReturnType<typeof compileMatchers>, budget: LoadBudget | undefined): Promise<HistorySeries[]> {
+  private async seriesOf(
+    packed: PackedSeries,
+    from: number,
+    to: number,
+    predicates: ReturnType<typeof compileMatchers>,
+    budget: LoadBudget | undefined,
+  ): Promise<HistorySeries[]> {
     const ids = from === 0 && to === packed.ids.length ? packed.ids : packed.ids.slice(from, to);
     const labels = await this.labelsOf(ids, budget);
     const out: HistorySeries[] = [];
@@ -434,7 +306,11 @@ export class HistoryRepository implements WriteHooks {
         return placed as HistorySeries[];
       }
     }
-    await sortAsync(out, (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0), () => budget?.checkpoint() ?? Promise.resolve());
+    await sortAsync(
+      out,
+      (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+      () => budget?.checkpoint() ?? Promise.resolve(),
+    );
     if (out.length >= ORDER_CACHE_MIN) {
       this.orders.set(
         selector,
@@ -642,65 +518,6 @@ export class HistoryRepository implements WriteHooks {
       throw sqlStateOf(error) === STATEMENT_CANCELED ? queryTimedOut() : error;
     }
   }
-
-  // ---- maintenance (retention leader) ----
-
-  /**
-   * Runs `fn` in a transaction if this process wins the maintenance lock (a transaction-scoped
-   * advisory lock, so no connection is held between runs); returns false without running it when
-   * another replica holds the lock. `lock_timeout` keeps DDL from queueing behind long queries
-   * (and pushes from queueing behind the DDL).
-   */
-  async asLeader(fn: (q: Executor) => Promise<void>): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      const [{ leader }] = await tx.query<{ leader: boolean }>(TRY_LEADER);
-      if (!leader) {
-        return false;
-      }
-      await tx.query(`SET LOCAL lock_timeout = '5s'`);
-      await fn(tx);
-      return true;
-    });
-  }
-
-  /** Creates the daily partitions starting at the given day starts (ms) when missing. */
-  async ensurePartitions(q: Executor, dayStarts: number[]): Promise<void> {
-    await q.query(ENSURE_PARTITIONS, [dayStarts]);
-    dayStarts.forEach((d) => this.knownDays.add(d));
-  }
-
-  /** Every partition of history_sample with the day it holds. */
-  async listPartitions(q: Executor): Promise<HistoryPartition[]> {
-    const rows = (await q.query(LIST_PARTITIONS)) as { name: string }[];
-    return rows.flatMap((r) => {
-      const m = /^history_sample_p(\d{4})(\d{2})(\d{2})$/.exec(r.name);
-      return m ? [{ name: r.name, dayStartMs: Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) }] : [];
-    });
-  }
-
-  /** Drops whole partitions (cheap: no row deletes, no vacuum). */
-  async dropPartitions(q: Executor, partitions: HistoryPartition[]): Promise<void> {
-    for (const p of partitions) {
-      await q.query(`DROP TABLE IF EXISTS "${p.name.replace(/"/g, '')}"`);
-      this.knownDays.delete(p.dayStartMs);
-    }
-  }
-
-  /**
-   * VACUUM (ANALYZE) of the named partitions, each its own statement outside any transaction: sets
-   * the visibility map so range reads of recent days are index-only, and keeps statistics fresh.
-   * Missing partitions are skipped.
-   */
-  async vacuumPartitions(partitions: HistoryPartition[]): Promise<void> {
-    for (const p of partitions) {
-      await this.db.query(`VACUUM (ANALYZE) "${p.name.replace(/"/g, '')}"`);
-    }
-  }
-
-  /** Deletes series that ended before `beforeMs` (their samples are all gone). Returns how many. */
-  async deleteEndedSeries(q: Executor, beforeMs: number): Promise<number> {
-    return q.execute(DELETE_ENDED_SERIES, [beforeMs]);
-  }
 }
 
 /** A big-endian int8 as a number (exact below 2^53: ids and ms timestamps). */
@@ -761,7 +578,12 @@ interface PackedSeries {
  * them, and the matchers left to check on the labels; adds its parameters to `params` (whose $1
  * and $2 are the scope's start and end).
  */
-function seriesWhere(matchers: readonly LabelMatcher[], scope: SeriesScope, presentBefore: boolean, params: unknown[]): { where: string; residual: LabelMatcher[] } {
+function seriesWhere(
+  matchers: readonly LabelMatcher[],
+  scope: SeriesScope,
+  presentBefore: boolean,
+  params: unknown[],
+): { where: string; residual: LabelMatcher[] } {
   const { conditions, residual } = matchersToSql(matchers, params);
   const where = [
     's.first_t <= $2',

@@ -1,5 +1,5 @@
 import type { LabelMatcher, LoadBudget, Sample, SelectRange, Series, SeriesSource } from 'src/core/promql/series-source';
-import { HistoryRepository, HistorySeries } from 'src/storage/history.repository';
+import { HistoryReader, HistorySeries } from 'src/storage/history-reader';
 
 /** Pages of series whose samples are loaded by one pair of statements: sized for about this many samples. */
 const SAMPLES_PER_PAGE = 200_000;
@@ -16,9 +16,9 @@ const MAX_PAGE = 20_000;
  * soon as they arrive (so an oversized query stops at the limit, not after loading everything),
  * and the budget's checkpoint runs between pages.
  */
-export class SqlSeriesSource implements SeriesSource {
+export class HistorySeriesSource implements SeriesSource {
   constructor(
-    private readonly history: HistoryRepository,
+    private readonly history: HistoryReader,
     private readonly tenant: string | undefined,
   ) {}
 
@@ -28,7 +28,7 @@ export class SqlSeriesSource implements SeriesSource {
     return this.withSamples(await this.history.findSeries(matchers, scope, range.includePrevious, { budget }), range, budget);
   }
 
-  /** See SeriesSource.selectPages: series pages from HistoryRepository.seriesPages, each with its samples. */
+  /** See SeriesSource.selectPages: series pages from HistoryReader.seriesPages, each with its samples. */
   async *selectPages(matchers: LabelMatcher[], range: SelectRange, pageSize: number, budget?: LoadBudget, only?: readonly string[]): AsyncGenerator<Series[]> {
     const scope = { tenant: this.tenant, startMs: range.startMs, endMs: range.endMs };
     for await (const found of this.history.seriesPages(matchers, scope, range.includePrevious, pageSize, budget, only)) {

@@ -1,0 +1,125 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Labels } from 'src/core/model/labels';
+import { MetricFamily } from 'src/core/model/metric-family';
+import { AppConfig } from 'src/config/env.schema';
+import { APP_CONFIG } from 'src/config/config.module';
+import { Database, Executor } from 'src/storage/database';
+import { DATABASE } from 'src/storage/storage.tokens';
+import { PushHistoryArgs, PushToRecord, WriteHooks } from 'src/storage/write-hooks';
+import { flattenFamilies, pushTimePoint } from 'src/storage/history-flatten';
+import { HistoryPartitions } from 'src/storage/history-partitions';
+import { toDbJson, toDbText } from 'src/storage/db-text';
+
+/** Ends every series of the deleted groups. $1 group ids, $2 time (ms), $3 record samples? */
+const END_GROUPS = `
+  WITH ended AS (
+    UPDATE history_series s
+    SET group_id = NULL, last_t = GREATEST($2, s.last_t + 1), last_v = 'NaN', last_stale = true
+    WHERE s.group_id = ANY($1::bigint[])
+    RETURNING s.id, s.last_t
+  )
+  INSERT INTO history_sample (series_id, t, v, stale) SELECT id, last_t, 'NaN', true FROM ended WHERE $3`;
+
+/** Groups pushed before the history existed (an upgrade): they have no series at all. */
+const UNRECORDED_GROUPS = `
+  SELECT g.id::text AS id FROM metric_group g
+  WHERE g.push_time > 0 AND NOT EXISTS (SELECT 1 FROM history_series s WHERE s.group_id = g.id)
+  ORDER BY g.id LIMIT $1`;
+
+/**
+ * Records the current series of a group that has none, with their latest value at the group's
+ * push time (no sample rows: the series row is what "present until replaced" reads). Skips
+ * everything when a push recorded the group meanwhile, and any series a concurrent push wrote
+ * (ON CONFLICT DO NOTHING), so it never overwrites newer data. $1 tenant, $2 group id, $3 time
+ * (ms), $4..$8 per series: names, families, labels (JSON), keys, values (as pgw_push's h_* arrays).
+ */
+const BACKFILL_GROUP = `
+  INSERT INTO history_series (tenant, name, family, labels, series_key, group_id, first_t, last_t, last_v, last_stale)
+  SELECT $1, u.name, u.family, u.labels::jsonb, u.key, $2, $3, $3, u.v, false
+  FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::float8[]) AS u(name, family, labels, key, v)
+  WHERE NOT EXISTS (SELECT 1 FROM history_series s WHERE s.group_id = $2)
+  ON CONFLICT (tenant, series_key) DO NOTHING`;
+
+/**
+ * The write side of the push history (history_series, history_sample). As WriteHooks it gives
+ * every push the history arguments of its one statement (push-statements.ts) and ends the series
+ * of deleted groups inside the store's own transaction, so history and groups commit together.
+ * It also backfills groups pushed before the history existed. Reads: HistoryReader; partitions
+ * and retention: HistoryPartitions.
+ */
+@Injectable()
+export class HistoryWriter implements WriteHooks {
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly partitions: HistoryPartitions,
+  ) {}
+
+  /** Whether samples are appended (HISTORY_ENABLED); otherwise only the series' latest values are kept. */
+  get recording(): boolean {
+    return this.config.history.enabled;
+  }
+
+  /**
+   * See WriteHooks.pushArgs: the pushed series (upserted, each with a sample at the push time, never
+   * at or before its previous one) and what ends the group's other series (PUT: all not pushed;
+   * POST: those of the pushed families not pushed) with a staleness marker each.
+   */
+  pushArgs(push: PushToRecord): PushHistoryArgs {
+    const t = Math.round(push.now * 1000);
+    const points = flattenFamilies(push.families);
+    points.push(pushTimePoint(push.exposedLabels, push.now));
+    const familyList = new Set<string>();
+    for (const f of push.families) {
+      familyList.add(f.name);
+    }
+    for (const p of points) {
+      familyList.add(p.family);
+    }
+    return {
+      t,
+      names: points.map((p) => toDbText(p.name)),
+      families: points.map((p) => toDbText(p.family)),
+      labels: points.map((p) => toDbJson(p.labels)),
+      keys: points.map((p) => toDbText(p.key)),
+      values: points.map((p) => p.value),
+      familyList: [...familyList].map(toDbText),
+      record: this.recording,
+      days: this.recording ? this.partitions.missingDaysAround(t) : [],
+    };
+  }
+
+  /** See WriteHooks.pushCommitted: the partitions it created exist from now on. */
+  pushCommitted(args: PushHistoryArgs): void {
+    this.partitions.markKnown(args.days);
+  }
+
+  /** See WriteHooks.afterDelete: a staleness marker for every series of the groups. */
+  async afterDelete(q: Executor, groupIds: string[], now: number): Promise<void> {
+    const t = Math.round(now * 1000);
+    if (this.recording) {
+      await this.partitions.ensureAround(q, t);
+    }
+    await q.query(END_GROUPS, [groupIds, t, this.recording]);
+  }
+
+  /** Ids of up to `limit` groups with a successful push but no recorded series. */
+  async unrecordedGroups(limit: number): Promise<string[]> {
+    return (await this.db.query<{ id: string }>(UNRECORDED_GROUPS, [limit])).map((r) => r.id);
+  }
+
+  /** Records a group's current families as of its push time, in its own statement (see BACKFILL_GROUP). */
+  async backfillGroup(group: { id: string; tenant: string; exposedLabels: Labels; pushTime: number; families: MetricFamily[] }): Promise<void> {
+    const points = [...flattenFamilies(group.families), pushTimePoint(group.exposedLabels, group.pushTime)];
+    await this.db.query(BACKFILL_GROUP, [
+      group.tenant,
+      group.id,
+      Math.round(group.pushTime * 1000),
+      points.map((p) => toDbText(p.name)),
+      points.map((p) => toDbText(p.family)),
+      points.map((p) => toDbJson(p.labels)),
+      points.map((p) => toDbText(p.key)),
+      points.map((p) => p.value),
+    ]);
+  }
+}
