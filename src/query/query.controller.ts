@@ -5,6 +5,7 @@ import { QueryErrorFilter } from 'src/query/api-error';
 import { ApiParams } from 'src/query/api-params';
 import { compressIfAccepted } from 'src/query/compression';
 import { ApiSuccess, QueryContext, QueryService } from 'src/query/query.service';
+import { ExemplarService } from 'src/query/exemplar.service';
 
 type Reply = FastifyReply;
 
@@ -12,7 +13,10 @@ type Reply = FastifyReply;
 @Controller('api/v1')
 @UseFilters(QueryErrorFilter)
 export class QueryController {
-  constructor(private readonly api: QueryService) {}
+  constructor(
+    private readonly api: QueryService,
+    private readonly exemplars: ExemplarService,
+  ) {}
 
   @Get('query')
   async getQuery(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<string | Buffer> {
@@ -81,14 +85,14 @@ export class QueryController {
   }
 
   @Get('query_exemplars')
-  getExemplars(@Req() req: FastifyRequest): ApiSuccess {
-    return this.api.exemplars(paramsOf(req));
+  async getExemplars(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<ApiSuccess | undefined> {
+    return noContentIfUndefined(reply, await this.exemplars.query(paramsOf(req), contextOf(req)));
   }
 
   @Post('query_exemplars')
   @HttpCode(200)
-  postExemplars(@Req() req: FastifyRequest): ApiSuccess {
-    return this.api.exemplars(paramsOf(req));
+  async postExemplars(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: Reply): Promise<ApiSuccess | undefined> {
+    return noContentIfUndefined(reply, await this.exemplars.query(paramsOf(req), contextOf(req)));
   }
 
   @Get('rules')
@@ -121,6 +125,14 @@ async function send(req: FastifyRequest, reply: Reply, json: string): Promise<st
     void reply.header('Content-Encoding', 'gzip').header('Vary', 'Accept-Encoding');
   }
   return body;
+}
+
+/** Prometheus answers 204 without a body when an endpoint has no data to give (query_exemplars without selectors). */
+function noContentIfUndefined<T>(reply: Reply, data: T | undefined): T | undefined {
+  if (data === undefined) {
+    void reply.status(204);
+  }
+  return data;
 }
 
 function paramsOf(req: FastifyRequest): ApiParams {

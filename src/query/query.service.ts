@@ -158,17 +158,6 @@ export class QueryService {
     return success(data);
   }
 
-  /** `/api/v1/query_exemplars`: parameters validated like Prometheus; the gateway stores no exemplars. */
-  exemplars(p: ApiParams): ApiSuccess<never[]> {
-    const startMs = timeParam(p, 'start', MIN_TIME_MS, true);
-    const endMs = timeParam(p, 'end', MAX_TIME_MS, true);
-    if (endMs < startMs) {
-      throw new ApiError('bad_data', 'end timestamp must not be before start timestamp');
-    }
-    parseExpr(p.first('query') ?? '');
-    return success([]);
-  }
-
   /** `/api/v1/rules`: the gateway evaluates no rules. */
   rules(p: ApiParams): ApiSuccess<{ groups: never[] }> {
     const type = p.first('type');
@@ -217,7 +206,7 @@ function limited(values: string[], limit: number): ApiSuccess<string[]> {
 }
 
 /** Prometheus' parseTimeParam (`time`, `start`, `end`); required params have no default. */
-function timeParam(p: ApiParams, name: string, fallback: number | undefined, wrapped: boolean): number {
+export function timeParam(p: ApiParams, name: string, fallback: number | undefined, wrapped: boolean): number {
   const text = p.first(name);
   if (text === undefined && fallback !== undefined) {
     return fallback;

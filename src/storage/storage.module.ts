@@ -10,6 +10,7 @@ import { HistoryMaintenance } from 'src/storage/history-maintenance.service';
 import { TableUpkeep } from 'src/storage/table-upkeep.service';
 import { TableUpkeepRepository } from 'src/storage/table-upkeep.repository';
 import { GroupExpiry } from 'src/storage/group-expiry.service';
+import { FamilyBodyRepository } from 'src/storage/family-body.repository';
 
 /** Opens the database (server or embedded), applies pending migrations unless disabled, exports repositories. */
 @Module({
@@ -30,6 +31,7 @@ import { GroupExpiry } from 'src/storage/group-expiry.service';
       },
     },
     MetricGroupRepository,
+    FamilyBodyRepository,
     HistoryRepository,
     HistoryMaintenance,
     TableUpkeep,
@@ -37,7 +39,7 @@ import { GroupExpiry } from 'src/storage/group-expiry.service';
     GroupExpiry,
     { provide: WRITE_HOOKS, useExisting: HistoryRepository },
   ],
-  exports: [MetricGroupRepository, DATABASE, HistoryRepository, HistoryMaintenance, TableUpkeep, GroupExpiry],
+  exports: [MetricGroupRepository, FamilyBodyRepository, DATABASE, HistoryRepository, HistoryMaintenance, TableUpkeep, GroupExpiry],
 })
 export class StorageModule implements OnApplicationShutdown {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
