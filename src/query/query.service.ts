@@ -5,7 +5,8 @@ import { EvalOptions, evaluateInstant, evaluateRange } from 'src/core/promql/eva
 import { parseExpr } from 'src/core/promql/parser';
 import { MAX_TIME_MS, MIN_TIME_MS, parseDurationParam, parseTimeParam } from 'src/core/promql/api-params';
 import type { LabelMatcher } from 'src/core/promql/series-source';
-import { compareStrings, isValidLabelName } from 'src/core/model/labels';
+import { compareStrings } from 'src/core/model/labels';
+import { labelNameFromPath } from 'src/core/promql/label-name-param';
 import { MetricType, TEXT_TYPE_NAMES } from 'src/core/model/metric-family';
 import { PUSH_TIME_METRIC } from 'src/core/grouping/sanitize';
 import { PUSH_TIME_HELP } from 'src/core/scrape/render';
@@ -99,11 +100,9 @@ export class QueryService {
     return limited(names, limitParam(p));
   }
 
-  /** `/api/v1/label/<name>/values`: values of one label (`__name__`: metric names). */
-  async labelValues(name: string, p: ApiParams, ctx: QueryContext): Promise<ApiSuccess<string[]>> {
-    if (!isValidLabelName(name)) {
-      throw new ApiError('bad_data', `invalid label name: ${JSON.stringify(name)}`);
-    }
+  /** `/api/v1/label/<name>/values`: values of one label (`__name__`: metric names); `U__` names decoded. */
+  async labelValues(segment: string, p: ApiParams, ctx: QueryContext): Promise<ApiSuccess<string[]>> {
+    const name = labelNameFromPath(segment);
     const scope = scopeParams(p, ctx);
     const sets = matchSets(p);
     let values: string[];

@@ -354,7 +354,7 @@ export class HistoryRepository implements WriteHooks {
   /** Distinct values of one label (`__name__`: metric names) of the series in scope, sorted. */
   async labelValues(name: string, scope: SeriesScope): Promise<string[]> {
     const params: unknown[] = [scope.startMs, scope.endMs];
-    const column = name === '__name__' ? 's.name' : `s.labels->>$${params.push(name)}::text`;
+    const column = name === '__name__' ? 's.name' : `s.labels->>$${params.push(toDbText(name))}::text`;
     const sql = `
       SELECT v FROM (
         SELECT DISTINCT ${column} AS v FROM history_series s
