@@ -81,6 +81,31 @@ describe('renderStatusPage', () => {
     expect(markup).not.toMatch(/<[^>]*\sstyle=/i);
   });
 
+  it('groups tab: label names that are not legacy names are quoted as Prometheus 3 writes them, in the key and in series rows', () => {
+    const group = groupView(
+      {
+        tenant: '',
+        labels: { job: 'j', 'some.label': 'v' },
+        exposedLabels: { job: 'j', 'some.label': 'v', instance: '' },
+        pushTime: NOW - 60,
+        pushFailureTime: 0,
+        families: [
+          {
+            name: 'my.metric',
+            type: MetricType.GAUGE,
+            help: '',
+            pushedAt: NOW - 60,
+            exposition: '{"my.metric",instance="",job="j","my.label"="x",plain="y","some.label"="v"} 1\n',
+          },
+        ],
+      },
+      { now: NOW, maxLines: 100, utf8Names: true },
+    );
+    const html = renderStatusPage({ ...view('groups'), groups: { items: [group], total: 1, visible: 1, wipe: false } });
+    expect(html).toContain('<span class="lbl job"><b>job</b>=&quot;j&quot;</span><span class="lbl"><b>&quot;some.label&quot;</b>=&quot;v&quot;</span>');
+    expect(html).toContain('<span class="lbl"><b>&quot;my.label&quot;</b>=&quot;x&quot;</span><span class="lbl"><b>plain</b>=&quot;y&quot;</span>');
+  });
+
   it('groups tab: the markers, hidden delete buttons, and links under the route prefix', () => {
     const html = renderStatusPage(view('groups', '/pgw'));
     expect(html).toContain('Last push failed!');

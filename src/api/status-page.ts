@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { displayLabelName } from 'src/core/status-page/format';
 import { GroupView, SeriesRow, TimeView } from 'src/core/status-page/group-view';
 import { HelpExample } from 'src/core/status-page/help-examples';
 import { DEFAULT_LINES, DEFAULT_PAGE_SIZE, StatusPageRequest, StatusTab, statusPageQuery } from 'src/core/status-page/page-request';
@@ -274,7 +275,7 @@ function when(t: TimeView, future = false): string {
 }
 
 function label(name: string, value: string, extra = ''): string {
-  return `<span class="lbl${extra}"><b>${e(name)}</b>=${e(JSON.stringify(value))}</span>`;
+  return `<span class="lbl${extra}"><b>${e(displayLabelName(name))}</b>=${e(JSON.stringify(value))}</span>`;
 }
 
 function groupCard(g: GroupView, view: StatusPageView): string {

@@ -4,6 +4,7 @@ import { PromqlEvalError, PromqlParseError } from 'src/core/promql/errors';
 import { ClientError, DomainErrorFilter } from 'src/http/domain-error.filter';
 import { DatabaseUnavailableError } from 'src/storage/database-errors';
 import { GroupSelectorError } from 'src/core/grouping/group-selection';
+import { InvalidLabelNameError } from 'src/core/promql/label-name-param';
 
 /** Prometheus API error types (`errorType`). */
 export type ApiErrorType = 'bad_data' | 'execution' | 'timeout' | 'canceled' | 'internal' | 'unavailable';
@@ -47,7 +48,7 @@ export function toApiError(error: unknown): ApiError | undefined {
   if (error instanceof DatabaseUnavailableError) {
     return new ApiError('unavailable', error.message);
   }
-  if (error instanceof GroupSelectorError) {
+  if (error instanceof GroupSelectorError || error instanceof InvalidLabelNameError) {
     return new ApiError('bad_data', error.message);
   }
   return undefined;

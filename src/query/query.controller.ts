@@ -5,10 +5,16 @@ import { QueryErrorFilter } from 'src/query/api-error';
 import { ApiParams } from 'src/query/api-params';
 import { compressIfAccepted } from 'src/query/compression';
 import { ApiSuccess, QueryContext, QueryService } from 'src/query/query.service';
+import { ExemplarService } from 'src/query/exemplar.service';
 
 /** What an endpoint returns for Nest to send: an object (JSON) or a pre-serialised query answer. */
-type Answer = ApiSuccess | string | Buffer;
-type Endpoint = (api: QueryService, req: FastifyRequest, reply: FastifyReply) => Answer | Promise<Answer>;
+type Answer = ApiSuccess | string | Buffer | undefined;
+/** The services an endpoint calls. */
+interface Services {
+  api: QueryService;
+  exemplars: ExemplarService;
+}
+type Endpoint = (services: Services, req: FastifyRequest, reply: FastifyReply) => Answer | Promise<Answer>;
 
 /**
  * Prometheus' HTTP API for Grafana, by path under `api/v1`: the routing table. Every endpoint
@@ -16,17 +22,15 @@ type Endpoint = (api: QueryService, req: FastifyRequest, reply: FastifyReply) =>
  * Which token scope each needs is decided by the auth guard from the route (core route-access).
  */
 const ENDPOINTS: Readonly<Record<string, Endpoint>> = {
-  query: async (api, req, reply) => send(req, reply, await api.query(paramsOf(req), evaluationContext(req, reply))),
-  query_range: async (api, req, reply) => send(req, reply, await api.queryRange(paramsOf(req), evaluationContext(req, reply))),
-  series: (api, req) => api.series(paramsOf(req), readContext(req)),
-  labels: (api, req) => api.labels(paramsOf(req), readContext(req)),
-  'label/:name/values': (api, req) => api.labelValues((req.params as { name: string }).name, paramsOf(req), readContext(req)),
-  metadata: (api, req) => api.metadata(paramsOf(req), readContext(req)),
-  // query_exemplars plugs in here: the service validates the parameters and answers `[]` today.
-  // When it reads stored exemplars, give it readContext(req) (the tenant) like `series`.
-  query_exemplars: (api, req) => api.exemplars(paramsOf(req)),
-  rules: (api, req) => api.rules(paramsOf(req)),
-  'status/buildinfo': (api) => api.buildInfo(),
+  query: async ({ api }, req, reply) => send(req, reply, await api.query(paramsOf(req), evaluationContext(req, reply))),
+  query_range: async ({ api }, req, reply) => send(req, reply, await api.queryRange(paramsOf(req), evaluationContext(req, reply))),
+  series: ({ api }, req) => api.series(paramsOf(req), readContext(req)),
+  labels: ({ api }, req) => api.labels(paramsOf(req), readContext(req)),
+  'label/:name/values': ({ api }, req) => api.labelValues((req.params as { name: string }).name, paramsOf(req), readContext(req)),
+  metadata: ({ api }, req) => api.metadata(paramsOf(req), readContext(req)),
+  query_exemplars: async ({ exemplars }, req, reply) => noContentIfUndefined(reply, await exemplars.query(paramsOf(req), readContext(req))),
+  rules: ({ api }, req) => api.rules(paramsOf(req)),
+  'status/buildinfo': ({ api }) => api.buildInfo(),
 };
 
 const PATHS = Object.keys(ENDPOINTS);
@@ -35,7 +39,10 @@ const BASE = '/api/v1/';
 @Controller('api/v1')
 @UseFilters(QueryErrorFilter)
 export class QueryController {
-  constructor(private readonly api: QueryService) {}
+  constructor(
+    private readonly api: QueryService,
+    private readonly exemplars: ExemplarService,
+  ) {}
 
   @Get(PATHS)
   get(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Answer> {
@@ -51,7 +58,7 @@ export class QueryController {
   /** Runs the endpoint of the matched route pattern (`<ROUTE_PREFIX>/api/v1/label/:name/values`). */
   private async answer(req: FastifyRequest, reply: FastifyReply): Promise<Answer> {
     const route = req.routeOptions.url ?? '';
-    return ENDPOINTS[route.slice(route.lastIndexOf(BASE) + BASE.length)](this.api, req, reply);
+    return ENDPOINTS[route.slice(route.lastIndexOf(BASE) + BASE.length)]({ api: this.api, exemplars: this.exemplars }, req, reply);
   }
 }
 
@@ -62,6 +69,14 @@ async function send(req: FastifyRequest, reply: FastifyReply, json: string): Pro
     void reply.header('Content-Encoding', 'gzip').header('Vary', 'Accept-Encoding');
   }
   return body;
+}
+
+/** Prometheus answers 204 without a body when an endpoint has no data to give (query_exemplars without selectors). */
+function noContentIfUndefined<T>(reply: FastifyReply, data: T | undefined): T | undefined {
+  if (data === undefined) {
+    void reply.status(204);
+  }
+  return data;
 }
 
 function paramsOf(req: FastifyRequest): ApiParams {

@@ -7,7 +7,8 @@ import { QueryQueue } from 'src/core/promql/query-queue';
 import { parseExpr } from 'src/core/promql/parser';
 import { MAX_TIME_MS, MIN_TIME_MS, parseDurationParam, parseTimeParam } from 'src/core/promql/api-params';
 import type { LabelMatcher } from 'src/core/promql/series-source';
-import { compareStrings, isValidLabelName } from 'src/core/model/labels';
+import { compareStrings } from 'src/core/model/labels';
+import { labelNameFromPath } from 'src/core/promql/label-name-param';
 import { MetricType, TEXT_TYPE_NAMES } from 'src/core/model/metric-family';
 import { PUSH_TIME_METRIC } from 'src/core/grouping/sanitize';
 import { PUSH_TIME_HELP } from 'src/core/scrape/render';
@@ -112,11 +113,9 @@ export class QueryService {
     return limited(answer);
   }
 
-  /** `/api/v1/label/<name>/values`: values of one label (`__name__`: metric names). */
-  async labelValues(name: string, p: ApiParams, ctx: QueryContext): Promise<ApiSuccess<string[]>> {
-    if (!isValidLabelName(name)) {
-      throw new ApiError('bad_data', `invalid label name: ${JSON.stringify(name)}`);
-    }
+  /** `/api/v1/label/<name>/values`: values of one label (`__name__`: metric names); `U__` names decoded. */
+  async labelValues(segment: string, p: ApiParams, ctx: QueryContext): Promise<ApiSuccess<string[]>> {
+    const name = labelNameFromPath(segment);
     const scope = scopeParams(p, ctx);
     const matchers = matchSets(p);
     const limit = limitParam(p);
@@ -160,17 +159,6 @@ export class QueryService {
       data[name] = perMetric !== undefined && perMetric > 0 ? entries.slice(0, perMetric) : entries;
     }
     return success(data);
-  }
-
-  /** `/api/v1/query_exemplars`: parameters validated like Prometheus; the gateway stores no exemplars. */
-  exemplars(p: ApiParams): ApiSuccess<never[]> {
-    const startMs = timeParam(p, 'start', MIN_TIME_MS, true);
-    const endMs = timeParam(p, 'end', MAX_TIME_MS, true);
-    if (endMs < startMs) {
-      throw new ApiError('bad_data', 'end timestamp must not be before start timestamp');
-    }
-    parseExpr(p.first('query') ?? '');
-    return success([]);
   }
 
   /** `/api/v1/rules`: the gateway evaluates no rules. */
@@ -252,7 +240,7 @@ function limited(answer: LabelAnswer): ApiSuccess<string[]> {
 }
 
 /** Prometheus' parseTimeParam (`time`, `start`, `end`); required params have no default. */
-function timeParam(p: ApiParams, name: string, fallback: number | undefined, wrapped: boolean): number {
+export function timeParam(p: ApiParams, name: string, fallback: number | undefined, wrapped: boolean): number {
   const text = p.first(name);
   if (text === undefined && fallback !== undefined) {
     return fallback;

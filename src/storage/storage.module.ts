@@ -12,6 +12,7 @@ import { HistoryMaintenance } from 'src/storage/history-maintenance.service';
 import { TableUpkeep } from 'src/storage/table-upkeep.service';
 import { TableUpkeepRepository } from 'src/storage/table-upkeep.repository';
 import { GroupExpiry } from 'src/storage/group-expiry.service';
+import { FamilyBodyRepository } from 'src/storage/family-body.repository';
 
 /** Opens the database (server or embedded), applies pending migrations unless disabled, exports repositories. */
 @Module({
@@ -32,6 +33,7 @@ import { GroupExpiry } from 'src/storage/group-expiry.service';
       },
     },
     MetricGroupRepository,
+    FamilyBodyRepository,
     HistoryReader,
     HistoryWriter,
     HistoryPartitions,
@@ -41,7 +43,7 @@ import { GroupExpiry } from 'src/storage/group-expiry.service';
     GroupExpiry,
     { provide: WRITE_HOOKS, useExisting: HistoryWriter },
   ],
-  exports: [MetricGroupRepository, DATABASE, HistoryReader, HistoryMaintenance, TableUpkeep, GroupExpiry],
+  exports: [MetricGroupRepository, FamilyBodyRepository, DATABASE, HistoryReader, HistoryMaintenance, TableUpkeep, GroupExpiry],
 })
 export class StorageModule implements OnApplicationShutdown {
   constructor(@Inject(DATABASE) private readonly db: Database) {}

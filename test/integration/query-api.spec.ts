@@ -339,8 +339,12 @@ describe('query API over HTTP on a real database', () => {
       expect(post.body).toEqual({ status: 'success', data: ['200'], warnings: ['results truncated due to limit'] });
       const none = await request(gw.url).get('/api/v1/label/nonexistent/values').expect(200);
       expect(none.body).toEqual({ status: 'success', data: [] });
-      const bad = await request(gw.url).get('/api/v1/label/a-b/values').expect(400);
-      expect(bad.body).toEqual({ status: 'error', errorType: 'bad_data', error: 'invalid label name: "a-b"' });
+      // Prometheus 3 validates the name as UTF-8 (any non-empty text), after decoding a U__ name.
+      expect((await request(gw.url).get('/api/v1/label/a-b/values').expect(200)).body).toEqual({ status: 'success', data: [] });
+      const decoded = await request(gw.url).get('/api/v1/label/U__j_6f_b/values').query('match[]=http_requests_total').expect(200);
+      expect(decoded.body).toEqual(jobs.body);
+      const bad = await request(gw.url).get('/api/v1/label/U__/values').expect(400);
+      expect(bad.body).toEqual({ status: 'error', errorType: 'bad_data', error: 'invalid label name: ""' });
     });
 
     it('/labels and /series honour start/end: a series ended before start is left out', async () => {

@@ -8,7 +8,12 @@ import { findUpstreamBinary, send, sendAll, startUpstream, Step, UpstreamGateway
  * Self-metrics like upstream (issue 12 point 5): pushgateway `handler/metrics.go` and `main.go`'s
  * instrumentation (research note §5), compared with Debian's 1.5.1, which has the same
  * `pushgateway_*` families (1.11 adds none): names, types, label names, summary quantiles, and
- * which requests each counts.
+ * which requests each counts (every upstream handler label but `static`: the status page here needs
+ * no static files). Research note §5 lists the rest of what 1.11.3 exposes about itself: the
+ * `process_*` families (1.5.1's seven plus the two network counters) are checked here too; the
+ * `go_*` runtime families have no Node.js counterpart and are replaced by prom-client's `nodejs_*`
+ * (docs/compatibility.md). The per-group push_time_seconds/push_failure_time_seconds are compared
+ * in upstream-differential.spec.ts.
  */
 const STEPS: Step[] = [
   { method: 'PUT', path: '/metrics/job/sm', body: 'a 1\n' },
@@ -19,6 +24,10 @@ const STEPS: Step[] = [
   { method: 'GET', path: '/api/v1/status' },
   { method: 'GET', path: '/-/healthy' },
   { method: 'GET', path: '/-/ready' },
+  { method: 'GET', path: '/' },
+  { method: 'GET', path: '/api/v1/metrics' },
+  { method: 'OPTIONS', path: '/api/v1/status' },
+  { method: 'PUT', path: '/api/v1/admin/wipe' },
   { method: 'GET', path: '/metrics' },
 ];
 
@@ -49,7 +58,7 @@ describe('self-metrics: ours vs upstream 1.5.1', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    ours = await startInProcess(db);
+    ours = await startInProcess(db, { ADMIN_API_ENABLED: 'true' });
     if (binary !== undefined) {
       upstream = await startUpstream(binary);
     }
@@ -63,7 +72,7 @@ describe('self-metrics: ours vs upstream 1.5.1', () => {
   const scrape = async (base: string): Promise<MetricFamily[]> => parseText((await send(base, { method: 'GET', path: '/metrics' })).text);
 
   it('push duration and size are summaries by method with quantiles 0.1/0.5/0.9 over every PUT/POST, refused ones included', async () => {
-    expect((await sendAll(ours!.url, STEPS)).map((r) => r.status)).toEqual([200, 400, 200, 400, 202, 200, 200, 200, 200]);
+    expect((await sendAll(ours!.url, STEPS)).map((r) => r.status)).toEqual([200, 400, 200, 400, 202, 200, 200, 200, 200, 200, 200, 202, 200]);
     const families = await scrape(ours!.url);
     for (const name of ['pushgateway_http_push_duration_seconds', 'pushgateway_http_push_size_bytes']) {
       expect(families.find((f) => f.name === name)?.type).toBe(MetricType.SUMMARY);
@@ -72,17 +81,61 @@ describe('self-metrics: ours vs upstream 1.5.1', () => {
     }
     const requests = families.find((f) => f.name === 'pushgateway_http_requests_total')!;
     const counted = requests.metric.map((m) => Object.fromEntries(m.label.map((l) => [l.name, l.value]))).map((l) => `${l.handler} ${l.method} ${l.code}`);
-    expect(counted).toEqual(expect.arrayContaining(['push put 200', 'push put 400', 'push post 200', 'delete delete 202', 'api/v1/status get 200', 'healthy get 200']));
+    expect(counted).toEqual(
+      expect.arrayContaining([
+        'push put 200',
+        'push put 400',
+        'push post 200',
+        'delete delete 202',
+        'api/v1/status get 200',
+        'healthy get 200',
+        'ready get 200',
+        'status get 200',
+        'api/v1/metrics get 200',
+        'api/v1/options options 200',
+        'wipe put 202',
+      ]),
+    );
     // Scrapes are not counted (upstream instruments every handler but /metrics).
-    expect(counted.filter((c) => c.includes('metrics get'))).toEqual([]);
+    expect(counted.filter((c) => c.startsWith('metrics '))).toEqual([]);
     const build = families.find((f) => f.name === 'pushgateway_build_info')!;
     expect(build.metric[0].label.map((l) => l.name).sort()).toEqual(['branch', 'goarch', 'goos', 'goversion', 'revision', 'tags', 'version']);
   });
 
-  it('the gateway also exposes client_golang process metrics prom-client lacks (Linux)', async () => {
+  it("upstream 1.11's process_* metrics are all here, unlabelled, with client_golang's types (Linux)", async () => {
+    const families = await scrape(ours!.url);
+    const process = Object.fromEntries(families.filter((f) => f.name.startsWith('process_')).map((f) => [f.name, f]));
+    const expected: [string, MetricType][] = [
+      ['process_cpu_seconds_total', MetricType.COUNTER],
+      ['process_max_fds', MetricType.GAUGE],
+      ['process_open_fds', MetricType.GAUGE],
+      ['process_resident_memory_bytes', MetricType.GAUGE],
+      ['process_start_time_seconds', MetricType.GAUGE],
+      ['process_virtual_memory_bytes', MetricType.GAUGE],
+      ['process_virtual_memory_max_bytes', MetricType.GAUGE],
+      ['process_network_receive_bytes_total', MetricType.COUNTER],
+      ['process_network_transmit_bytes_total', MetricType.COUNTER],
+    ];
+    for (const [name, type] of expected) {
+      expect([name, process[name]?.type, process[name]?.metric.map((m) => m.label)]).toEqual([name, type, [[]]]);
+    }
+  });
+
+  it('go_* runtime metrics have no Node.js equivalent: nodejs_* are exposed instead (docs/compatibility.md)', async () => {
     const names = (await scrape(ours!.url)).map((f) => f.name);
-    for (const name of ['process_cpu_seconds_total', 'process_max_fds', 'process_open_fds', 'process_resident_memory_bytes', 'process_start_time_seconds', 'process_virtual_memory_bytes', 'process_virtual_memory_max_bytes', 'process_network_receive_bytes_total', 'process_network_transmit_bytes_total']) {
+    expect(names.filter((n) => n.startsWith('go_'))).toEqual([]);
+    for (const name of ['nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_gc_duration_seconds', 'nodejs_version_info']) {
       expect(names).toContain(name);
+    }
+  });
+
+  itUpstream('every process_* family of upstream has the same type and label names here', async () => {
+    const theirs = (await scrape(upstream!.url)).filter((f) => f.name.startsWith('process_'));
+    const mine = new Map((await scrape(ours!.url)).map((f) => [f.name, f]));
+    expect(theirs.length).toBeGreaterThanOrEqual(7);
+    for (const f of theirs) {
+      const labelNames = (mf: MetricFamily | undefined): string[][] | undefined => mf?.metric.map((m) => m.label.map((l) => l.name));
+      expect([f.name, mine.get(f.name)?.type, labelNames(mine.get(f.name))]).toEqual([f.name, f.type, labelNames(f)]);
     }
   });
 

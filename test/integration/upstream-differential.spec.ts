@@ -165,6 +165,12 @@ function sharedScenarios(promClientText: string): SharedScenario[] {
         ),
       ],
     },
+    // Issue 12 §4: whole-number counts written as floats (client_python writes `1.0`) are integer
+    // counts in 1.5.1 and 1.11 alike; fractional ones differ (see DIVERGENCES).
+    {
+      name: 'histogram and summary counts written as whole-number floats',
+      steps: [put('/metrics/job/wf', '# TYPE wf histogram\nwf_bucket{le="1.0"} 1.0\nwf_bucket{le="+Inf"} 2e3\nwf_sum 3.5\nwf_count 2000.0\n# TYPE ws summary\nws_sum 1\nws_count 3.0\n')],
+    },
     {
       name: 'explicit untyped, HELP-only and TYPE-only families, comments and blank lines',
       steps: [put('/metrics/job/b3', '# just a comment\n\n# TYPE u untyped\nu 1\n# HELP lonely nothing\n# TYPE empty counter\n')],
@@ -420,6 +426,41 @@ const DIVERGENCES: Divergence[] = [
     ours: [200],
     upstream: [400],
     oursScrape: (body) => expect(comparableScrape(body)).toEqual(expect.arrayContaining(['gh_bucket{instance="",job="gh",le="+Inf"} 2'])),
+  },
+  // Non-integer histogram counts in a text body (issue 12 §4): 1.5.1's parser (common 0.37) stores
+  // `uint64(value)`, so 1.5 is scraped as 1, and NaN, +Inf and negatives wrap to 2^63 and 2^64 on
+  // amd64. 1.11.2+ (common 0.67 expfmt/text_parse.go, "float histograms"; research note header table)
+  // keeps a non-integer count as a float count, makes every count of that histogram float
+  // (normalizeHistogram) and refuses a negative one while parsing; we do as 1.11.3.
+  {
+    name: 'fractional histogram bucket and _count values (1.11 behaviour: a float histogram)',
+    steps: [put('/metrics/job/fc', '# TYPE fc histogram\nfc_bucket{le="1"} 1.5\nfc_bucket{le="+Inf"} 2\nfc_sum 3\nfc_count 2.5\n'), scrapeStep],
+    ours: [200, 200],
+    upstream: [200, 200],
+    oursScrape: (body) =>
+      expect(comparableScrape(body)).toEqual(
+        expect.arrayContaining(['fc_bucket{instance="",job="fc",le="1"} 1.5', 'fc_bucket{instance="",job="fc",le="+Inf"} 2', 'fc_count{instance="",job="fc"} 2.5']),
+      ),
+    upstreamScrape: (body) =>
+      expect(comparableScrape(body)).toEqual(
+        expect.arrayContaining(['fc_bucket{instance="",job="fc",le="1"} 1', 'fc_bucket{instance="",job="fc",le="+Inf"} 2', 'fc_count{instance="",job="fc"} 2']),
+      ),
+  },
+  {
+    name: 'NaN and +Inf histogram counts (1.11 behaviour: kept as float counts)',
+    steps: [put('/metrics/job/fn', '# TYPE fn histogram\nfn_bucket{le="1"} NaN\nfn_bucket{le="+Inf"} +Inf\nfn_sum 3\nfn_count +Inf\n'), scrapeStep],
+    ours: [200, 200],
+    upstream: [200, 200],
+    oursScrape: (body) => expect(comparableScrape(body)).toEqual(expect.arrayContaining(['fn_bucket{instance="",job="fn",le="1"} NaN', 'fn_count{instance="",job="fn"} +Inf'])),
+    upstreamScrape: (body) => expect(comparableScrape(body)).toEqual(expect.arrayContaining(['fn_bucket{instance="",job="fn",le="1"} 9.223372036854776e+18'])),
+  },
+  {
+    name: 'a negative histogram bucket count (1.11 behaviour: refused while parsing, no failure time)',
+    steps: [put('/metrics/job/fneg', '# TYPE fneg histogram\nfneg_bucket{le="1"} -1.5\nfneg_bucket{le="+Inf"} 2\nfneg_count 2\n'), scrapeStep],
+    ours: [400, 200],
+    upstream: [200, 200],
+    oursScrape: (body) => expect(comparableScrape(body)).toEqual([]),
+    upstreamScrape: (body) => expect(comparableScrape(body)).toEqual(expect.arrayContaining(['fneg_bucket{instance="",job="fneg",le="1"} 1.8446744073709552e+19'])),
   },
   // OpenMetrics pushes (issue 12 point 3, research note §3): upstream reads every non-protobuf body
   // as text 0.0.4 (handler/push.go; its issue #400), so a counter becomes two untyped families and

@@ -44,6 +44,30 @@ describe('PUSH_ENABLE_UTF8_NAMES=true', () => {
     expect(status.data.flags['push.enable-utf8-names']).toBe('true');
   });
 
+  it('/api/v1/label/<name>/values decodes U__ names as Prometheus 3.0.1+ (web/api/v1/api.go labelValues, model.UnescapeName)', async () => {
+    expect(await put(gw.url, 'lv', '{"lv.metric","some.label"="v1","odd\u0000name"="n"} 1\n{"lv.metric","some.label"="v2","odd\u0000name"="n"} 2\n')).toBe('200');
+    const values = async (segment: string): Promise<string> => {
+      const res = await fetch(`${gw.url}/api/v1/label/${segment}/values`);
+      return `${res.status} ${await res.text()}`;
+    };
+    const ok = (data: string[]): string => `200 ${JSON.stringify({ status: 'success', data })}`;
+    expect(await values('U__some_2e_label')).toBe(ok(['v1', 'v2']));
+    expect(await values('U__some_2E_label')).toBe(ok(['v1', 'v2']));
+    // The segment as it is, percent-decoded: any UTF-8 name is valid under Prometheus 3's validation.
+    expect(await values('some.label')).toBe(ok(['v1', 'v2']));
+    expect(await values('U__odd_0_name')).toBe(ok(['n']));
+    expect(await values('odd%00name')).toBe(ok(['n']));
+    expect(await values('U______name____')).toBe(await values('__name__'));
+    expect(await values('U______name____')).toMatch(/"lv\.metric"/);
+    // A malformed escape is taken literally: a label nobody has.
+    expect(await values('U__some_2x_label')).toBe(ok([]));
+    const post = await fetch(`${gw.url}/api/v1/label/U__some_2e_label/values`, { method: 'POST', body: new URLSearchParams({ 'match[]': '{"some.label"="v2"}' }) });
+    expect(`${post.status} ${await post.text()}`).toBe(ok(['v2']));
+    // Percent escapes that are not UTF-8 are refused for every route before routing.
+    expect(await values('%FF')).toMatch(/^400 invalid URL: percent-escapes must decode to valid UTF-8/);
+    expect(await values('U__')).toBe('400 {"status":"error","errorType":"bad_data","error":"invalid label name: \\"\\""}');
+  });
+
   it('still refuses `__` label names, also when they only appear after decoding (upstream poisons its store there)', async () => {
     expect(await put(gw.url, 'r/U______x/v', 'x 1\n')).toBe('400 improper label name "U______x"');
     expect(await put(gw.url, 'r', 'x{"__x"="v"} 1\n')).toMatch(/^400 pushed metrics are invalid .*invalid name: __x/);

@@ -36,7 +36,7 @@ export function startUpstream(binary: string, extraFlags: string[] = []): Promis
 
 /** One HTTP request of a scenario. Paths are sent as written (percent escapes, `+`, `//` kept). */
 export interface Step {
-  method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH';
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH' | 'OPTIONS';
   path: string;
   body?: string | Buffer;
   headers?: Record<string, string>;

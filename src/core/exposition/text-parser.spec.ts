@@ -260,7 +260,8 @@ describe('parseText errors', () => {
       'second sample for metric "h_bucket" with labels {a="x",le="1"}',
     ],
     ['negative count', '# TYPE s summary\ns_count -1\n', 2, 'expected non-negative finite count for metric "s_count", got "-1"'],
-    ['NaN bucket count', '# TYPE h histogram\nh_bucket{le="1"} NaN\n', 2, 'expected non-negative finite count for metric "h_bucket", got "NaN"'],
+    ['negative bucket count (prometheus/common 0.67)', '# TYPE h histogram\nh_bucket{le="1"} -1\n', 2, 'negative bucket population for histogram "h"'],
+    ['negative fractional histogram _count', '# TYPE h histogram\nh_bucket{le="1"} 1\nh_count{a="b"} -0.5\n', 3, 'negative count for histogram "h"'],
   ])('%s', (_name, input, line, message) => {
     let caught: unknown;
     try {
@@ -297,6 +298,60 @@ describe('parseText at scale', () => {
  * Quoted (UTF-8) names: prometheus/common 0.67 `expfmt/text_parse.go` as used by pushgateway 1.11.3
  * `handler/push.go` (`expfmt.NewTextParser(handler.ValidationScheme)`); research note §1 table.
  */
+/**
+ * Float histogram counts in text (prometheus/common 0.67 expfmt/text_parse.go, pushgateway 1.11.2+):
+ * `value == float64(uint64(value))` keeps an integer count, anything else a float count, and
+ * `normalizeHistogram` then makes every count of that histogram float. 1.5.1 truncated them
+ * (upstream-differential.spec.ts has both sides).
+ */
+describe('parseText: float histogram counts', () => {
+  const floatBuckets = (...pairs: Array<[number, number]>) => pairs.map(([upperBound, cumulativeCountFloat]) => ({ upperBound, cumulativeCount: 0, cumulativeCountFloat }));
+  it.each([
+    [
+      'a fractional bucket makes every count float',
+      '# TYPE x histogram\nx_bucket{le="1"} 1.5\nx_bucket{le="+Inf"} 2\nx_sum 3\nx_count 2\n',
+      histogram({ sampleCount: 0, sampleCountFloat: 2, sampleSum: 3, bucket: floatBuckets([1, 1.5], [Infinity, 2]) }),
+    ],
+    [
+      'a fractional _count alone, with the synthesised +Inf bucket holding it',
+      '# TYPE y histogram\ny_bucket{le="1"} 1\ny_sum 3\ny_count 2.5\n',
+      histogram({ sampleCount: 0, sampleCountFloat: 2.5, sampleSum: 3, bucket: floatBuckets([1, 1], [Infinity, 2.5]) }),
+    ],
+    [
+      'NaN and +Inf counts are float counts',
+      '# TYPE z histogram\nz_bucket{le="1"} NaN\nz_bucket{le="+Inf"} +Inf\nz_count +Inf\n',
+      histogram({ sampleCount: 0, sampleCountFloat: Infinity, sampleSum: 0, bucket: floatBuckets([1, NaN], [Infinity, Infinity]) }),
+    ],
+    [
+      'whole numbers written as floats stay integers',
+      '# TYPE w histogram\nw_bucket{le="1"} 1e3\nw_bucket{le="+Inf"} 2000.0\nw_count -0\n',
+      histogram({ sampleCount: 0, sampleSum: 0, bucket: buckets([1, 1000], [Infinity, 2000]) }),
+    ],
+    [
+      '2^64 and above is no uint64: a float count',
+      '# TYPE v histogram\nv_bucket{le="+Inf"} 18446744073709551616\nv_count 1\n',
+      histogram({ sampleCount: 0, sampleCountFloat: 1, sampleSum: 0, bucket: floatBuckets([Infinity, 2 ** 64]) }),
+    ],
+  ])('%s', (_name, input, metric) => {
+    const [mf] = parseText(input);
+    expect(mf.metric).toEqual([metric]);
+  });
+
+  it('one float histogram does not make the other label sets float', () => {
+    const [mf] = parseText('# TYPE h histogram\nh_bucket{a="1",le="+Inf"} 1.5\nh_bucket{a="2",le="+Inf"} 2\n');
+    expect(mf.metric.map((m) => [m.histogram!.sampleCountFloat, m.histogram!.bucket[0].cumulativeCountFloat])).toEqual([
+      [0, 1.5],
+      [undefined, undefined],
+    ]);
+  });
+
+  it('gauge histograms follow the same rule; summary counts are still truncated', () => {
+    const [g, s] = parseText('# TYPE g gaugehistogram\ng_bucket{le="+Inf"} 0.5\n# TYPE s summary\ns_count 2.5\n');
+    expect(g.metric[0].histogram!.bucket).toEqual(floatBuckets([Infinity, 0.5]));
+    expect(s.metric[0].summary!.sampleCount).toBe(2);
+  });
+});
+
 /**
  * Gauge histograms: prometheus/common 0.67 (pushgateway 1.11.2+) takes `# TYPE x gaugehistogram`
  * and reads `_bucket`/`_sum`/`_count` as for histograms; OpenMetrics' `_gcount`/`_gsum` stay

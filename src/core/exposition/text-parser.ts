@@ -7,7 +7,7 @@ import { ExpositionParseError } from 'src/core/exposition/errors';
 import { formatFloat } from 'src/core/exposition/format-float';
 import { goCharOfByte, goQuote, goQuoteByte, parseGoFloat, parseGoInt64 } from 'src/core/exposition/go-syntax';
 import { LabelSetIndex } from 'src/core/exposition/label-set-index';
-import { LabelPair, Metric, MetricFamily, MetricType } from 'src/core/model/metric-family';
+import { Histogram, LabelPair, Metric, MetricFamily, MetricType } from 'src/core/model/metric-family';
 
 const TAB = 0x09;
 const LF = 0x0a;
@@ -65,7 +65,10 @@ interface FamilyState {
  *   `x_bucket{le=..}` lines fold into one Metric per label set of a family `x` TYPEd summary,
  *   histogram or gauge histogram (`gauge_histogram` or, as in 1.11.2+, `gaugehistogram`; its
  *   OpenMetrics `_gcount`/`_gsum` lines stay families of their own, as there); a missing `_count`/`_sum` is 0 and a histogram without a `+Inf` bucket gets one
- *   holding `_count`. Counts are truncated to integers like Go's `uint64(value)`.
+ *   holding `_count`. Histogram counts follow prometheus/common 0.67 (pushgateway 1.11.2+): a whole
+ *   number is an integer count, anything else (`1.5`, `NaN`, `+Inf`) makes the histogram a float
+ *   histogram (`*CountFloat`, every count of it float), a negative one is an error. Summary counts
+ *   are truncated to integers like Go's `uint64(value)`.
  * - Families without samples are dropped; an empty body yields [].
  * - Sample timestamps are kept in `timestampMs` (rejecting them is the caller's business).
  *
@@ -74,7 +77,7 @@ interface FamilyState {
  * untyped series is kept as a second Metric, as Go keeps it: the push is then refused by the
  * consistency check, which records the group's failure time as upstream's does (research note §6).
  * Stricter than Go: a second `_sum`/`_count`/quantile/bucket of one summary or histogram series (Go
- * merges them silently) is an error, as is a negative or non-finite count.
+ * merges them silently) is an error, as is a negative or non-finite summary count.
  */
 export function parseText(input: string, options: TextParseOptions = {}): MetricFamily[] {
   return new TextScanner(input, options.nameValidation ?? 'utf8').parse();
@@ -119,6 +122,7 @@ class TextScanner {
     for (const state of this.families.values()) {
       if (state.family.metric.length > 0) {
         if (isHistogram(state.family.type)) {
+          state.family.metric.forEach((m) => normalizeHistogram(m.histogram));
           addInfBuckets(state.family);
         }
         result.push(state.family);
@@ -390,13 +394,21 @@ class TextScanner {
     const histogram = agg.metric.histogram!;
     if (this.role === Role.Count) {
       this.markOnce(agg, 'countSeen', name, labels);
-      histogram.sampleCount = this.toCount(value, token, name);
+      if (isUint64(value)) {
+        histogram.sampleCount = Math.abs(value); // -0 is uint64 0
+      } else {
+        histogram.sampleCountFloat = this.floatCount(value, `negative count for histogram ${goQuote(this.fam.family.name)}`);
+      }
     } else if (this.role === Role.Sum) {
       this.markOnce(agg, 'sumSeen', name, labels);
       histogram.sampleSum = value;
     } else if (!Number.isNaN(this.point)) {
       this.markPoint(agg, name, labels, 'le');
-      histogram.bucket.push({ cumulativeCount: this.toCount(value, token, name), upperBound: this.point });
+      histogram.bucket.push(
+        isUint64(value)
+          ? { cumulativeCount: Math.abs(value), upperBound: this.point }
+          : { cumulativeCount: 0, cumulativeCountFloat: this.floatCount(value, `negative bucket population for histogram ${goQuote(this.fam.family.name)}`), upperBound: this.point },
+      );
     }
     if (timestampMs !== undefined) {
       agg.metric.timestampMs = timestampMs;
@@ -432,7 +444,15 @@ class TextScanner {
     agg.points.add(this.point);
   }
 
-  /** Go stores counts as `uint64(value)`; values it would wrap are rejected here instead. */
+  /** A histogram count that is not a uint64: negative ones are refused as prometheus/common 0.67 refuses them. */
+  private floatCount(value: number, negative: string): number {
+    if (value < 0) {
+      throw this.error(negative);
+    }
+    return value;
+  }
+
+  /** Go stores summary counts as `uint64(value)`; values it would wrap are rejected here instead. */
   private toCount(value: number, token: string, name: string): number {
     if (!(value >= 0) || value === Infinity) {
       throw this.error(`expected non-negative finite count for metric ${goQuote(name)}, got ${goQuote(token)}`);
@@ -705,7 +725,41 @@ function addInfBuckets(family: MetricFamily): void {
   for (const metric of family.metric) {
     const h = metric.histogram;
     if (h !== undefined && !h.bucket.some((b) => b.upperBound === Infinity)) {
-      h.bucket.push({ cumulativeCount: h.sampleCount, upperBound: Infinity });
+      h.bucket.push(
+        h.sampleCountFloat === undefined
+          ? { cumulativeCount: h.sampleCount, upperBound: Infinity }
+          : { cumulativeCount: 0, cumulativeCountFloat: h.sampleCountFloat, upperBound: Infinity },
+      );
+    }
+  }
+}
+
+/** Go's `value == float64(uint64(value))`: a whole number in [0, 2^64) (`-0` included). */
+function isUint64(value: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value < 2 ** 64;
+}
+
+/**
+ * prometheus/common 0.67's `normalizeHistogram` (expfmt/text_parse.go): when `_count` or any bucket
+ * is a float, every count of the histogram becomes a float (a float histogram), so the histogram is
+ * either completely integer or completely float. Like Go, a float count of 0 does not count as float.
+ */
+function normalizeHistogram(h: Histogram | undefined): void {
+  if (h === undefined) {
+    return;
+  }
+  const isFloat = (v: number | undefined): boolean => v !== undefined && v !== 0;
+  if (!isFloat(h.sampleCountFloat) && !h.bucket.some((b) => isFloat(b.cumulativeCountFloat))) {
+    return;
+  }
+  if (!isFloat(h.sampleCountFloat)) {
+    h.sampleCountFloat = h.sampleCount;
+    h.sampleCount = 0;
+  }
+  for (const b of h.bucket) {
+    if (!isFloat(b.cumulativeCountFloat)) {
+      b.cumulativeCountFloat = b.cumulativeCount;
+      b.cumulativeCount = 0;
     }
   }
 }

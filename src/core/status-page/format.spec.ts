@@ -1,4 +1,4 @@
-import { escapeLabelName, formatAge, groupPath, groupSelector, orderedLabels } from 'src/core/status-page/format';
+import { displayLabelName, escapeLabelName, formatAge, groupPath, groupSelector, orderedLabels } from 'src/core/status-page/format';
 import { parseGroupingPath, unescapeLabelName } from 'src/core/grouping/grouping-path';
 import { compileSelection, parseGroupSelector } from 'src/core/grouping/group-selection';
 import { Labels } from 'src/core/model/labels';
@@ -76,6 +76,21 @@ describe('groupPath', () => {
 describe('escapeLabelName', () => {
   it.each(['my.label', 'a_b', 'U__x', 'ümlaut 😀', '0starts_with_digit', '_'])('%s round-trips through unescapeLabelName', (name) => {
     expect(unescapeLabelName(escapeLabelName(name))).toBe(name);
+  });
+});
+
+describe('displayLabelName (Prometheus 3 quotes names that are not legacy names)', () => {
+  it.each([
+    ['a legacy name stays bare', 'job', 'job'],
+    ['a reserved-looking legacy name stays bare', '__name__', '__name__'],
+    ['a dotted name is quoted', 'some.label', '"some.label"'],
+    ['a leading digit is quoted', '1a', '"1a"'],
+    ['a dash is quoted', 'a-b', '"a-b"'],
+    ['quotes and backslashes are escaped', 'a"b\\c', '"a\\"b\\\\c"'],
+    ['non-ASCII is kept', 'größe', '"größe"'],
+    ['a control character is escaped', 'a\nb', '"a\\nb"'],
+  ])('%s: %p → %s', (_, name, shown) => {
+    expect(displayLabelName(name)).toBe(shown);
   });
 });
 

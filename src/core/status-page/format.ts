@@ -90,6 +90,15 @@ export function escapeLabelName(name: string): string {
 }
 
 /**
+ * A label name as Prometheus 3 writes it in a label set (`{"some.label"="v"}`): a legacy name
+ * (`[a-zA-Z_][a-zA-Z0-9_]*`) bare, any other name (possible under PUSH_ENABLE_UTF8_NAMES) in double
+ * quotes with the escapes label values get on this page.
+ */
+export function displayLabelName(name: string): string {
+  return isValidLabelName(name) ? name : JSON.stringify(name);
+}
+
+/**
  * A selector over grouping labels that matches this group (`{job="backup",instance="db1"}`), in
  * the syntax parseGroupSelector reads: names that are not legacy names quoted, values as JSON
  * strings (whose escapes are a subset of PromQL's). It matches groups with more labels too.
@@ -97,6 +106,6 @@ export function escapeLabelName(name: string): string {
 export function groupSelector(labels: Labels): string {
   const quote = (s: string): string => JSON.stringify(s);
   return `{${orderedLabels(labels)
-    .map(([name, value]) => `${isValidLabelName(name) ? name : quote(name)}=${quote(value)}`)
+    .map(([name, value]) => `${displayLabelName(name)}=${quote(value)}`)
     .join(',')}}`;
 }
