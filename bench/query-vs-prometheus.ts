@@ -14,7 +14,8 @@
  * Printed per query: median seconds of ours and Prometheus', the ratio, and the peak RSS of each
  * process during that query's runs (VmHWM reset through /proc/<pid>/clear_refs; ours without its
  * PostgreSQL backends, which are listed separately), each target as MET / NOT MET (≤ 3× time,
- * ≤ 3× peak memory). Everything is stopped and dropped at the end (`--keep` keeps the database).
+ * ≤ 3× peak memory). Both run with a sample limit of 10^9 and a 10 min timeout, so that the 1M-series
+ * stage answers on Prometheus too (its default 5*10^7 refuses the range queries there). Everything is stopped and dropped at the end (`--keep` keeps the database).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,8 @@ const option = (name: string, fallback: string): string => argv.find((a) => a.st
 const SERIES = Number(option('series', '100000'));
 const RUNS = Number(option('runs', '5'));
 const KEEP = argv.includes('--keep');
+/** Both engines get the same sample limit, above what 1M series × 51 steps load in Prometheus. */
+const MAX_SAMPLES = 1_000_000_000;
 const JOBS = 100;
 const SAMPLES = 13;
 const STEP_MS = 300_000;
@@ -113,7 +116,14 @@ async function startPrometheus(dir: string): Promise<{ url: string; pid: number;
   writeFileSync(config, 'global:\n  scrape_interval: 1m\n');
   const proc = spawn(
     PROMETHEUS,
-    [`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+      `--query.max-samples=${MAX_SAMPLES}`,
+      '--query.timeout=10m',
+    ],
     {
       stdio: 'ignore',
     },
@@ -177,7 +187,13 @@ async function main(): Promise<void> {
   const startMs = endMs - (SAMPLES - 1) * STEP_MS;
   try {
     await db.create();
-    ours = await startOurs({ name: 'ours', entry: path.join(ROOT, 'dist/src/main.js'), databaseUrl: db.url, dataDir: dir, env: { QUERY_TIMEOUT: '10m' } });
+    ours = await startOurs({
+      name: 'ours',
+      entry: path.join(ROOT, 'dist/src/main.js'),
+      databaseUrl: db.url,
+      dataDir: dir,
+      env: { QUERY_TIMEOUT: '10m', QUERY_MAX_SAMPLES: String(MAX_SAMPLES) },
+    });
     let t = Date.now();
     await loadOurs(db, startMs);
     log(`ours: ${SERIES} series × ${SAMPLES} samples written in ${((Date.now() - t) / 1000).toFixed(1)} s`);
