@@ -10,6 +10,7 @@ import { AddOneStatementPush1795690000000 } from '../../migrations/1795690000000
 import { EscapeStoredText1795700000000 } from '../../migrations/1795700000000-EscapeStoredText';
 import { AddGroupTtl1795710000000 } from '../../migrations/1795710000000-AddGroupTtl';
 import { EscapeTokenText1795720000000 } from '../../migrations/1795720000000-EscapeTokenText';
+import { AddPushBatch1795730000000 } from '../../migrations/1795730000000-AddPushBatch';
 // Relative imports: jest's globalSetup loads this file without the src/ path mapping.
 import { ConnectionTarget, parseConnectionUrl } from './connection-url';
 import { asUnavailable, DatabaseUnavailableError, sqlStateOf } from './database-errors';
@@ -26,6 +27,7 @@ export const MIGRATIONS = [
   EscapeStoredText1795700000000,
   AddGroupTtl1795710000000,
   EscapeTokenText1795720000000,
+  AddPushBatch1795730000000,
 ];
 
 export interface DatabaseOptions {
