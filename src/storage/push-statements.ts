@@ -176,7 +176,7 @@ export function batchStatement(pushes: readonly { write: PushWrite; history: Pus
       args.push([name, `${sqlType}[]`, column as string[] | number[]]);
       return;
     }
-    args.push([name, sqlType, column.flat() as string[] | number[] | Buffer[]]);
+    args.push([name, sqlType, concatenated(column as readonly (readonly unknown[])[]) as string[] | number[] | Buffer[]]);
     if (!offsets.has(offsetName)) {
       let at = 0;
       offsets.set(offsetName, [0, ...column.map((c) => (at += (c as readonly unknown[]).length))]);
@@ -186,6 +186,17 @@ export function batchStatement(pushes: readonly { write: PushWrite; history: Pus
     args.push([name, 'int4[]', at]);
   }
   return call('pgw_push_batch', args, 'idx, kind, name, type, detail, body');
+}
+
+/** The arrays one after the other (Array.prototype.flat is several times slower on V8). */
+function concatenated(arrays: readonly (readonly unknown[])[]): unknown[] {
+  const out: unknown[] = [];
+  for (const a of arrays) {
+    for (let i = 0; i < a.length; i++) {
+      out.push(a[i]);
+    }
+  }
+  return out;
 }
 
 /** The locked read of the transactional path: locks, then the check's context. */
