@@ -65,6 +65,8 @@ export interface BenchOptions {
   workers: number;
   /** Group commit settings of our gateway (PUSH_BATCH_MAX; 1 turns it off), for A/B runs. */
   batchMax: number;
+  /** More settings for our gateway, `KEY=VALUE,KEY=VALUE` (A/B runs of other knobs). */
+  oursEnv: string;
   /** Groups of the scale stage (ours, and upstream only if its snapshot fits the budget); 0 skips it. */
   scaleGroups: number;
   /** Seconds the scale stage may spend preloading each server. */
@@ -110,6 +112,7 @@ const SPECS: Spec[] = [
   { key: 'noLatest', flag: 'no-latest', env: 'BENCH_NO_LATEST', kind: 'bool', help: 'do not overwrite latest.json (a --quick run never does)' },
   { key: 'workers', flag: 'workers', env: 'BENCH_WORKERS', kind: 'int', help: 'WORKERS of our gateway (default 1); CPU and memory summed over its processes' },
   { key: 'batchMax', flag: 'batch-max', env: 'BENCH_BATCH_MAX', kind: 'int', help: "our PUSH_BATCH_MAX (default: the gateway's; 1 turns group commit off)" },
+  { key: 'oursEnv', flag: 'ours-env', env: 'BENCH_OURS_ENV', kind: 'string', help: 'more settings for our gateway: KEY=VALUE,KEY=VALUE' },
   { key: 'scaleGroups', flag: 'scale-groups', env: 'BENCH_SCALE_GROUPS', kind: 'int', help: 'groups of the scale stage after the replicas (default 0: skipped; 100000 = 1M series)' },
   { key: 'scaleBudgetS', flag: 'scale-budget', env: 'BENCH_SCALE_BUDGET', kind: 'float', help: 'seconds the scale stage may preload each server (default 600)' },
 ];
@@ -142,6 +145,7 @@ const DEFAULTS: Omit<BenchOptions, 'adminDatabaseUrl' | 'resultsDir' | 'scrapeSi
   noLatest: false,
   workers: 1,
   batchMax: 0,
+  oursEnv: '',
   scaleGroups: 0,
   scaleBudgetS: 600,
 };

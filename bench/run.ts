@@ -149,6 +149,12 @@ class Bench {
     return {
       ...(this.o.workers > 1 ? { WORKERS: String(this.o.workers) } : {}),
       ...(this.o.batchMax > 0 ? { PUSH_BATCH_MAX: String(this.o.batchMax) } : {}),
+      ...Object.fromEntries(
+        this.o.oursEnv
+          .split(',')
+          .filter((kv) => kv.includes('='))
+          .map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]),
+      ),
     };
   }
 
