@@ -343,7 +343,8 @@ class Bench {
    * measured upstream (check on, default settings otherwise) is restarted from that file.
    */
   private async upstreamFromSnapshot(size: number, budgetS = 24 * 3600): Promise<boolean> {
-    const file = path.join(this.tmp, 'upstream.snapshot');
+    // One file per size: the upstream measured so far persists its own store to its file when stopped.
+    const file = path.join(this.tmp, `upstream-${size}.snapshot`);
     const helper = await startUpstream({ bin: this.o.upstreamBin, name: 'upstream-helper', persistenceFile: file, disableConsistencyCheck: true });
     const started = Date.now();
     const run = await runPushes(helper, {
