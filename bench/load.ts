@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { machineCpuSeconds, processCpuSeconds, selfCpuSeconds } from './procstat';
+import { machineCpuSeconds, processCpuSeconds, selfCpuSeconds, treeCpuSeconds } from './procstat';
 
 /** A server under test, as the load generator sees it. */
 export interface Target {
@@ -220,14 +220,14 @@ async function helperCpu(pids: number[]): Promise<Map<number, number>> {
  */
 export async function metered<T>(target: Target, fn: () => Promise<T>): Promise<{ result: T; cpu: CpuUse }> {
   const before = await helperCpu(await target.helperPids());
-  const server0 = processCpuSeconds(target.pid()) ?? 0;
+  const server0 = treeCpuSeconds(target.pid()) ?? 0;
   const client0 = selfCpuSeconds();
   const machine0 = machineCpuSeconds();
   const t0 = process.hrtime.bigint();
   const result = await fn();
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
   const client1 = selfCpuSeconds();
-  const server1 = processCpuSeconds(target.pid()) ?? server0;
+  const server1 = treeCpuSeconds(target.pid()) ?? server0;
   const machine1 = machineCpuSeconds();
   const after = await helperCpu(await target.helperPids());
   let databaseS = 0;

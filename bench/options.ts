@@ -61,6 +61,16 @@ export interface BenchOptions {
   resultsDir: string;
   /** Do not write latest.json (exploratory runs). */
   noLatest: boolean;
+  /** WORKERS of our gateway (node:cluster processes on one port); CPU and memory are summed over them. */
+  workers: number;
+  /** Group commit settings of our gateway (PUSH_BATCH_MAX; 1 turns it off), for A/B runs. */
+  batchMax: number;
+  /** More settings for our gateway, `KEY=VALUE,KEY=VALUE` (A/B runs of other knobs). */
+  oursEnv: string;
+  /** Groups of the scale stage (ours, and upstream only if its snapshot fits the budget); 0 skips it. */
+  scaleGroups: number;
+  /** Seconds the scale stage may spend preloading each server. */
+  scaleBudgetS: number;
 }
 
 interface Spec {
@@ -74,7 +84,7 @@ interface Spec {
 const SPECS: Spec[] = [
   { key: 'quick', flag: 'quick', env: 'BENCH_QUICK', kind: 'bool', help: 'small sizes for a smoke run (< 1 minute)' },
   { key: 'groups', flag: 'groups', env: 'BENCH_GROUPS', kind: 'int', help: 'groups in the full store (default 10000)' },
-  { key: 'scrapeSizes', flag: 'scrape-sizes', env: 'BENCH_SCRAPE_SIZES', kind: 'ints', help: 'store sizes for scrapes (default groups/100,groups/10,groups)' },
+  { key: 'scrapeSizes', flag: 'scrape-sizes', env: 'BENCH_SCRAPE_SIZES', kind: 'ints', help: 'store sizes for scrapes and memory (default groups/100,groups/5,groups)' },
   { key: 'families', flag: 'families', env: 'BENCH_FAMILIES', kind: 'int', help: 'families per group (default 10)' },
   { key: 'seriesPerFamily', flag: 'series-per-family', env: 'BENCH_SERIES_PER_FAMILY', kind: 'int', help: 'series per family (default 1)' },
   { key: 'labels', flag: 'labels', env: 'BENCH_LABELS', kind: 'int', help: 'extra labels per series (default 2)' },
@@ -100,6 +110,11 @@ const SPECS: Spec[] = [
   { key: 'cpuProf', flag: 'cpu-prof', env: 'BENCH_CPU_PROF', kind: 'bool', help: 'run our gateways under node --cpu-prof' },
   { key: 'resultsDir', flag: 'results-dir', env: 'BENCH_RESULTS_DIR', kind: 'string', help: 'result directory (default bench/results)' },
   { key: 'noLatest', flag: 'no-latest', env: 'BENCH_NO_LATEST', kind: 'bool', help: 'do not overwrite latest.json (a --quick run never does)' },
+  { key: 'workers', flag: 'workers', env: 'BENCH_WORKERS', kind: 'int', help: 'WORKERS of our gateway (default 1); CPU and memory summed over its processes' },
+  { key: 'batchMax', flag: 'batch-max', env: 'BENCH_BATCH_MAX', kind: 'int', help: "our PUSH_BATCH_MAX (default: the gateway's; 1 turns group commit off)" },
+  { key: 'oursEnv', flag: 'ours-env', env: 'BENCH_OURS_ENV', kind: 'string', help: 'more settings for our gateway: KEY=VALUE,KEY=VALUE' },
+  { key: 'scaleGroups', flag: 'scale-groups', env: 'BENCH_SCALE_GROUPS', kind: 'int', help: 'groups of the scale stage after the replicas (default 0: skipped; 100000 = 1M series)' },
+  { key: 'scaleBudgetS', flag: 'scale-budget', env: 'BENCH_SCALE_BUDGET', kind: 'float', help: 'seconds the scale stage may preload each server (default 600)' },
 ];
 
 const DEFAULTS: Omit<BenchOptions, 'adminDatabaseUrl' | 'resultsDir' | 'scrapeSizes'> = {
@@ -128,6 +143,11 @@ const DEFAULTS: Omit<BenchOptions, 'adminDatabaseUrl' | 'resultsDir' | 'scrapeSi
   upstreamBin: '/usr/bin/prometheus-pushgateway',
   cpuProf: false,
   noLatest: false,
+  workers: 1,
+  batchMax: 0,
+  oursEnv: '',
+  scaleGroups: 0,
+  scaleBudgetS: 600,
 };
 
 const QUICK: Partial<BenchOptions> = {
@@ -197,7 +217,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   }
   const o = options as unknown as BenchOptions;
   if (!raw.has('scrapeSizes')) {
-    o.scrapeSizes = [...new Set([Math.max(1, Math.round(o.groups / 100)), Math.max(1, Math.round(o.groups / 10)), o.groups])];
+    o.scrapeSizes = [...new Set([Math.max(1, Math.round(o.groups / 100)), Math.max(1, Math.round(o.groups / 5)), o.groups])];
   }
   validate(o);
   return o;
@@ -256,6 +276,12 @@ function validate(o: BenchOptions): void {
   }
   if (o.rounds < 1) {
     problems.push('--rounds must be at least 1');
+  }
+  if (o.workers < 1) {
+    problems.push('--workers must be at least 1');
+  }
+  if (o.scaleGroups !== 0 && o.scaleGroups <= o.groups) {
+    problems.push('--scale-groups must exceed --groups (or be 0)');
   }
   if (o.scrapeSizes.some((s) => s > o.groups)) {
     problems.push('--scrape-sizes must not exceed --groups');

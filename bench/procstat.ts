@@ -24,6 +24,47 @@ export function processCpuSeconds(pid: number): number | undefined {
   }
 }
 
+/** The process and all its descendants (a cluster primary and its workers), from /proc. */
+export function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      const children = readFileSync(`/proc/${out[i]}/task/${out[i]}/children`, 'latin1').trim();
+      if (children !== '') {
+        out.push(...children.split(/\s+/).map(Number));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** processCpuSeconds summed over the process tree. */
+export function treeCpuSeconds(pid: number): number | undefined {
+  const own = processCpuSeconds(pid);
+  if (own === undefined) {
+    return undefined;
+  }
+  return processTree(pid)
+    .slice(1)
+    .reduce((sum, p) => sum + (processCpuSeconds(p) ?? 0), own);
+}
+
+/** processMemoryKiB summed over the process tree (RSS of every process; shared pages counted in each). */
+export function treeMemoryKiB(pid: number): { rss: number; hwm: number } | undefined {
+  const own = processMemoryKiB(pid);
+  if (own === undefined) {
+    return undefined;
+  }
+  for (const p of processTree(pid).slice(1)) {
+    const m = processMemoryKiB(p);
+    own.rss += m?.rss ?? 0;
+    own.hwm += m?.hwm ?? 0;
+  }
+  return own;
+}
+
 /** VmRSS and VmHWM of a process in KiB. */
 export function processMemoryKiB(pid: number): { rss: number; hwm: number } | undefined {
   try {

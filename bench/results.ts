@@ -55,6 +55,28 @@ export interface MemoryPoint {
   groups: number;
   rssMiB: number;
   hwmMiB: number;
+  /** Measured right after start, before the warm-up: nothing ever pushed. */
+  idle?: boolean;
+  /** Measured in the scale stage. */
+  scale?: boolean;
+}
+
+/** The scale stage (--scale-groups): how cost grows far beyond the full store. */
+export interface ScaleResult {
+  groups: number;
+  series: number;
+  preloadConcurrency: number;
+  servers: {
+    server: string;
+    preloadS: number;
+    preloadRate: number;
+    pushC1: number;
+    pushC16: number;
+    scrapeP50Ms: number;
+    scrapeMiB: number;
+    rssMiB: number;
+  }[];
+  note?: string;
 }
 
 export interface ReplicaResult {
@@ -97,6 +119,7 @@ export interface BenchResults {
   memory: MemoryPoint[];
   preload: PreloadStep[];
   replica?: ReplicaResult;
+  scale?: ScaleResult;
   checks: {
     non2xx: number;
     transportErrors: number;

@@ -9,8 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { addCpu, checkedRequest, emptyCpu, errors, median, metered, percentile, runPushes, scrape, Target } from './load';
 import { BenchOptions, OptionsError, parseOptions, usage } from './options';
-import { machineInfo, processMemoryKiB } from './procstat';
-import { BenchResults, MemoryPoint, PreloadStep, PushPoint, ReplicaResult, ScrapePoint } from './results';
+import { machineInfo, treeMemoryKiB } from './procstat';
+import { BenchResults, MemoryPoint, PreloadStep, PushPoint, ReplicaResult, ScaleResult, ScrapePoint } from './results';
 import { evaluateTargets, renderReport } from './report';
 import { BenchDatabase, killAllChildren, Server, snapshotBuild, startOurs, startUpstream, upstreamVersion } from './servers';
 import { countScrape, findMarker, Workload } from './workload';
@@ -113,6 +113,7 @@ class Bench {
       dataDir: path.join(this.tmp, 'unused'),
       cpuProfDir: profDir,
       backendPids: () => this.db.backendPids(),
+      env: this.oursEnv(),
     });
     this.upstream = await startUpstream({ bin: o.upstreamBin });
     if (o.embedded) {
@@ -123,6 +124,7 @@ class Bench {
       this.results.servers[t.name] = { port: t.port, pid: t.pid() };
     }
     log(`servers: ${this.targets.map((t) => `${t.name} on :${t.port} (pid ${t.pid()})`).join(', ')}`);
+    await this.idleMemory();
 
     if (profDir !== undefined) {
       this.results.meta.cpuProfiles = profDir;
@@ -136,6 +138,34 @@ class Bench {
     await this.pushPhase('full', o.groups);
     if (!o.skipReplicas) {
       await this.replicaPhase();
+    }
+    if (o.scaleGroups > 0) {
+      await this.scalePhase();
+    }
+  }
+
+  /** Settings of our gateway processes from the bench flags (--workers, --batch-max). */
+  oursEnv(): Record<string, string> {
+    return {
+      ...(this.o.workers > 1 ? { WORKERS: String(this.o.workers) } : {}),
+      ...(this.o.batchMax > 0 ? { PUSH_BATCH_MAX: String(this.o.batchMax) } : {}),
+      ...Object.fromEntries(
+        this.o.oursEnv
+          .split(',')
+          .filter((kv) => kv.includes('='))
+          .map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]),
+      ),
+    };
+  }
+
+  /** Resident memory of each server started and ready, nothing pushed yet (after 2 s to settle). */
+  private async idleMemory(): Promise<void> {
+    await new Promise((r) => setTimeout(r, 2000));
+    for (const t of this.targets) {
+      const mem = treeMemoryKiB(t.pid());
+      const point: MemoryPoint = { server: t.name, groups: 0, rssMiB: (mem?.rss ?? NaN) / 1024, hwmMiB: (mem?.hwm ?? NaN) / 1024, idle: true };
+      this.results.memory.push(point);
+      log(`  memory ${t.name.padEnd(13)} idle: VmRSS ${fmt(point.rssMiB)} MiB`);
     }
   }
 
@@ -242,8 +272,14 @@ class Bench {
       for (const t of this.ourTargets) {
         await this.preloadByPush(t, from, size, Infinity, o.preloadConcurrency);
       }
-      if (!last) {
+      if (!last && o.upstreamPreload === 'push') {
         await this.preloadByPush(this.upstream, from, size, Infinity, Math.min(4, o.preloadConcurrency));
+      } else if (!last) {
+        // Bounded like the last size: upstream slows down quadratically (minutes to 2,000 groups on a busy machine).
+        await this.preloadByPush(this.upstream, from, size, o.upstreamPreloadBudgetS, Math.min(4, o.preloadConcurrency));
+        if ((this.held.get('upstream') ?? 0) < size) {
+          await this.upstreamFromSnapshot(size);
+        }
       } else if (o.upstreamPreload === 'push') {
         await this.preloadByPush(this.upstream, from, size, o.upstreamPreloadBudgetS, Math.min(4, o.preloadConcurrency));
       } else {
@@ -252,7 +288,7 @@ class Bench {
       }
       await this.scrapePhase(size, last ? o.largeScrapes : o.scrapes);
       for (const t of this.targets) {
-        const mem = processMemoryKiB(t.pid());
+        const mem = treeMemoryKiB(t.pid());
         const point: MemoryPoint = { server: t.name, groups: this.held.get(t.name) ?? 0, rssMiB: (mem?.rss ?? NaN) / 1024, hwmMiB: (mem?.hwm ?? NaN) / 1024 };
         this.results.memory.push(point);
         log(`  memory ${t.name.padEnd(13)} at ${point.groups} groups: VmRSS ${fmt(point.rssMiB)} MiB (peak ${fmt(point.hwmMiB)} MiB)`);
@@ -306,17 +342,24 @@ class Bench {
    * a helper upstream with the consistency check off takes the same groups and persists them; the
    * measured upstream (check on, default settings otherwise) is restarted from that file.
    */
-  private async upstreamFromSnapshot(size: number): Promise<void> {
-    const file = path.join(this.tmp, 'upstream.snapshot');
+  private async upstreamFromSnapshot(size: number, budgetS = 24 * 3600): Promise<boolean> {
+    // One file per size: the upstream measured so far persists its own store to its file when stopped.
+    const file = path.join(this.tmp, `upstream-${size}.snapshot`);
     const helper = await startUpstream({ bin: this.o.upstreamBin, name: 'upstream-helper', persistenceFile: file, disableConsistencyCheck: true });
     const started = Date.now();
     const run = await runPushes(helper, {
       concurrency: this.o.preloadConcurrency,
       max: size,
-      budgetS: 24 * 3600,
+      budgetS,
       path: (i) => this.wl.path('bench', `g-${pad(i)}`),
       body: (i) => this.wl.body(i),
     });
+    if (run.count < size) {
+      await helper.stop();
+      rmSync(file, { force: true });
+      log(`  upstream helper reached only ${run.count} of ${size} groups in its ${budgetS} s budget`);
+      return false;
+    }
     await helper.stop();
     if (!existsSync(file)) {
       throw new Error(`upstream helper wrote no persistence file:\n${helper.output()}`);
@@ -340,6 +383,65 @@ class Bench {
       note: `helper upstream with --push.disable-consistency-check took ${run.count} pushes in ${fmt(run.elapsedS)} s and wrote ${(statSync(file).size / 2 ** 20).toFixed(1)} MiB; the measured upstream (which had reached ${pushedUpstream} groups by push) was restarted from that file with --persistence.interval=1000h (nothing written during the run)`,
     });
     log(`  upstream restarted from a ${size}-group snapshot built in ${fmt(seconds)} s (pid ${this.upstream.pid()})`);
+    return true;
+  }
+
+  /**
+   * The scale stage (--scale-groups): our gateway preloaded to a store far beyond the full one
+   * (bounded by --scale-budget), then a few bounded pushes at c=1 and c=16, scrapes and memory.
+   * Upstream is measured the same way only if its snapshot helper builds the store within the
+   * budget (pushing into the measured upstream would take days); otherwise ours only, said so.
+   */
+  private async scalePhase(): Promise<void> {
+    const o = this.o;
+    const size = o.scaleGroups;
+    log(`scale stage: ${size} groups, preload budget ${o.scaleBudgetS} s per server`);
+    const result: ScaleResult = { groups: size, series: size * this.wl.seriesPerGroup, preloadConcurrency: o.preloadConcurrency, servers: [] };
+    const measure = async (t: Server, preloadS: number, preloadRate: number): Promise<void> => {
+      const rates: number[] = [];
+      for (const c of [1, 16]) {
+        const prefix = `s${c}-`;
+        const run = await runPushes(t, { concurrency: c, max: c === 1 ? 50 : 200, budgetS: 10, path: (i) => this.wl.path('bench_scale', prefix + pad(i)), body: (i) => this.wl.body(i) });
+        rates.push(run.count / run.elapsedS);
+        await this.deleteGroups(t, 'bench_scale', Array.from({ length: run.count + run.failed }, (_, i) => prefix + pad(i)));
+      }
+      await scrape(t, false);
+      const lat: number[] = [];
+      let bytes = NaN;
+      for (let i = 0; i < 3; i++) {
+        const s = await scrape(t, false);
+        if (s !== undefined) {
+          lat.push(s.ms);
+          bytes = s.bytes;
+          const count = countScrape(s.text);
+          this.results.checks.seriesCountChecks++;
+          if (count.pushTimeLines !== (this.held.get(t.name) ?? 0)) {
+            this.results.checks.seriesCountFailures++;
+          }
+        }
+      }
+      const mem = treeMemoryKiB(t.pid());
+      this.results.memory.push({ server: t.name, groups: this.held.get(t.name) ?? 0, rssMiB: (mem?.rss ?? NaN) / 1024, hwmMiB: (mem?.hwm ?? NaN) / 1024, scale: true });
+      const entry = { server: t.name, preloadS, preloadRate, pushC1: rates[0], pushC16: rates[1], scrapeP50Ms: percentile(lat, 50), scrapeMiB: bytes / 2 ** 20, rssMiB: (mem?.rss ?? NaN) / 1024 };
+      result.servers.push(entry);
+      log(`  ${t.name} at ${this.held.get(t.name)} groups: push ${fmt(entry.pushC1)}/s (c=1), ${fmt(entry.pushC16)}/s (c=16); scrape p50 ${fmt(entry.scrapeP50Ms)} ms; VmRSS ${fmt(entry.rssMiB)} MiB`);
+    };
+    const before = this.held.get(this.ours.name) ?? 0;
+    const started = Date.now();
+    await this.preloadByPush(this.ours, before, size, o.scaleBudgetS, o.preloadConcurrency);
+    const preloadS = (Date.now() - started) / 1000;
+    await measure(this.ours, preloadS, ((this.held.get(this.ours.name) ?? 0) - before) / preloadS);
+    result.groups = this.held.get(this.ours.name) ?? 0;
+    result.series = result.groups * this.wl.seriesPerGroup;
+    const upStarted = Date.now();
+    if (await this.upstreamFromSnapshot(size, o.scaleBudgetS)) {
+      const upS = (Date.now() - upStarted) / 1000;
+      await measure(this.upstream, upS, size / upS);
+      result.note = `upstream built by its snapshot helper (consistency check off) and restarted from the file, as at ${o.groups} groups`;
+    } else {
+      result.note = `ours only: upstream's snapshot helper could not build ${size} groups within ${o.scaleBudgetS} s`;
+    }
+    this.results.scale = result;
   }
 
   /** Phase 3: sequential GET /metrics, plain and gzip, servers alternating every scrape. */
@@ -420,6 +522,7 @@ class Bench {
       databaseUrl: this.db.url,
       dataDir: path.join(this.tmp, 'unused'),
       backendPids: () => this.db.backendPids(),
+      env: this.oursEnv(),
     });
     try {
       const cold = await scrape(b, false);

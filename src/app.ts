@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { LogLevel } from '@nestjs/common';
 import { AppModule } from 'src/app.module';
 import { AppConfig } from 'src/config/env.schema';
@@ -17,6 +17,19 @@ const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
 };
 
 /**
+ * Fastify's schema compilers (ajv, fast-json-stringify: some 100 modules) loaded only when a route
+ * declares a schema, which none does: idle memory (issue 14). Same compilers as Fastify's defaults.
+ */
+const LAZY_SCHEMA_COMPILERS = {
+  buildValidator: (...args: unknown[]): unknown =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('@fastify/ajv-compiler') as () => (...a: unknown[]) => unknown)()(...args),
+  buildSerializer: (...args: unknown[]): unknown =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('@fastify/fast-json-stringify-compiler') as () => (...a: unknown[]) => unknown)()(...args),
+} as NonNullable<FastifyServerOptions['schemaController']>['compilersFactory'];
+
+/**
  * Builds (but does not start) the gateway for a configuration: Fastify with one raw-buffer body
  * parser for every content type (pushes are parsed by the core, whatever their declared type),
  * the body limit, the HTTP_* head size and receive timeouts, request accounting, and the route prefix.
@@ -27,6 +40,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     ...serverLimitOptions(config.http),
     clientErrorHandler: handleClientError,
     routerOptions: { maxParamLength: 65536 },
+    schemaController: { compilersFactory: LAZY_SCHEMA_COMPILERS },
     // The router rejects URLs whose escapes are not UTF-8 before any handler runs; answer in the
     // same plain-text style as every other client error.
     frameworkErrors: (error: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {

@@ -1,8 +1,6 @@
-import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
-import { createApp } from 'src/app';
 import { ConfigError, loadConfig } from 'src/config/env.schema';
-import { LIFECYCLE } from 'src/api/lifecycle';
+import { isClusterWorker, QUIT_MESSAGE, runPrimary } from 'src/cluster';
+import cluster from 'node:cluster';
 
 /** SIGTERM to exit, at most (DESIGN §5). */
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -18,6 +16,15 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  if (config.workers > 1 && cluster.isPrimary) {
+    runPrimary(config.workers);
+    return;
+  }
+  // Loaded only here: a cluster primary never loads the application.
+  await import('reflect-metadata');
+  const { createApp } = await import('src/app');
+  const { LIFECYCLE } = await import('src/api/lifecycle');
+  const { Logger } = await import('@nestjs/common');
   const app = await createApp(config);
   let closing = false;
   const shutdown = (): void => {
@@ -38,7 +45,8 @@ async function main(): Promise<void> {
       () => process.exit(1),
     );
   };
-  LIFECYCLE.requestShutdown = shutdown;
+  // `/-/quit` in one worker stops the whole cluster, as it stops the one process without one.
+  LIFECYCLE.requestShutdown = isClusterWorker() ? () => process.send?.(QUIT_MESSAGE) : shutdown;
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
   await app.listen(config.port, config.host);

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { errors, jwtVerify } from 'jose';
+import { jose } from 'src/auth/jose-lazy';
 import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
 import { InvalidClaimsError, Principal, principalFromClaims } from 'src/core/auth/principal';
@@ -53,7 +53,7 @@ export class TokenVerifier {
     const auth = this.config.auth;
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(token, this.keys.resolve, {
+      ({ payload } = await jose().jwtVerify(token, this.keys.resolve, {
         algorithms: this.keys.algorithms,
         issuer: auth.issuer,
         audience: auth.audience.length > 0 ? [...auth.audience] : undefined,
@@ -62,7 +62,7 @@ export class TokenVerifier {
         currentDate: new Date(now),
       }));
     } catch (error) {
-      throw new TokenRejectedError(error instanceof errors.JOSEError ? `${error.code}: ${error.message}` : String(error));
+      throw new TokenRejectedError(error instanceof jose().errors.JOSEError ? `${error.code}: ${error.message}` : String(error));
     }
     let principal: Principal;
     try {

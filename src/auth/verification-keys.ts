@@ -1,6 +1,8 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createLocalJWKSet, JSONWebKeySet, JWTHeaderParameters, FlattenedJWSInput, KeyLike, errors } from 'jose';
+import type * as Jose from 'jose';
+import type { JSONWebKeySet, JWTHeaderParameters, FlattenedJWSInput, KeyLike } from 'jose';
+import { jose } from 'src/auth/jose-lazy';
 import { AuthSettings } from 'src/config/env.schema';
 
 const HMAC_ALGS = ['HS256', 'HS384', 'HS512'];
@@ -41,7 +43,7 @@ export function loadVerificationKeys(auth: AuthSettings): VerificationKeys {
     if (publicKey !== undefined && publicAlgs.includes(header.alg)) {
       return publicKey;
     }
-    throw new errors.JOSEAlgNotAllowed('no key for this algorithm');
+    throw new (jose().errors.JOSEAlgNotAllowed)('no key for this algorithm');
   };
   return { algorithms, resolve };
 }
@@ -54,13 +56,13 @@ function loadPublicKey(file: string): KeyObject {
   }
 }
 
-function loadJwks(file: string): ReturnType<typeof createLocalJWKSet> {
+function loadJwks(file: string): ReturnType<typeof Jose.createLocalJWKSet> {
   try {
     const jwks = JSON.parse(readFileSync(file, 'utf8')) as JSONWebKeySet;
     if (!Array.isArray(jwks.keys) || jwks.keys.length === 0) {
       throw new Error('expected {"keys": [...]} with at least one key');
     }
-    return createLocalJWKSet(jwks);
+    return jose().createLocalJWKSet(jwks);
   } catch (error) {
     throw new KeyLoadError(`AUTH_JWKS_FILE=${file}: ${(error as Error).message}`);
   }

@@ -44,6 +44,9 @@ export interface AppConfig {
   readonly history: HistorySettings;
   readonly query: QuerySettings;
   readonly http: HttpSettings;
+  readonly pushBatch: PushBatchSettings;
+  /** WORKERS: gateway processes serving one port (node:cluster); 1 runs no cluster at all. */
+  readonly workers: number;
   /** GROUP_TTL, GROUP_TTL_MAX, GROUP_TTL_TENANTS: group expiry (DESIGN §5b); all unset: never (upstream). */
   readonly groupTtl: TtlPolicy;
 }
@@ -56,6 +59,22 @@ export interface QuerySettings {
   readonly maxSamples: number;
   /** QUERY_MAX_CONCURRENCY: queries evaluated at once per replica; the rest wait (--query.max-concurrency). */
   readonly maxConcurrency: number;
+}
+
+/**
+ * Group commit (issue 14): concurrent pushes to different groups share one statement, hence one
+ * transaction and one commit. A push still answers only after its own batch committed.
+ */
+export interface PushBatchSettings {
+  /** PUSH_BATCH_MAX: most pushes in one statement; 1 turns group commit off. */
+  readonly maxPushes: number;
+  /**
+   * PUSH_BATCH_WINDOW_US: how long a push that could start a batch at once waits for company, in
+   * microseconds; 0 waits only for the pushes already received in the same event-loop turn.
+   */
+  readonly windowUs: number;
+  /** PUSH_BATCH_IN_FLIGHT: batch statements running at once per process; the next batch forms meanwhile. */
+  readonly inFlight: number;
 }
 
 /** Limits on what one HTTP client can hold (DESIGN §5c). */
@@ -141,6 +160,12 @@ export function loadConfig(env: Env): AppConfig {
       maxConcurrency: read.integer('QUERY_MAX_CONCURRENCY', 20, 1, 10_000),
     }),
     groupTtl: readTtlPolicy(read, problems),
+    pushBatch: Object.freeze({
+      maxPushes: read.integer('PUSH_BATCH_MAX', 32, 1, 1000),
+      windowUs: read.integer('PUSH_BATCH_WINDOW_US', 0, 0, 100_000),
+      inFlight: read.integer('PUSH_BATCH_IN_FLIGHT', 2, 1, 1000),
+    }),
+    workers: read.integer('WORKERS', 1, 1, 256),
     http: Object.freeze({
       maxHeaderBytes: read.integer('HTTP_MAX_HEADER_BYTES', 16 * 1024, 1024, 1024 * 1024),
       headersTimeoutMs: read.duration('HTTP_HEADERS_TIMEOUT', '10s', 100),

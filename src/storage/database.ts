@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { Client, ClientConfig, Pool, PoolClient, QueryResultRow } from 'pg';
 import { CreateMetricStore1767225600000 } from '../../migrations/1767225600000-CreateMetricStore';
 import { CreateAuthTokens1795667700000 } from '../../migrations/1795667700000-CreateAuthTokens';
@@ -10,6 +10,7 @@ import { AddOneStatementPush1795690000000 } from '../../migrations/1795690000000
 import { EscapeStoredText1795700000000 } from '../../migrations/1795700000000-EscapeStoredText';
 import { AddGroupTtl1795710000000 } from '../../migrations/1795710000000-AddGroupTtl';
 import { EscapeTokenText1795720000000 } from '../../migrations/1795720000000-EscapeTokenText';
+import { AddPushBatch1795730000000 } from '../../migrations/1795730000000-AddPushBatch';
 // Relative imports: jest's globalSetup loads this file without the src/ path mapping.
 import { ConnectionTarget, parseConnectionUrl } from './connection-url';
 import { asUnavailable, DatabaseUnavailableError, sqlStateOf } from './database-errors';
@@ -26,6 +27,7 @@ export const MIGRATIONS = [
   EscapeStoredText1795700000000,
   AddGroupTtl1795710000000,
   EscapeTokenText1795720000000,
+  AddPushBatch1795730000000,
 ];
 
 export interface DatabaseOptions {
@@ -93,6 +95,7 @@ export interface Database extends Executor {
 
 const DEFAULT_UNAVAILABLE_MS = 2000;
 const RETRYABLE = new Set(['40001', '40P01']);
+const UNDEFINED_TABLE = '42P01';
 const MAX_ATTEMPTS = 5;
 const MIGRATION_RETRY_MS = 1000;
 
@@ -237,10 +240,32 @@ class PgDatabase implements Database {
   }
 
   async runMigrations(): Promise<string[]> {
+    if (!(await this.migrationsPending())) {
+      return [];
+    }
     return this.withMigrationSource(async (ds) => (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name));
   }
 
+  /**
+   * Whether any migration is not recorded as applied, by one plain query: TypeORM (some 300
+   * modules, 10-20 MiB resident) is then loaded only when there is something to apply or a
+   * migration command runs. A missing migrations table counts as pending.
+   */
+  private async migrationsPending(): Promise<boolean> {
+    let applied: Set<string>;
+    try {
+      applied = new Set((await this.pool.query<{ name: string }>('SELECT name FROM migrations')).rows.map((r) => r.name));
+    } catch (error) {
+      if (sqlStateOf(error) === UNDEFINED_TABLE) {
+        return true;
+      }
+      throw error;
+    }
+    return MIGRATIONS.some((m) => !applied.has(m.name));
+  }
+
   async withMigrationSource<T>(fn: (dataSource: DataSource) => Promise<T>): Promise<T> {
+    const { DataSource } = await import('typeorm');
     const ds = await new DataSource({
       type: 'postgres',
       synchronize: false,

@@ -4,10 +4,25 @@ import { MetricType } from 'src/core/model/metric-family';
 import { formatLabels } from 'src/core/grouping/grouping-key';
 import { DATABASE } from 'src/storage/storage.tokens';
 import { Database, Executor } from 'src/storage/database';
-import { sqlStateOf } from 'src/storage/database-errors';
+import { DatabaseUnavailableError, sqlStateOf } from 'src/storage/database-errors';
 import { InconsistentPushError } from 'src/core/consistency/errors';
 import { WRITE_HOOKS, WriteHooks } from 'src/storage/write-hooks';
-import { GroupRef, probeStatement, PushRow, PushWrite, readStatement, Statement, storedContextOf, wasWritten, writeStatement } from 'src/storage/push-statements';
+import {
+  batchStatement,
+  GroupRef,
+  probeStatement,
+  PushRow,
+  PushWrite,
+  readStatement,
+  Statement,
+  storedContextOf,
+  wasWritten,
+  writeStatement,
+} from 'src/storage/push-statements';
+import { BatchOutcome, PushBatcher } from 'src/storage/push-batcher';
+import { PushHistoryArgs } from 'src/storage/write-hooks';
+import { APP_CONFIG } from 'src/config/config.module';
+import { AppConfig } from 'src/config/env.schema';
 import { checkPushAgainstStore } from 'src/core/consistency/push-check';
 import { expiryOf } from 'src/core/grouping/group-ttl';
 import { fromDbLabels, fromDbText, toDbJson } from 'src/storage/db-text';
@@ -137,10 +152,25 @@ const LOAD_BODIES = `
  */
 @Injectable()
 export class MetricGroupRepository {
+  /** Group commit of probes; undefined when PUSH_BATCH_MAX is 1 (every probe its own statement). */
+  private readonly batcher: PushBatcher<ProbeJob, PushRow[]> | undefined;
+
   constructor(
     @Inject(DATABASE) private readonly db: Database,
     @Optional() @Inject(WRITE_HOOKS) private readonly hooks?: WriteHooks,
-  ) {}
+    @Optional() @Inject(APP_CONFIG) config?: AppConfig,
+  ) {
+    const settings = config?.pushBatch;
+    if (settings !== undefined && settings.maxPushes > 1) {
+      this.batcher = new PushBatcher<ProbeJob, PushRow[]>(
+        settings,
+        (job) => `${job.write.group.tenant}\u0000${job.write.group.groupingKey}`,
+        (jobs) => this.probeBatch(jobs),
+        (job) => this.probeAlone(job),
+        (error) => error instanceof DatabaseUnavailableError,
+      );
+    }
+  }
 
   /**
    * Applies a checked PUT/POST atomically: the group with its push time and TTL, its families and
@@ -165,7 +195,8 @@ export class MetricGroupRepository {
     try {
       let written = false;
       if (!write.plan.needsContext) {
-        const rows = await this.retrying(() => this.runStatement(this.db, probeStatement(write, history)));
+        const job = { write, history };
+        const rows = await (this.batcher === undefined ? this.probeAlone(job) : this.batcher.submit(job));
         written = wasWritten(rows);
         if (!written) {
           checkPushAgainstStore(write.plan, storedContextOf(rows));
@@ -189,6 +220,31 @@ export class MetricGroupRepository {
     if (history !== undefined) {
       this.hooks?.pushCommitted(history);
     }
+  }
+
+  /** One probe as its own statement (and transaction), retried on deadlock. */
+  private probeAlone(job: ProbeJob): Promise<PushRow[]> {
+    return this.retrying(() => this.runStatement(this.db, probeStatement(job.write, job.history)));
+  }
+
+  /**
+   * Probes of pushes to different groups as one statement, so one transaction and one commit
+   * (pgw_push_batch). When the database is away every push gets that error (nothing was applied);
+   * any other error rolled the whole batch back, and each push is then run alone, so the one that
+   * caused it fails by itself and the others are still applied.
+   */
+  private async probeBatch(jobs: ProbeJob[]): Promise<BatchOutcome<PushRow[]>[]> {
+    let rows: PushRow[];
+    try {
+      rows = await this.runStatement(this.db, batchStatement(jobs));
+    } catch (error) {
+      return jobs.map(() => (error instanceof DatabaseUnavailableError ? { error } : 'alone'));
+    }
+    const byPush: PushRow[][] = jobs.map(() => []);
+    for (const row of rows) {
+      byPush[(row.idx ?? 0) - 1]?.push(row);
+    }
+    return byPush.map((value) => ({ value }));
   }
 
   private runStatement(on: Executor, statement: Statement): Promise<PushRow[]> {
@@ -359,6 +415,12 @@ export class MetricGroupRepository {
       }
     }
   }
+}
+
+/** A probe waiting for its statement: the push and its history rows. */
+interface ProbeJob {
+  write: PushWrite;
+  history: PushHistoryArgs | undefined;
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -4,7 +4,7 @@ import { MetricFamily } from 'src/core/model/metric-family';
 import { encodeFamilyDelimited } from 'src/core/exposition/protobuf-delimited';
 import { encodeSamples } from 'src/core/exposition/text-encoder';
 import { PushCheckPlan, StoredContext } from 'src/core/consistency/push-check';
-import { byteaArray, numberArray, textArray } from 'src/storage/pg-arrays';
+import { BinaryElement, binaryArray } from 'src/storage/pg-arrays';
 import { fromDbLabels, fromDbText, toDbJson, toDbText } from 'src/storage/db-text';
 import { PushHistoryArgs } from 'src/storage/write-hooks';
 
@@ -46,19 +46,33 @@ export interface Statement {
   values: unknown[];
 }
 
-type Arg = readonly [name: string, sqlType: string, value: unknown];
+/** A parameter value before encoding: scalars as `pg` sends them, arrays as JavaScript arrays. */
+type Value = string | number | boolean | null | readonly string[] | readonly number[] | readonly Buffer[];
+
+type Arg = readonly [name: string, sqlType: string, value: Value];
+
+/**
+ * The wire form of a parameter: arrays in PostgreSQL's binary format (see binaryArray), scalars
+ * left to `pg`.
+ */
+function encoded(sqlType: string, value: Value): unknown {
+  if (!sqlType.endsWith('[]')) {
+    return value;
+  }
+  return binaryArray(sqlType.slice(0, -2) as BinaryElement, value as readonly (string | number | boolean | Buffer | null)[]);
+}
 
 function call(fn: string, args: readonly Arg[], columns = 'kind, name, type, detail, body'): Statement {
   const list = args.map(([name, sqlType], i) => `${name} => $${i + 1}::${sqlType}`).join(', ');
-  return { name: fn, text: `SELECT ${columns} FROM ${fn}(${list})`, values: args.map(([, , value]) => value) };
+  return { name: fn, text: `SELECT ${columns} FROM ${fn}(${list})`, values: args.map(([, sqlType, value]) => encoded(sqlType, value)) };
 }
 
 function lockArgs(w: PushWrite): Arg[] {
   const pushedType = new Map(w.plan.families.map((f) => [f.name, f.type as number]));
   return [
     ['p_group_lock', 'text', `{group}${JSON.stringify([w.group.tenant, w.group.groupingKey])}`],
-    ['p_lookup', 'text[]', textArray(w.plan.lookupNames.map(toDbText))],
-    ['p_lookup_types', 'int2[]', numberArray(w.plan.lookupNames.map((n) => pushedType.get(n) ?? -1))],
+    ['p_lookup', 'text[]', w.plan.lookupNames.map(toDbText)],
+    ['p_lookup_types', 'int2[]', w.plan.lookupNames.map((n) => pushedType.get(n) ?? -1)],
   ];
 }
 
@@ -67,20 +81,20 @@ function keyArgs(w: PushWrite): Arg[] {
     ['p_tenant', 'text', w.group.tenant],
     ['p_key', 'text', w.group.groupingKey],
     ['p_replace', 'bool', w.mode === 'replace'],
-    ['p_pushed', 'text[]', textArray(w.plan.families.map((f) => toDbText(f.name)))],
+    ['p_pushed', 'text[]', w.plan.families.map((f) => toDbText(f.name))],
   ];
 }
 
 function candidateArgs(w: PushWrite): Arg[] {
-  return [['p_candidates', 'text[]', textArray(w.plan.families.length > 0 ? w.plan.collisionKeys : [])]];
+  return [['p_candidates', 'text[]', w.plan.families.length > 0 ? w.plan.collisionKeys : []]];
 }
 
 function suspectArgs(w: PushWrite): Arg[] {
   const s = suspectRanges(w.plan.suspectMasks);
   return [
-    ['p_suspect_idx', 'int2[]', numberArray(s.idx)],
-    ['p_suspect_lo', 'int2[]', numberArray(s.lo)],
-    ['p_suspect_hi', 'int2[]', numberArray(s.hi)],
+    ['p_suspect_idx', 'int2[]', s.idx],
+    ['p_suspect_lo', 'int2[]', s.lo],
+    ['p_suspect_hi', 'int2[]', s.hi],
   ];
 }
 
@@ -90,10 +104,10 @@ function groupArgs(w: PushWrite, families: MetricFamily[]): Arg[] {
     ['p_labels', 'jsonb', toDbJson(w.group.labels)],
     ['p_now', 'float8', w.now],
     ['p_ttl', 'float8', w.ttlSeconds ?? null],
-    ['f_types', 'int2[]', numberArray(families.map((f) => f.type))],
-    ['f_helps', 'text[]', textArray(families.map((f) => toDbText(f.help)))],
-    ['f_bodies', 'bytea[]', byteaArray(families.map((f) => encodeFamilyDelimited(f)))],
-    ['f_expositions', 'text[]', textArray(families.map((f) => toDbText(encodeSamples(f))))],
+    ['f_types', 'int2[]', families.map((f) => f.type)],
+    ['f_helps', 'text[]', families.map((f) => toDbText(f.help))],
+    ['f_bodies', 'bytea[]', families.map((f) => encodeFamilyDelimited(f))],
+    ['f_expositions', 'text[]', families.map((f) => toDbText(encodeSamples(f)))],
   ];
 }
 
@@ -101,27 +115,88 @@ function historyArgs(h: PushHistoryArgs | undefined): Arg[] {
   return [
     ['h_enabled', 'bool', h !== undefined],
     ['h_t', 'int8', h?.t ?? 0],
-    ['h_names', 'text[]', textArray(h?.names ?? [])],
-    ['h_families', 'text[]', textArray(h?.families ?? [])],
-    ['h_labels', 'text[]', textArray(h?.labels ?? [])],
-    ['h_keys', 'text[]', textArray(h?.keys ?? [])],
-    ['h_values', 'float8[]', numberArray(h?.values ?? [])],
-    ['h_family_list', 'text[]', textArray(h?.familyList ?? [])],
+    ['h_names', 'text[]', h?.names ?? []],
+    ['h_families', 'text[]', h?.families ?? []],
+    ['h_labels', 'text[]', h?.labels ?? []],
+    ['h_keys', 'text[]', h?.keys ?? []],
+    ['h_values', 'float8[]', h?.values ?? []],
+    ['h_family_list', 'text[]', h?.familyList ?? []],
     ['h_record', 'bool', h?.record ?? false],
-    ['h_days', 'int8[]', numberArray(h?.days ?? [])],
+    ['h_days', 'int8[]', h?.days ?? []],
   ];
+}
+
+function probeArgs(w: PushWrite, history: PushHistoryArgs | undefined): Arg[] {
+  return [...lockArgs(w), ...keyArgs(w), ...suspectArgs(w), ...candidateArgs(w), ...groupArgs(w, w.plan.families), ...historyArgs(history)];
 }
 
 /** The one-statement push: locks, then the check's context (nothing written) or the write. */
 export function probeStatement(w: PushWrite, history: PushHistoryArgs | undefined): Statement {
-  return call('pgw_push_probe', [
-    ...lockArgs(w),
-    ...keyArgs(w),
-    ...suspectArgs(w),
-    ...candidateArgs(w),
-    ...groupArgs(w, w.plan.families),
-    ...historyArgs(history),
-  ]);
+  return call('pgw_push_probe', probeArgs(w, history));
+}
+
+/**
+ * Which offsets array of pgw_push_batch slices each per-push array of pgw_push_probe: the arrays
+ * of one push that have one element per pushed family share one, and so on.
+ */
+const BATCH_OFFSETS: Readonly<Record<string, string>> = {
+  p_lookup: 'o_lookup',
+  p_lookup_types: 'o_lookup',
+  p_pushed: 'o_pushed',
+  f_types: 'o_pushed',
+  f_helps: 'o_pushed',
+  f_bodies: 'o_pushed',
+  f_expositions: 'o_pushed',
+  p_suspect_idx: 'o_suspect',
+  p_suspect_lo: 'o_suspect',
+  p_suspect_hi: 'o_suspect',
+  p_candidates: 'o_candidates',
+  h_names: 'o_series',
+  h_families: 'o_series',
+  h_labels: 'o_series',
+  h_keys: 'o_series',
+  h_values: 'o_series',
+  h_family_list: 'o_family_list',
+  h_days: 'o_days',
+};
+
+/**
+ * Several pushes to pairwise different groups as one statement (group commit, see push.v3.sql):
+ * pgw_push_probe's arguments of every push, scalars gathered into arrays, arrays concatenated with
+ * their offsets. Answers PushRow plus `idx`, the 1-based position of the push in `pushes`.
+ */
+export function batchStatement(pushes: readonly { write: PushWrite; history: PushHistoryArgs | undefined }[]): Statement {
+  const perPush = pushes.map((p) => probeArgs(p.write, p.history));
+  const args: Arg[] = [];
+  const offsets = new Map<string, number[]>();
+  perPush[0].forEach(([name, sqlType], k) => {
+    const column = perPush.map((a) => a[k][2]);
+    const offsetName = BATCH_OFFSETS[name];
+    if (offsetName === undefined) {
+      args.push([name, `${sqlType}[]`, column as string[] | number[]]);
+      return;
+    }
+    args.push([name, sqlType, concatenated(column as readonly (readonly unknown[])[]) as string[] | number[] | Buffer[]]);
+    if (!offsets.has(offsetName)) {
+      let at = 0;
+      offsets.set(offsetName, [0, ...column.map((c) => (at += (c as readonly unknown[]).length))]);
+    }
+  });
+  for (const [name, at] of offsets) {
+    args.push([name, 'int4[]', at]);
+  }
+  return call('pgw_push_batch', args, 'idx, kind, name, type, detail, body');
+}
+
+/** The arrays one after the other (Array.prototype.flat is several times slower on V8). */
+function concatenated(arrays: readonly (readonly unknown[])[]): unknown[] {
+  const out: unknown[] = [];
+  for (const a of arrays) {
+    for (let i = 0; i < a.length; i++) {
+      out.push(a[i]);
+    }
+  }
+  return out;
 }
 
 /** The locked read of the transactional path: locks, then the check's context. */
@@ -136,6 +211,8 @@ export function writeStatement(w: PushWrite, history: PushHistoryArgs | undefine
 
 /** A row of pgw_push_probe / pgw_push_read: context ('t', 'c'), or one 'w' with the written group's id as detail. */
 export interface PushRow {
+  /** pgw_push_batch only: the 1-based position of the push the row belongs to. */
+  idx?: number;
   kind: 't' | 'c' | 'w';
   name: string;
   type: number | null;

@@ -1,6 +1,7 @@
 import { createTestDatabase, startProcess, TestDatabase, GatewayProcess } from '../support/gateway';
 import { itWhen, serverUrl } from '../support/test-env';
 import { pushedLines } from '../support/scrape';
+import { lostPushes, PushLoad, scrapedValues, sleep } from '../support/fault-load';
 
 async function put(url: string, path: string, body: string, method = 'PUT'): Promise<number> {
   const res = await fetch(`${url}${path}`, { method, body });
@@ -57,6 +58,23 @@ describe('durability across restarts and crashes', () => {
       expect(lines).toContain(`dur_gauge{i="${i}",instance="",job="crash",k="${i}"} ${i}.5`);
     }
     expect(acked).toHaveLength(20);
+  });
+
+  it('keeps every acknowledged push of 24 concurrent pushers (group commit) after kill -9 in the middle of the load', async () => {
+    gw = await startProcess(db, { PUSH_BATCH_WINDOW_US: '2000' });
+    const url = gw.url;
+    const load = new PushLoad(
+      'crash_batch',
+      Array.from({ length: 24 }, (_, i) => ({ id: `c${i}`, target: () => url })),
+      0,
+    );
+    load.start();
+    await sleep(1500);
+    await gw.stop('SIGKILL');
+    await load.stop();
+    gw = await startProcess(db);
+    expect(lostPushes(load, await scrapedValues(gw.url, 'crash_batch'))).toEqual([]);
+    expect(load.acknowledged()).toBeGreaterThan(48);
   });
 });
 

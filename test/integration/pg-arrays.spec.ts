@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { byteaArray, numberArray, textArray } from 'src/storage/pg-arrays';
+import { binaryArray, byteaArray, numberArray, textArray } from 'src/storage/pg-arrays';
 import { itWhen, serverUrl } from '../support/test-env';
 
 describe('array literals for pg parameters', () => {
@@ -23,6 +23,45 @@ describe('array literals for pg parameters', () => {
       await client.end();
     }
   });
+
+  itWhen(serverUrl() !== undefined, 'needs a PostgreSQL server (on the embedded engine every push test reads them back)')(
+    'in binary form, read back by PostgreSQL as the same values, NULLs and empty arrays included',
+    async () => {
+      const client = new Client({ connectionString: serverUrl() });
+      await client.connect();
+      try {
+        const { rows } = await client.query(
+          `SELECT $1::text[] AS t, $2::float8[] AS n, $3::bytea[] AS b, $4::int2[] AS s, $5::int4[] AS i, $6::int8[] AS l,
+                  $7::bool[] AS o, $8::jsonb[] AS j, $9::float8[] AS nul, $10::text[] AS e, cardinality($10::text[]) AS ec`,
+          [
+            binaryArray('text', texts),
+            binaryArray('float8', numbers),
+            binaryArray('bytea', buffers),
+            binaryArray('int2', [0, -1, 32767, -32768]),
+            binaryArray('int4', [0, -1, 2147483647]),
+            binaryArray('int8', [0, -1, 1767225600000, Number.MAX_SAFE_INTEGER]),
+            binaryArray('bool', [true, false]),
+            binaryArray('jsonb', ['{"job":"a\\"b","x":"中文"}', '{}']),
+            binaryArray('float8', [1, null, 2]),
+            binaryArray('text', []),
+          ],
+        );
+        const r = rows[0] as Record<string, unknown[]> & { ec: number };
+        expect(r.t).toEqual(texts);
+        expect(r.n.map(String)).toEqual(numbers.map(String));
+        expect((r.b as Buffer[]).map((b) => b.toString('hex'))).toEqual(buffers.map((b) => b.toString('hex')));
+        expect(r.s).toEqual([0, -1, 32767, -32768]);
+        expect(r.i).toEqual([0, -1, 2147483647]);
+        expect(r.l).toEqual(['0', '-1', '1767225600000', String(Number.MAX_SAFE_INTEGER)]);
+        expect(r.o).toEqual([true, false]);
+        expect(r.j).toEqual([{ job: 'a"b', x: '中文' }, {}]);
+        expect(r.nul).toEqual([1, null, 2]);
+        expect([r.e, r.ec]).toEqual([[], 0]);
+      } finally {
+        await client.end();
+      }
+    },
+  );
 
   it('build an empty array as {}', () => {
     expect([textArray([]), numberArray([]), byteaArray([])]).toEqual(['{}', '{}', '{}']);

@@ -1,0 +1,115 @@
+/**
+ * Our gateway alone, pushing: CPU per push of the gateway and of its PostgreSQL backends at given
+ * concurrencies, optionally under `node --cpu-prof` (one profile per concurrency). CPU per push
+ * varies far less with load from elsewhere on the machine than throughput does, so this is the
+ * A/B tool for the push path; `npm run bench` stays the judge against upstream.
+ *
+ *   npm run build && node dist/bench/push-profile.js [--pushes 3000] [--concurrency 1,16]
+ *       [--cpu-prof] [--env KEY=VALUE ...] [--workload-groups N]
+ *
+ * Creates pgw_prof_<pid>, drops it at the end. Profiles go to bench/results/profiles/push-<time>/.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { metered, percentile, runPushes, checkedRequest, errors } from './load';
+import { BenchDatabase, killAllChildren, Server, snapshotBuild, startOurs } from './servers';
+import { Workload } from './workload';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+interface Args {
+  pushes: number;
+  concurrency: number[];
+  cpuProf: boolean;
+  env: Record<string, string>;
+  adminUrl: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const out: Args = {
+    pushes: 3000,
+    concurrency: [1, 16],
+    cpuProf: false,
+    env: {},
+    adminUrl: process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--pushes') {
+      out.pushes = Number(argv[++i]);
+    } else if (a === '--concurrency') {
+      out.concurrency = argv[++i].split(',').map(Number);
+    } else if (a === '--cpu-prof') {
+      out.cpuProf = true;
+    } else if (a === '--env') {
+      const [k, ...v] = argv[++i].split('=');
+      out.env[k] = v.join('=');
+    } else {
+      throw new Error(`unknown argument ${a}`);
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const wl = new Workload({ families: 10, seriesPerFamily: 1, labels: 2, buckets: 5 });
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'pgw-prof-'));
+  const entry = await snapshotBuild(path.join(tmp, 'gateway'));
+  const db = new BenchDatabase(args.adminUrl, `pgw_prof_${process.pid}`);
+  await db.create();
+  const runId = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  const profRoot = path.resolve(ROOT, 'bench/results/profiles', `push-${runId}`);
+  try {
+    for (const c of args.concurrency) {
+      const profDir = args.cpuProf ? path.join(tmp, `prof-c${c}`) : undefined;
+      const server: Server = await startOurs({
+        name: 'ours-pg',
+        entry,
+        databaseUrl: db.url,
+        dataDir: path.join(tmp, 'unused'),
+        cpuProfDir: profDir,
+        backendPids: () => db.backendPids(),
+        env: { ADMIN_API_ENABLED: 'true', ...args.env },
+      });
+      try {
+        const warm = Math.min(400, args.pushes);
+        await runPushes(server, { concurrency: Math.max(4, c), max: warm, budgetS: 60, path: (i) => wl.path('warm', `w-${i}`), body: (i) => wl.body(i) });
+        const { result, cpu } = await metered(server, () =>
+          runPushes(server, { concurrency: c, max: args.pushes, budgetS: 120, path: (i) => wl.path(`prof_c${c}`, `g-${i}`), body: (i) => wl.body(i) }),
+        );
+        const n = result.count;
+        process.stdout.write(
+          `c=${c}: ${n} pushes in ${result.elapsedS.toFixed(2)} s = ${(n / result.elapsedS).toFixed(1)}/s; p50 ${percentile(result.latenciesMs, 50).toFixed(2)} ms, p99 ${percentile(result.latenciesMs, 99).toFixed(2)} ms; ` +
+            `CPU per push: gateway ${((cpu.serverS / n) * 1000).toFixed(3)} ms, postgres ${((cpu.databaseS / n) * 1000).toFixed(3)} ms, load generator ${((cpu.clientS / n) * 1000).toFixed(3)} ms; ` +
+            `machine busy ${((cpu.machineBusyS / cpu.wallS) * 100).toFixed(0)}% of a core; load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`,
+        );
+        // The next concurrency starts from an empty store again.
+        await checkedRequest(server, 'PUT', '/api/v1/admin/wipe');
+      } finally {
+        await server.stop();
+      }
+      if (profDir !== undefined) {
+        mkdirSync(profRoot, { recursive: true });
+        for (const f of readdirSync(profDir)) {
+          renameSync(path.join(profDir, f), path.join(profRoot, `c${c}-${f}`));
+        }
+        process.stdout.write(`  profile: ${path.relative(process.cwd(), profRoot)}/c${c}-*.cpuprofile\n`);
+      }
+    }
+    if (errors.non2xx + errors.transport > 0) {
+      process.stdout.write(`errors: ${errors.samples.join('; ')}\n`);
+    }
+  } finally {
+    await db.drop().catch(() => undefined);
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+process.on('exit', killAllChildren);
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  killAllChildren();
+  process.exit(1);
+});
