@@ -4,11 +4,11 @@
  *   npm run build && node dist/bench/query-bench.js [--embedded] [--quick] [--only=push|instant|rate] [--gzip]
  *
  * 1. Push latency (PUT of 10 and of 1000 series, sequential, over HTTP) with the history off
- *    entirely (no write hooks), with HISTORY_ENABLED=false (latest values only) and with the history on.
+ *    entirely (no history writer), with HISTORY_ENABLED=false (latest values only) and with the history on.
  * 2. An instant selector over 100k current series (`bench_gauge`, and `count(bench_gauge)`).
  * 3. A 1-hour `rate()` range query at 15 s step over 1k series with a sample every 15 s.
  * Queries go to the gateway as its own process (`<dist>/src/main.js`, as deployed); push latency is
- * measured in-process (the "off" case needs the repository without hooks). Prints medians (and p95) in ms. Uses TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres)
+ * measured in-process (the "off" case needs the repository without its history writer). Prints medians (and p95) in ms. Uses TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres)
  * to create and drop a scratch database; --embedded uses PGlite in a temp dir instead.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -104,13 +104,13 @@ async function get(url: string, pathAndQuery: string): Promise<number> {
   return text.length;
 }
 
-/** Push latency for one configuration: `mode` off (no hooks), latest (HISTORY_ENABLED=false) or full. */
+/** Push latency for one configuration: `mode` off (no history writer), latest (HISTORY_ENABLED=false) or full. */
 async function pushLatency(mode: 'off' | 'latest' | 'full'): Promise<string[]> {
   const db = await scratchDatabase();
   const gw = await start({ ...db.env, HISTORY_ENABLED: mode === 'latest' ? 'false' : 'true' });
   if (mode === 'off') {
-    // The bench's only reach into internals: the repository without its (history) write hooks.
-    (gw.app.get(MetricGroupRepository) as unknown as { hooks?: unknown }).hooks = undefined;
+    // The bench's only reach into internals: the repository without its history writer.
+    (gw.app.get(MetricGroupRepository) as unknown as { history?: unknown }).history = undefined;
   }
   const out: string[] = [];
   try {
@@ -222,7 +222,12 @@ async function main(): Promise<void> {
     lines.push(...(await rateOver1k()));
     log(lines.slice(-2).join('\n'));
   }
-  lines.push(`load average during the run: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  lines.push(
+    `load average during the run: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

@@ -5,7 +5,6 @@ import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
 import { Database, Executor } from 'src/storage/database';
 import { DATABASE } from 'src/storage/storage.tokens';
-import { PushHistoryArgs, PushToRecord, WriteHooks } from 'src/storage/write-hooks';
 import { flattenFamilies, pushTimePoint } from 'src/storage/history-flatten';
 import { HistoryPartitions } from 'src/storage/history-partitions';
 import { toDbJson, toDbText } from 'src/storage/db-text';
@@ -40,15 +39,45 @@ const BACKFILL_GROUP = `
   WHERE NOT EXISTS (SELECT 1 FROM history_series s WHERE s.group_id = $2)
   ON CONFLICT (tenant, series_key) DO NOTHING`;
 
+/** One push about to be written. */
+export interface PushToRecord {
+  tenant: string;
+  /** The group's exposed labels (its `push_time_seconds` series carries them). */
+  exposedLabels: Labels;
+  mode: 'replace' | 'merge';
+  /** The sanitised families as stored. */
+  families: MetricFamily[];
+  /** Unix seconds (the push time). */
+  now: number;
+}
+
 /**
- * The write side of the push history (history_series, history_sample). As WriteHooks it gives
- * every push the history arguments of its one statement (push-statements.ts) and ends the series
- * of deleted groups inside the store's own transaction, so history and groups commit together.
+ * The history part of the push statement (pgw_push's h_* parameters, see the AddOneStatementPush
+ * migration), so history and group commit together in the push's single statement.
+ */
+export interface PushHistoryArgs {
+  t: number;
+  names: string[];
+  families: string[];
+  labels: string[];
+  keys: string[];
+  values: number[];
+  familyList: string[];
+  record: boolean;
+  /** Partition day starts (ms) to create first; empty when known to exist. */
+  days: number[];
+}
+
+/**
+ * The write side of the push history (history_series, history_sample). It gives every push the
+ * history arguments of its one statement (push-statements.ts) and ends the series of deleted groups
+ * inside the store's own transaction (MetricGroupRepository calls it), so history and groups
+ * commit together.
  * It also backfills groups pushed before the history existed. Reads: HistoryReader; partitions
  * and retention: HistoryPartitions.
  */
 @Injectable()
-export class HistoryWriter implements WriteHooks {
+export class HistoryWriter {
   constructor(
     @Inject(DATABASE) private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -61,7 +90,7 @@ export class HistoryWriter implements WriteHooks {
   }
 
   /**
-   * See WriteHooks.pushArgs: the pushed series (upserted, each with a sample at the push time, never
+   * The history part of a push's statement: the pushed series (upserted, each with a sample at the push time, never
    * at or before its previous one) and what ends the group's other series (PUT: all not pushed;
    * POST: those of the pushed families not pushed) with a staleness marker each.
    */
@@ -89,12 +118,15 @@ export class HistoryWriter implements WriteHooks {
     };
   }
 
-  /** See WriteHooks.pushCommitted: the partitions it created exist from now on. */
+  /** The push carrying these arguments committed: the partitions it created exist from now on. */
   pushCommitted(args: PushHistoryArgs): void {
     this.partitions.markKnown(args.days);
   }
 
-  /** See WriteHooks.afterDelete: a staleness marker for every series of the groups. */
+  /**
+   * Groups deleted (DELETE, wipe, expiry) in `q`'s transaction: a staleness marker at `now` (Unix
+   * seconds) for every series of the groups. Throwing rolls the delete back.
+   */
   async afterDelete(q: Executor, groupIds: string[], now: number): Promise<void> {
     const t = Math.round(now * 1000);
     if (this.recording) {

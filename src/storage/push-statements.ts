@@ -6,7 +6,7 @@ import { encodeSamples } from 'src/core/exposition/text-encoder';
 import { PushCheckPlan, StoredContext } from 'src/core/consistency/push-check';
 import { BinaryElement, binaryArray } from 'src/storage/pg-arrays';
 import { fromDbLabels, fromDbText, toDbJson, toDbText } from 'src/storage/db-text';
-import { PushHistoryArgs } from 'src/storage/write-hooks';
+import type { PushHistoryArgs } from 'src/storage/history-writer';
 
 /**
  * The calls of the push protocol's SQL functions (migrations/sql/push.v2.sql), the only place that

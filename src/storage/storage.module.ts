@@ -4,7 +4,6 @@ import { APP_CONFIG } from 'src/config/config.module';
 import { Database, openDatabase } from 'src/storage/database';
 import { DATABASE } from 'src/storage/storage.tokens';
 import { MetricGroupRepository } from 'src/storage/metric-group.repository';
-import { WRITE_HOOKS } from 'src/storage/write-hooks';
 import { HistoryReader } from 'src/storage/history-reader';
 import { HistoryWriter } from 'src/storage/history-writer';
 import { HistoryPartitions } from 'src/storage/history-partitions';
@@ -41,7 +40,6 @@ import { FamilyBodyRepository } from 'src/storage/family-body.repository';
     TableUpkeep,
     TableUpkeepRepository,
     GroupExpiry,
-    { provide: WRITE_HOOKS, useExisting: HistoryWriter },
   ],
   exports: [MetricGroupRepository, FamilyBodyRepository, DATABASE, HistoryReader, HistoryMaintenance, TableUpkeep, GroupExpiry],
 })
