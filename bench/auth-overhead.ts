@@ -42,10 +42,16 @@ function startGateway(databaseUrl: string, mode: Mode): Promise<Server> {
 function put(agent: http.Agent, url: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const req = http.request(url, { method: 'PUT', agent, headers: { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(BODY), ...headers } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error(`status ${res.statusCode}`))));
-    });
+    const req = http.request(
+      url,
+      { method: 'PUT', agent, headers: { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(BODY), ...headers } },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error(`status ${res.statusCode}`)),
+        );
+      },
+    );
     req.once('error', reject);
     req.end(BODY);
   });

@@ -38,13 +38,7 @@ export class ErrorLog {
 export const errors = new ErrorLog();
 
 /** One HTTP exchange on the target's keep-alive agent; latency is request start to last body byte. */
-export function request(
-  target: Target,
-  method: string,
-  path: string,
-  body?: string | Buffer,
-  headers: Record<string, string> = {},
-): Promise<Reply> {
+export function request(target: Target, method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const payload = body === undefined ? undefined : typeof body === 'string' ? Buffer.from(body) : body;

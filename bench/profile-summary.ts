@@ -32,7 +32,11 @@ function area(url: string): string {
   }
   const dist = url.indexOf('/dist/');
   if (dist >= 0) {
-    return url.slice(dist + 6).split('/').slice(0, 3).join('/');
+    return url
+      .slice(dist + 6)
+      .split('/')
+      .slice(0, 3)
+      .join('/');
   }
   if (url.startsWith('node:')) {
     return url;
@@ -42,7 +46,11 @@ function area(url: string): string {
 
 function label(n: Node): string {
   const url = n.callFrame.url;
-  const short = url.includes('/dist/') ? url.slice(url.indexOf('/dist/') + 6) : url.includes('node_modules/') ? url.slice(url.lastIndexOf('node_modules/') + 13) : url;
+  const short = url.includes('/dist/')
+    ? url.slice(url.indexOf('/dist/') + 6)
+    : url.includes('node_modules/')
+      ? url.slice(url.lastIndexOf('node_modules/') + 13)
+      : url;
   return `${n.callFrame.functionName || '(anonymous)'} ${short}:${n.callFrame.lineNumber + 1}`;
 }
 
@@ -71,10 +79,14 @@ function main(): void {
     }
   }
   const total = [...self.values()].reduce((a, b) => a + b, 0);
-  const idle = [...self.entries()].filter(([id]) => ['(idle)', '(program)'].includes(byId.get(id)?.callFrame.functionName ?? '')).reduce((a, [, v]) => a + v, 0);
+  const idle = [...self.entries()]
+    .filter(([id]) => ['(idle)', '(program)'].includes(byId.get(id)?.callFrame.functionName ?? ''))
+    .reduce((a, [, v]) => a + v, 0);
   const busy = total - idle;
   const pct = (us: number): string => `${((us / busy) * 100).toFixed(1).padStart(5)}%`;
-  process.stdout.write(`profile ${file}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (percentages of busy time, idle/program excluded)\n\n`);
+  process.stdout.write(
+    `profile ${file}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (percentages of busy time, idle/program excluded)\n\n`,
+  );
 
   const selfByFn = new Map<string, number>();
   const selfByArea = new Map<string, number>();

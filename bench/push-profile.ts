@@ -83,7 +83,10 @@ async function main(): Promise<void> {
         process.stdout.write(
           `c=${c}: ${n} pushes in ${result.elapsedS.toFixed(2)} s = ${(n / result.elapsedS).toFixed(1)}/s; p50 ${percentile(result.latenciesMs, 50).toFixed(2)} ms, p99 ${percentile(result.latenciesMs, 99).toFixed(2)} ms; ` +
             `CPU per push: gateway ${((cpu.serverS / n) * 1000).toFixed(3)} ms, postgres ${((cpu.databaseS / n) * 1000).toFixed(3)} ms, load generator ${((cpu.clientS / n) * 1000).toFixed(3)} ms; ` +
-            `machine busy ${((cpu.machineBusyS / cpu.wallS) * 100).toFixed(0)}% of a core; load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`,
+            `machine busy ${((cpu.machineBusyS / cpu.wallS) * 100).toFixed(0)}% of a core; load ${os
+              .loadavg()
+              .map((x) => x.toFixed(2))
+              .join(' ')}\n`,
         );
         // The next concurrency starts from an empty store again.
         await checkedRequest(server, 'PUT', '/api/v1/admin/wipe');

@@ -82,7 +82,9 @@ function call(port: number, method: string, urlPath: string, body?: string): Pro
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: Number(process.hrtime.bigint() - started) / 1e6, body: Buffer.concat(chunks).toString() }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, ms: Number(process.hrtime.bigint() - started) / 1e6, body: Buffer.concat(chunks).toString() }),
+        );
         res.on('error', reject);
       },
     );
@@ -245,7 +247,13 @@ async function measure(g: Gateway): Promise<Record<string, unknown>> {
     pushDuringQueriesMs: percentiles(busy),
     healthyIdleMs: percentiles(healthyIdle),
     healthyDuringQueriesMs: percentiles(healthy),
-    rssMiB: { before: Math.round(rssBefore), peak: Math.round(rssPeak), rightAfter: Math.round(rssRightAfter), after15s: Math.round(rssAfter15s), afterForcedGc: Math.round(rssAfterGc) },
+    rssMiB: {
+      before: Math.round(rssBefore),
+      peak: Math.round(rssPeak),
+      rightAfter: Math.round(rssRightAfter),
+      after15s: Math.round(rssAfter15s),
+      afterForcedGc: Math.round(rssAfterGc),
+    },
     memoryUsageBefore: memBefore,
     memoryUsageAfter15s: memAfter,
   };

@@ -127,7 +127,12 @@ export function evaluateTargets(r: BenchResults, o: BenchOptions): TargetCheck[]
   if (r.replica !== undefined) {
     out.push({ name: 'replica read-after-write misses', goal: '0', ours: r.replica.misses, met: r.replica.misses === 0 && r.replica.checks > 0 });
   }
-  out.push({ name: 'non-2xx answers and transport errors', goal: '0', ours: r.checks.non2xx + r.checks.transportErrors, met: r.checks.non2xx + r.checks.transportErrors === 0 });
+  out.push({
+    name: 'non-2xx answers and transport errors',
+    goal: '0',
+    ours: r.checks.non2xx + r.checks.transportErrors,
+    met: r.checks.non2xx + r.checks.transportErrors === 0,
+  });
   const scale = r.scale;
   out.push({
     name: `scale stage (${o.scaleGroups || 100000} groups): push rate, scrape p50, memory`,
@@ -142,7 +147,12 @@ export function evaluateTargets(r: BenchResults, o: BenchOptions): TargetCheck[]
 function table(rows: string[][], align: ('l' | 'r')[]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows
-    .map((r) => r.map((cell, i) => (align[i] === 'l' ? (cell ?? '').padEnd(widths[i]) : (cell ?? '').padStart(widths[i]))).join('  ').trimEnd())
+    .map((r) =>
+      r
+        .map((cell, i) => (align[i] === 'l' ? (cell ?? '').padEnd(widths[i]) : (cell ?? '').padStart(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 
@@ -256,7 +266,14 @@ export function renderReport(r: BenchResults, o: BenchOptions): string {
     table(
       [
         ['target', 'goal', 'ours', 'upstream', 'ratio', 'met'],
-        ...r.targets.map((t) => [t.name, t.goal, fmt(t.ours, Number.isInteger(t.ours) ? 0 : 1), t.upstream === undefined ? '' : fmt(t.upstream, 1), t.ratio === undefined ? '' : fmt(t.ratio, 2), t.met ? 'MET' : 'NOT MET']),
+        ...r.targets.map((t) => [
+          t.name,
+          t.goal,
+          fmt(t.ours, Number.isInteger(t.ours) ? 0 : 1),
+          t.upstream === undefined ? '' : fmt(t.upstream, 1),
+          t.ratio === undefined ? '' : fmt(t.ratio, 2),
+          t.met ? 'MET' : 'NOT MET',
+        ]),
       ],
       ['l', 'l', 'r', 'r', 'r', 'l'],
     ),
@@ -272,7 +289,8 @@ export function renderReport(r: BenchResults, o: BenchOptions): string {
 
   lines.push('Preloads (not measured as throughput)');
   for (const p of r.preload) {
-    const curve = p.curve.length > 0 ? `; rate ${fmt(p.curve[0].ratePerS)}/s at first, ${fmt(p.curve.at(-1)?.ratePerS)}/s at ${p.curve.at(-1)?.groups} groups` : '';
+    const curve =
+      p.curve.length > 0 ? `; rate ${fmt(p.curve[0].ratePerS)}/s at first, ${fmt(p.curve.at(-1)?.ratePerS)}/s at ${p.curve.at(-1)?.groups} groups` : '';
     lines.push(
       `  ${p.server.padEnd(13)} ${p.method.padEnd(15)} ${String(p.from).padStart(6)} -> ${String(p.reached).padStart(6)} groups (asked ${p.to}) in ${fmt(p.seconds)} s at c=${p.concurrency}${curve}${p.budgetHit ? ' — TIME BUDGET HIT' : ''}`,
     );
@@ -309,7 +327,16 @@ export function renderReport(r: BenchResults, o: BenchOptions): string {
   const cpuRow = (label: string, server: string, cpu: CpuUse): void => {
     const pct = (x: number): string => fmt((x / cpu.wallS) * 100, 0);
     const other = Math.max(0, cpu.machineBusyS - cpu.clientS - cpu.serverS - cpu.databaseS);
-    cpuRows.push([label, server, fmt(cpu.wallS, 1), pct(cpu.clientS), pct(cpu.serverS), server === UP ? '-' : pct(cpu.databaseS), pct(other), bottleneck(cpu, server, cores)]);
+    cpuRows.push([
+      label,
+      server,
+      fmt(cpu.wallS, 1),
+      pct(cpu.clientS),
+      pct(cpu.serverS),
+      server === UP ? '-' : pct(cpu.databaseS),
+      pct(other),
+      bottleneck(cpu, server, cores),
+    ]);
   };
   for (const p of r.pushEmpty) {
     cpuRow(`push empty c=${p.concurrency}`, p.server, p.cpu);

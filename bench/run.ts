@@ -96,7 +96,9 @@ class Bench {
       format: 'text 0.0.4, PUT (replace)',
       fullStore: { groups: o.groups, series: o.groups * this.wl.seriesPerGroup },
     };
-    log(`workload: ${o.families} families/group, ${this.wl.seriesPerGroup} series (${this.wl.linesPerGroup} sample lines)/group, body ${this.results.workload.bodyBytes} B; full store ${o.groups} groups`);
+    log(
+      `workload: ${o.families} families/group, ${this.wl.seriesPerGroup} series (${this.wl.linesPerGroup} sample lines)/group, body ${this.results.workload.bodyBytes} B; full store ${o.groups} groups`,
+    );
 
     this.entry = await snapshotBuild(path.join(this.tmp, 'gateway'));
     this.db = new BenchDatabase(o.adminDatabaseUrl, `pgw_bench_${this.runId.replace('-', '_')}_${process.pid}`);
@@ -182,7 +184,11 @@ class Bench {
       for (let i = 0; i < 3; i++) {
         await scrape(t, i % 2 === 1);
       }
-      await this.deleteGroups(t, 'bench_warmup', Array.from({ length: n }, (_, i) => `w-${i}`));
+      await this.deleteGroups(
+        t,
+        'bench_warmup',
+        Array.from({ length: n }, (_, i) => `w-${i}`),
+      );
       this.results.warmup[t.name] = { pushes: run.count, seconds: run.elapsedS };
     }
     if (errors.non2xx + errors.transport > 0) {
@@ -245,7 +251,11 @@ class Bench {
           log(
             `  c=${c} round ${r + 1}/${o.rounds} ${t.name.padEnd(13)} ${String(run.count).padStart(4)} pushes in ${fmt(run.elapsedS, 2)} s = ${fmt(throughput)}/s, p50 ${fmt(percentile(run.latenciesMs, 50), 2)} ms, p99 ${fmt(percentile(run.latenciesMs, 99), 2)} ms${run.budgetHit ? ' (time budget hit)' : ''}`,
           );
-          await this.deleteGroups(t, 'bench_push', Array.from({ length: run.count + run.failed }, (_, i) => prefix + pad(i)));
+          await this.deleteGroups(
+            t,
+            'bench_push',
+            Array.from({ length: run.count + run.failed }, (_, i) => prefix + pad(i)),
+          );
         }
       }
       for (const p of points.values()) {
@@ -401,9 +411,19 @@ class Bench {
       const rates: number[] = [];
       for (const c of [1, 16]) {
         const prefix = `s${c}-`;
-        const run = await runPushes(t, { concurrency: c, max: c === 1 ? 50 : 200, budgetS: 10, path: (i) => this.wl.path('bench_scale', prefix + pad(i)), body: (i) => this.wl.body(i) });
+        const run = await runPushes(t, {
+          concurrency: c,
+          max: c === 1 ? 50 : 200,
+          budgetS: 10,
+          path: (i) => this.wl.path('bench_scale', prefix + pad(i)),
+          body: (i) => this.wl.body(i),
+        });
         rates.push(run.count / run.elapsedS);
-        await this.deleteGroups(t, 'bench_scale', Array.from({ length: run.count + run.failed }, (_, i) => prefix + pad(i)));
+        await this.deleteGroups(
+          t,
+          'bench_scale',
+          Array.from({ length: run.count + run.failed }, (_, i) => prefix + pad(i)),
+        );
       }
       await scrape(t, false);
       const lat: number[] = [];
@@ -421,10 +441,27 @@ class Bench {
         }
       }
       const mem = treeMemoryKiB(t.pid());
-      this.results.memory.push({ server: t.name, groups: this.held.get(t.name) ?? 0, rssMiB: (mem?.rss ?? NaN) / 1024, hwmMiB: (mem?.hwm ?? NaN) / 1024, scale: true });
-      const entry = { server: t.name, preloadS, preloadRate, pushC1: rates[0], pushC16: rates[1], scrapeP50Ms: percentile(lat, 50), scrapeMiB: bytes / 2 ** 20, rssMiB: (mem?.rss ?? NaN) / 1024 };
+      this.results.memory.push({
+        server: t.name,
+        groups: this.held.get(t.name) ?? 0,
+        rssMiB: (mem?.rss ?? NaN) / 1024,
+        hwmMiB: (mem?.hwm ?? NaN) / 1024,
+        scale: true,
+      });
+      const entry = {
+        server: t.name,
+        preloadS,
+        preloadRate,
+        pushC1: rates[0],
+        pushC16: rates[1],
+        scrapeP50Ms: percentile(lat, 50),
+        scrapeMiB: bytes / 2 ** 20,
+        rssMiB: (mem?.rss ?? NaN) / 1024,
+      };
       result.servers.push(entry);
-      log(`  ${t.name} at ${this.held.get(t.name)} groups: push ${fmt(entry.pushC1)}/s (c=1), ${fmt(entry.pushC16)}/s (c=16); scrape p50 ${fmt(entry.scrapeP50Ms)} ms; VmRSS ${fmt(entry.rssMiB)} MiB`);
+      log(
+        `  ${t.name} at ${this.held.get(t.name)} groups: push ${fmt(entry.pushC1)}/s (c=1), ${fmt(entry.pushC16)}/s (c=16); scrape p50 ${fmt(entry.scrapeP50Ms)} ms; VmRSS ${fmt(entry.rssMiB)} MiB`,
+      );
     };
     const before = this.held.get(this.ours.name) ?? 0;
     const started = Date.now();
@@ -500,7 +537,14 @@ class Bench {
     }
     for (const p of points.values()) {
       const { lat, bytesAll, decodedAll, ...rest } = p;
-      const point: ScrapePoint = { ...rest, samples: lat.length, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), bytes: median(bytesAll), decodedBytes: median(decodedAll) };
+      const point: ScrapePoint = {
+        ...rest,
+        samples: lat.length,
+        p50Ms: percentile(lat, 50),
+        p99Ms: percentile(lat, 99),
+        bytes: median(bytesAll),
+        decodedBytes: median(decodedAll),
+      };
       this.results.scrape.push(point);
       log(
         `  scrape ${point.server.padEnd(13)} ${String(point.groups).padStart(6)} groups ${point.gzip ? 'gzip ' : 'plain'}: p50 ${fmt(point.p50Ms, 2)} ms, p99 ${fmt(point.p99Ms, 2)} ms, ${fmt(point.bytes / 1024)} KiB${point.firstMs === undefined ? '' : `, first ${fmt(point.firstMs, 1)} ms`}; series check ${point.countOk}/${point.countOk + point.countBad}${point.badExample ? ` (${point.badExample})` : ''}`,

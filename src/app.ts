@@ -48,7 +48,11 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
         error.code === 'FST_ERR_BAD_URL'
           ? 'invalid URL: percent-escapes must decode to valid UTF-8 (use @base64 for arbitrary grouping values)'
           : error.message;
-      void reply.code(error.statusCode ?? 400).type('text/plain; charset=utf-8').header('X-Content-Type-Options', 'nosniff').send(`${message}\n`);
+      void reply
+        .code(error.statusCode ?? 400)
+        .type('text/plain; charset=utf-8')
+        .header('X-Content-Type-Options', 'nosniff')
+        .send(`${message}\n`);
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {

@@ -28,17 +28,17 @@ export class ApiService {
     const groups = sortGroups(visibleItems(all, tenant));
     const bodies = await this.repository.loadBodies(groups.map((g) => g.id));
     return groups.map((g) =>
-        groupToJson({
-          labels: g.labels,
-          exposedLabels: g.exposedLabels,
-          pushTime: g.pushTime,
-          pushFailureTime: g.pushFailureTime,
-          families: g.families.flatMap((f) => {
-            const body = bodies.get(g.id)?.get(f.name);
-            return body === undefined ? [] : [{ family: parseProtobufDelimited(body)[0], pushedAt: f.pushedAt }];
-          }),
+      groupToJson({
+        labels: g.labels,
+        exposedLabels: g.exposedLabels,
+        pushTime: g.pushTime,
+        pushFailureTime: g.pushFailureTime,
+        families: g.families.flatMap((f) => {
+          const body = bodies.get(g.id)?.get(f.name);
+          return body === undefined ? [] : [{ family: parseProtobufDelimited(body)[0], pushedAt: f.pushedAt }];
         }),
-      );
+      }),
+    );
   }
 
   /** Build information, the effective settings (secrets left out) and the start time. */

@@ -108,7 +108,10 @@ export class StatusPageService {
       ],
       replica: {
         id: replica.id,
-        started: new Date(replica.startTime * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+        started: new Date(replica.startTime * 1000)
+          .toISOString()
+          .replace('T', ' ')
+          .replace(/\.\d+Z$/, 'Z'),
         uptime: formatAge(Date.now() / 1000 - replica.startTime),
       },
       database: {

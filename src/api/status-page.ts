@@ -207,9 +207,15 @@ export function renderStatusPage(view: StatusPageView): string {
   const tabs = TAB_TITLES.map(
     ([id, title]) => `<a href="${e(pageUrl(view) + statusPageQuery({ tab: id }))}"${id === tab ? ' aria-current="page"' : ''}>${title}</a>`,
   ).join('');
-  const body = view.groups !== undefined ? groupsTab(view, view.groups) : view.status !== undefined ? statusTab(view.status) : view.help !== undefined ? helpTab(view.help) : '';
-  const problems =
-    view.problems.length === 0 ? '' : `<div class="problems" role="alert">${view.problems.map((p) => `<p>${e(p)}</p>`).join('')}</div>`;
+  const body =
+    view.groups !== undefined
+      ? groupsTab(view, view.groups)
+      : view.status !== undefined
+        ? statusTab(view.status)
+        : view.help !== undefined
+          ? helpTab(view.help)
+          : '';
+  const problems = view.problems.length === 0 ? '' : `<div class="problems" role="alert">${view.problems.map((p) => `<p>${e(p)}</p>`).join('')}</div>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${TAB_TITLES.find(([id]) => id === tab)?.[1] ?? ''} · Pushgateway</title><link rel="icon" href="data:,">
@@ -256,9 +262,7 @@ function groupsTab(view: StatusPageView, tab: GroupsTabView): string {
       : '');
   const list =
     tab.items.length === 0
-      ? `<div class="empty">${
-          tab.visible === 0 ? 'Nothing has been pushed yet. The Help tab shows how.' : 'No group matches the filter.'
-        }</div>`
+      ? `<div class="empty">${tab.visible === 0 ? 'Nothing has been pushed yet. The Help tab shows how.' : 'No group matches the filter.'}</div>`
       : tab.items.map((g) => groupCard(g, view)).join('\n');
   const pager =
     tab.next === undefined && r.cursor === undefined
@@ -282,7 +286,8 @@ function groupCard(g: GroupView, view: StatusPageView): string {
   const base = `${view.routePrefix}/`;
   const page = pageUrl(view);
   const classes = ['group', g.lastPushFailed ? 'failed' : '', g.stale !== undefined ? 'stale' : ''].filter((c) => c !== '').join(' ');
-  const key = g.labels.map(([n, v]) => label(n, v, n === 'job' ? ' job' : '')).join('') + (g.tenant === '' ? '' : `<span class="tenant">tenant ${e(g.tenant)}</span>`);
+  const key =
+    g.labels.map(([n, v]) => label(n, v, n === 'job' ? ' job' : '')).join('') + (g.tenant === '' ? '' : `<span class="tenant">tenant ${e(g.tenant)}</span>`);
   const flags = [
     g.lastPushFailed ? `<span class="flag failed" title="A push to this group was refused after its last successful push">Last push failed!</span>` : '',
     g.stale === undefined ? '' : `<span class="flag stale">Stale: ${e(g.stale)}</span>`,
@@ -303,8 +308,7 @@ function groupCard(g: GroupView, view: StatusPageView): string {
   const families = g.families
     .map((f) => {
       const rows = f.rows.map((row) => seriesRow(row, f.name)).join('');
-      const more =
-        f.hidden === 0 ? '' : `<p class="more">${f.hidden} more series not shown. <a href="${e(permalink)}">Show all series of this group</a></p>`;
+      const more = f.hidden === 0 ? '' : `<p class="more">${f.hidden} more series not shown. <a href="${e(permalink)}">Show all series of this group</a></p>`;
       return `<section class="family"><h3><code>${e(f.name)}</code><span class="type ${e(f.type)}">${e(f.type)}</span><span class="pushed">pushed ${when(
         f.pushedAt,
       )}</span></h3>${f.help === '' ? '' : `<p class="help">${e(f.help)}</p>`}<table class="series">${rows}</table>${more}</section>`;

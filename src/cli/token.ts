@@ -51,7 +51,9 @@ async function main(argv: string[]): Promise<number> {
   );
   const token = await signToken(claims, secret);
   process.stdout.write(
-    values.json ? `${JSON.stringify({ token, id, expires_at: new Date(claims.exp * 1000).toISOString(), tenant: claims.tenant, scope: claims.scope })}\n` : `${token}\n`,
+    values.json
+      ? `${JSON.stringify({ token, id, expires_at: new Date(claims.exp * 1000).toISOString(), tenant: claims.tenant, scope: claims.scope })}\n`
+      : `${token}\n`,
   );
   return 0;
 }

@@ -226,7 +226,12 @@ function readAuthSettings(read: EnvReader, problems: string[]): AuthSettings {
     jwtPublicKeyFile,
     jwksFile,
     issuer: read.optional('AUTH_JWT_ISSUER'),
-    audience: Object.freeze((read.optional('AUTH_JWT_AUDIENCE') ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '')),
+    audience: Object.freeze(
+      (read.optional('AUTH_JWT_AUDIENCE') ?? '')
+        .split(',')
+        .map((a) => a.trim())
+        .filter((a) => a !== ''),
+    ),
     clockSkewSeconds: read.integer('AUTH_CLOCK_SKEW_SECONDS', 30, 0, 3600),
     cacheTtlSeconds: read.integer('AUTH_CACHE_TTL_SECONDS', 60, 0, 86400),
     cacheMaxEntries: read.integer('AUTH_CACHE_MAX_ENTRIES', 10000, 0, 10_000_000),

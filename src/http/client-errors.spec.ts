@@ -37,7 +37,9 @@ describe('handleClientError', () => {
   it('answers with Connection: close and no body, then closes', () => {
     const socket = fakeSocket();
     handleClientError(error('HPE_HEADER_OVERFLOW'), socket);
-    expect(socket.written).toEqual(['HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nX-Error: request head too large\r\nContent-Length: 0\r\n\r\n']);
+    expect(socket.written).toEqual([
+      'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nX-Error: request head too large\r\nContent-Length: 0\r\n\r\n',
+    ]);
     expect(socket.wasDestroyed).toBe(true);
   });
 

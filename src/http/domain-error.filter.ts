@@ -79,10 +79,6 @@ export class DomainErrorFilter implements ExceptionFilter {
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     }
     const { status, message } = mapped ?? { status: 500, message: 'internal server error' };
-    void reply
-      .status(status)
-      .header('Content-Type', 'text/plain; charset=utf-8')
-      .header('X-Content-Type-Options', 'nosniff')
-      .send(`${message}\n`);
+    void reply.status(status).header('Content-Type', 'text/plain; charset=utf-8').header('X-Content-Type-Options', 'nosniff').send(`${message}\n`);
   }
 }

@@ -20,7 +20,11 @@ describe('serverLimitOptions', () => {
 
   it.each([
     ['short timeouts check often', { HTTP_HEADERS_TIMEOUT: '1s', HTTP_REQUEST_TIMEOUT: '2s' }, { headersTimeout: 1000, connectionsCheckingInterval: 250 }],
-    ['a head timeout above the request timeout is capped', { HTTP_HEADERS_TIMEOUT: '5s', HTTP_REQUEST_TIMEOUT: '1s' }, { headersTimeout: 1000, connectionsCheckingInterval: 250 }],
+    [
+      'a head timeout above the request timeout is capped',
+      { HTTP_HEADERS_TIMEOUT: '5s', HTTP_REQUEST_TIMEOUT: '1s' },
+      { headersTimeout: 1000, connectionsCheckingInterval: 250 },
+    ],
     ['very short timeouts check at most every 50 ms', { HTTP_HEADERS_TIMEOUT: '100ms', HTTP_REQUEST_TIMEOUT: '100ms' }, { connectionsCheckingInterval: 50 }],
     ['long timeouts check at least every 30 s', { HTTP_HEADERS_TIMEOUT: '10m', HTTP_REQUEST_TIMEOUT: '1h' }, { connectionsCheckingInterval: 30_000 }],
     ['head size', { HTTP_MAX_HEADER_BYTES: '4096' }, { maxHeaderSize: 4096 }],

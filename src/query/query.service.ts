@@ -97,7 +97,9 @@ export class QueryService {
     const scope = scopeParams(p, ctx);
     const limit = limitParam(p);
     const sets = matchSets(p);
-    const found = await this.inTurn(Date.now(), this.config.query.timeoutMs, (remainingMs) => this.matching(sets, scope, limit, this.readBudget(remainingMs, ctx)));
+    const found = await this.inTurn(Date.now(), this.config.query.timeoutMs, (remainingMs) =>
+      this.matching(sets, scope, limit, this.readBudget(remainingMs, ctx)),
+    );
     const out = found.slice(0, limit).map((s) => s.labels);
     return success(out, found.length > limit ? [TRUNCATED] : undefined);
   }

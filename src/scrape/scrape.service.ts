@@ -52,7 +52,13 @@ export class ScrapeService {
     });
     return gzip
       ? { contentType, contentEncoding: 'gzip', body: gzipParts(parts) }
-      : { contentType, body: Readable.from(parts.map((p) => p.data), { objectMode: false }) };
+      : {
+          contentType,
+          body: Readable.from(
+            parts.map((p) => p.data),
+            { objectMode: false },
+          ),
+        };
   }
 
   private async protobuf(snapshot: StoreSnapshot, own: MetricFamily[], tenant: string | undefined, escaping: EscapingScheme): Promise<Buffer> {

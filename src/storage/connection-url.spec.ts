@@ -4,12 +4,7 @@ describe('parseConnectionUrl', () => {
   it.each([
     ['one host, default attrs any', 'postgres://u:p@db:5433/app', ['postgres://u:p@db:5433/app'], false],
     ['one host without port', 'postgresql://u@db/app?sslmode=require', ['postgresql://u@db:5432/app?sslmode=require'], false],
-    [
-      'several hosts default to read-write',
-      'postgres://u@h1:5432,h2:5433/app',
-      ['postgres://u@h1:5432/app', 'postgres://u@h2:5433/app'],
-      true,
-    ],
+    ['several hosts default to read-write', 'postgres://u@h1:5432,h2:5433/app', ['postgres://u@h1:5432/app', 'postgres://u@h2:5433/app'], true],
     [
       'target_session_attrs is removed from each URL, other parameters kept',
       'postgres://u@h1,h2:6000/app?target_session_attrs=any&application_name=x',

@@ -376,7 +376,8 @@ class PgDatabase implements Database {
         (await this.run<T>(lease, { text: sql, values: params as unknown[] | undefined })).rows,
       named: async <T extends QueryResultRow>(name: string, sql: string, params: readonly unknown[]) =>
         (await this.run<T>(lease, { name, text: sql, values: params as unknown[] })).rows,
-      execute: async (sql: string, params?: readonly unknown[]) => (await this.run(lease, { text: sql, values: params as unknown[] | undefined })).rowCount ?? 0,
+      execute: async (sql: string, params?: readonly unknown[]) =>
+        (await this.run(lease, { text: sql, values: params as unknown[] | undefined })).rowCount ?? 0,
     };
   }
 

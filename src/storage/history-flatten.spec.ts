@@ -28,9 +28,22 @@ describe('flattenFamilies', () => {
         name: 'h',
         help: '',
         type: MetricType.HISTOGRAM,
-        metric: [{ label: [{ name: 'job', value: 'j' }, { name: 'instance', value: '' }], histogram: { sampleCount: 3, sampleSum: 1.5, bucket: [{ upperBound: 0.5, cumulativeCount: 1 }] } }],
+        metric: [
+          {
+            label: [
+              { name: 'job', value: 'j' },
+              { name: 'instance', value: '' },
+            ],
+            histogram: { sampleCount: 3, sampleSum: 1.5, bucket: [{ upperBound: 0.5, cumulativeCount: 1 }] },
+          },
+        ],
       },
-      { name: 's', help: '', type: MetricType.SUMMARY, metric: [{ label: [{ name: 'a', value: 'x' }], summary: { sampleCount: 2, sampleSum: 4, quantile: [{ quantile: 0.99, value: 7 }] } }] },
+      {
+        name: 's',
+        help: '',
+        type: MetricType.SUMMARY,
+        metric: [{ label: [{ name: 'a', value: 'x' }], summary: { sampleCount: 2, sampleSum: 4, quantile: [{ quantile: 0.99, value: 7 }] } }],
+      },
       { name: 'g', help: '', type: MetricType.GAUGE, metric: [{ label: [{ name: 'Z', value: '\x01' }], gauge: { value: -1 } }] },
     ];
     expect(flattenFamilies(families).map((p) => [p.name, p.family, JSON.stringify(p.labels), p.key, p.value])).toEqual([
@@ -61,7 +74,17 @@ describe('flattenFamilies', () => {
         type === MetricType.GAUGE
           ? { label, gauge: { value: i } }
           : type === MetricType.HISTOGRAM
-            ? { label, histogram: { sampleCount: 1, sampleSum: 1, bucket: [{ upperBound: 1, cumulativeCount: 1 }, { upperBound: Infinity, cumulativeCount: 1 }] } }
+            ? {
+                label,
+                histogram: {
+                  sampleCount: 1,
+                  sampleSum: 1,
+                  bucket: [
+                    { upperBound: 1, cumulativeCount: 1 },
+                    { upperBound: Infinity, cumulativeCount: 1 },
+                  ],
+                },
+              }
             : { label, summary: { sampleCount: 1, sampleSum: 1, quantile: [{ quantile: 0.5, value: 1 }] } };
       for (const p of flattenFamilies([{ name: 'm', help: '', type, metric: [metric] }])) {
         const extra: Labels = {};

@@ -104,12 +104,7 @@ export function matchersToSql(matchers: readonly LabelMatcher[], params: unknown
  * stored as itself, and `.` does not match it (RE2 without `(?s)`). `labelName` makes the label
  * name's placeholder (undefined for the metric name), so `.+` can use the labels index.
  */
-function shapeSql(
-  shape: LiteralShape,
-  column: string,
-  p: (value: unknown) => string,
-  labelName: (() => string) | undefined,
-): { core: string; exact: boolean } {
+function shapeSql(shape: LiteralShape, column: string, p: (value: unknown) => string, labelName: (() => string) | undefined): { core: string; exact: boolean } {
   const noNewline = `strpos(${column}, chr(10)) = 0`;
   const like = (before: string, after: string): string => {
     const patterns = shape.literals.map((l) => likePattern(l, before, after));

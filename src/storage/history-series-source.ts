@@ -42,7 +42,7 @@ export class HistorySeriesSource implements SeriesSource {
     const ids = Float64Array.from(need, (s) => s.id).sort();
     const loaded = new Map<number, Sample[]>();
     let pageSize = MIN_PAGE;
-    for (let at = 0; at < ids.length; ) {
+    for (let at = 0; at < ids.length;) {
       const page = Array.from(ids.subarray(at, at + pageSize));
       at += page.length;
       const samples = await this.history.loadSamples(page, range.startMs, range.endMs, range.includePrevious, budget);

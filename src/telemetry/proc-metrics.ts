@@ -25,7 +25,11 @@ export function parseNetDevTotals(netDev: string): { receive: number; transmit: 
     if (colon < 0 || line.includes('|')) {
       continue;
     }
-    const fields = line.slice(colon + 1).trim().split(/\s+/).map(Number);
+    const fields = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     if (fields.length >= 16 && fields.every(Number.isFinite)) {
       receive += fields[0];
       transmit += fields[8];

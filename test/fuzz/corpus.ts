@@ -79,7 +79,33 @@ export class Rng {
 
 const ESC = '\uFDD0';
 /** Characters that have broken parsers, encoders or the database somewhere. */
-const NASTY = ['\u0000', ESC, '"', '\\', '\n', '\r', '\t', '{', '}', '=', ',', '#', ' ', '/', '%', '+', '@', '😀', 'é', '\u2028', '\uFEFF', '\uFFFF', '\u0001', '\u007f', '日本'];
+const NASTY = [
+  '\u0000',
+  ESC,
+  '"',
+  '\\',
+  '\n',
+  '\r',
+  '\t',
+  '{',
+  '}',
+  '=',
+  ',',
+  '#',
+  ' ',
+  '/',
+  '%',
+  '+',
+  '@',
+  '😀',
+  'é',
+  '\u2028',
+  '\uFEFF',
+  '\uFFFF',
+  '\u0001',
+  '\u007f',
+  '日本',
+];
 const WORDS = ['a', 'job', 'instance', 'x', 'val', '0', '1.5', 'NaN', '+Inf', 'le', 'quantile', 'fz', 'base64', ''];
 
 function nastyString(r: Rng, max = 8): string {
@@ -91,7 +117,20 @@ function nastyString(r: Rng, max = 8): string {
   return s;
 }
 
-const METRIC_NAMES = ['fz_gauge', 'fz_counter_total', 'fz_hist', 'fz_summary', 'fz_untyped', 'fz_hist_bucket', 'fz_hist_count', 'go_goroutines', 'push_time_seconds', 'push_failure_time_seconds', 'process_cpu_seconds_total', 'fz:rule'];
+const METRIC_NAMES = [
+  'fz_gauge',
+  'fz_counter_total',
+  'fz_hist',
+  'fz_summary',
+  'fz_untyped',
+  'fz_hist_bucket',
+  'fz_hist_count',
+  'go_goroutines',
+  'push_time_seconds',
+  'push_failure_time_seconds',
+  'process_cpu_seconds_total',
+  'fz:rule',
+];
 const LABEL_NAMES = ['l', 'instance', 'job', 'le', 'quantile', 'a_b', 'x', 'zone', 'tenant_userid'];
 const BAD_NAMES = ['', '1a', 'a-b', 'a.b', '__reserved', 'é', 'a b', '"q"', 'a\u0000'];
 
@@ -104,7 +143,28 @@ function labelName(r: Rng): string {
 }
 
 function floatText(r: Rng): string {
-  return r.pick(['1', '0', '-0', '42', '3.14', '-1e-300', '1e308', '1e309', 'NaN', '+Inf', '-Inf', 'Inf', '0x1p3', '1_000', '', '.5', '5.', '+1', '--1', '9007199254740993']);
+  return r.pick([
+    '1',
+    '0',
+    '-0',
+    '42',
+    '3.14',
+    '-1e-300',
+    '1e308',
+    '1e309',
+    'NaN',
+    '+Inf',
+    '-Inf',
+    'Inf',
+    '0x1p3',
+    '1_000',
+    '',
+    '.5',
+    '5.',
+    '+1',
+    '--1',
+    '9007199254740993',
+  ]);
 }
 
 /** A text-format label value (escaped as the format wants, or deliberately not). */
@@ -124,7 +184,11 @@ function textBody(r: Rng, openMetrics = false): string {
   const families = 1 + r.int(4);
   for (let f = 0; f < families; f++) {
     const name = metricName(r);
-    const type = r.pick(openMetrics ? ['counter', 'gauge', 'histogram', 'summary', 'unknown', 'info', 'stateset', 'gaugehistogram'] : ['counter', 'gauge', 'untyped', 'summary', 'histogram', 'bogus']);
+    const type = r.pick(
+      openMetrics
+        ? ['counter', 'gauge', 'histogram', 'summary', 'unknown', 'info', 'stateset', 'gaugehistogram']
+        : ['counter', 'gauge', 'untyped', 'summary', 'histogram', 'bogus'],
+    );
     if (r.chance(0.7)) {
       out += `# HELP ${name} ${nastyString(r, 4).replace(/\n/g, r.chance(0.7) ? '\\n' : '\n')}\n`;
     }
@@ -136,7 +200,14 @@ function textBody(r: Rng, openMetrics = false): string {
     }
     const samples = r.int(4);
     for (let s = 0; s < samples; s++) {
-      const suffix = type === 'histogram' ? r.pick(['_bucket', '_sum', '_count', '']) : type === 'summary' ? r.pick(['', '_sum', '_count']) : type === 'counter' && openMetrics ? r.pick(['_total', '_created']) : '';
+      const suffix =
+        type === 'histogram'
+          ? r.pick(['_bucket', '_sum', '_count', ''])
+          : type === 'summary'
+            ? r.pick(['', '_sum', '_count'])
+            : type === 'counter' && openMetrics
+              ? r.pick(['_total', '_created'])
+              : '';
       const labels: string[] = [];
       const nl = r.int(4);
       for (let l = 0; l < nl; l++) {
@@ -181,7 +252,13 @@ function randomMetric(r: Rng, type: MetricType): Metric {
         sampleSum: value,
         bucket: r.chance(0.7) ? [{ upperBound: r.pick([0.1, 1, Infinity, NaN]), cumulativeCount: r.int(10) }] : [],
         ...(r.chance(0.3)
-          ? { schema: r.pick([0, 3, -4, 8, 100]), zeroThreshold: 1e-128, zeroCount: r.int(3), positiveSpan: [{ offset: r.int(5) - 2, length: r.int(3) }], positiveDelta: [r.int(5) - 2, 1] }
+          ? {
+              schema: r.pick([0, 3, -4, 8, 100]),
+              zeroThreshold: 1e-128,
+              zeroCount: r.int(3),
+              positiveSpan: [{ offset: r.int(5) - 2, length: r.int(3) }],
+              positiveDelta: [r.int(5) - 2, 1],
+            }
           : {}),
       };
       break;
@@ -202,7 +279,30 @@ function protobufBody(r: Rng): Buffer {
   return encodeProtobufDelimited(families);
 }
 
-const TOKENS = ['\u0000', '\xff', '\xc3', '\xed\xa0\x80', '\xef\xb7\x90', '{', '}', '"', '\\', '\n', '\r\n', '#', '# TYPE x counter\n', '# HELP x \\\n', ' ', '=', ',', 'NaN', '1e999', '\t', 'x{a="', '0'];
+const TOKENS = [
+  '\u0000',
+  '\xff',
+  '\xc3',
+  '\xed\xa0\x80',
+  '\xef\xb7\x90',
+  '{',
+  '}',
+  '"',
+  '\\',
+  '\n',
+  '\r\n',
+  '#',
+  '# TYPE x counter\n',
+  '# HELP x \\\n',
+  ' ',
+  '=',
+  ',',
+  'NaN',
+  '1e999',
+  '\t',
+  'x{a="',
+  '0',
+];
 
 /** Byte-level mutations: flips, inserted tokens, deletions, duplications, truncation. */
 function mutate(r: Rng, input: Buffer, rounds = 1 + r.int(4)): Buffer {
@@ -293,7 +393,31 @@ const CONTENT_TYPES = [
 
 function pathValue(r: Rng): string {
   return r.weighted<() => string>([
-    [6, () => r.pick(['j1', 'j2', 'fz', 'a%20b', 'x%2Fy', '%00', 'a%00b', '%EF%B7%90', '%E6%97%A5', '%FF', '%C3', '%', '%zz', '+', '=', '@base64', 'a@base64', '..', '.'])],
+    [
+      6,
+      () =>
+        r.pick([
+          'j1',
+          'j2',
+          'fz',
+          'a%20b',
+          'x%2Fy',
+          '%00',
+          'a%00b',
+          '%EF%B7%90',
+          '%E6%97%A5',
+          '%FF',
+          '%C3',
+          '%',
+          '%zz',
+          '+',
+          '=',
+          '@base64',
+          'a@base64',
+          '..',
+          '.',
+        ]),
+    ],
     [3, () => encodeURIComponent(nastyString(r, 4))],
     [2, () => Buffer.from(nastyString(r, 4), 'utf8').toString('latin1')],
     [1, () => 'v'.repeat(r.pick([300, 5000, 70000]))],
@@ -331,9 +455,62 @@ function groupingPath(r: Rng): string {
 
 // ---- queries ----
 
-const FUNCS = ['rate', 'irate', 'increase', 'delta', 'deriv', 'avg_over_time', 'max_over_time', 'count_over_time', 'last_over_time', 'quantile_over_time', 'abs', 'ceil', 'sort', 'sort_desc', 'timestamp', 'absent', 'absent_over_time', 'changes', 'resets', 'vector', 'scalar', 'time', 'label_replace', 'label_join', 'histogram_quantile', 'clamp', 'round', 'predict_linear', 'holt_winters', 'nosuchfn'];
+const FUNCS = [
+  'rate',
+  'irate',
+  'increase',
+  'delta',
+  'deriv',
+  'avg_over_time',
+  'max_over_time',
+  'count_over_time',
+  'last_over_time',
+  'quantile_over_time',
+  'abs',
+  'ceil',
+  'sort',
+  'sort_desc',
+  'timestamp',
+  'absent',
+  'absent_over_time',
+  'changes',
+  'resets',
+  'vector',
+  'scalar',
+  'time',
+  'label_replace',
+  'label_join',
+  'histogram_quantile',
+  'clamp',
+  'round',
+  'predict_linear',
+  'holt_winters',
+  'nosuchfn',
+];
 const AGGS = ['sum', 'avg', 'min', 'max', 'count', 'stddev', 'topk', 'bottomk', 'quantile', 'count_values', 'group'];
-const REGEXES = ['.*', '.+', 'fz.*', 'a|b|c', '(a*)*b', '(x+x+)+y', '[a-z]+', '\\d+', '(?i)FZ.*', '[', '(', 'a{1000}', '.*.*.*.*=', '\\p{L}+', '(?P<n>a)', '\\x00', '%00', 'é+', '^a$', 'a**', '(?=a)'];
+const REGEXES = [
+  '.*',
+  '.+',
+  'fz.*',
+  'a|b|c',
+  '(a*)*b',
+  '(x+x+)+y',
+  '[a-z]+',
+  '\\d+',
+  '(?i)FZ.*',
+  '[',
+  '(',
+  'a{1000}',
+  '.*.*.*.*=',
+  '\\p{L}+',
+  '(?P<n>a)',
+  '\\x00',
+  '%00',
+  'é+',
+  '^a$',
+  'a**',
+  '(?=a)',
+];
 
 /** PromQL string bodies with Go escapes (bytes, octal, code points, invalid ones). */
 const GO_ESCAPES = ['\\x00', '\\xc3\\xa9', '\\xff', '\\377', '\\000', '\\xef\\xb7\\x90', '\\U0010FFFF', '\\uD800', '\\U00110000', '\\x', '\\q', '\\a\\b\\f\\v'];
@@ -362,7 +539,11 @@ function promql(r: Rng, depth = 0): string {
     [5, () => selector(r)],
     [2, () => `${r.pick(FUNCS)}(${promql(r, depth + 1)}${r.chance(0.3) ? `, ${promql(r, depth + 1)}` : ''})`],
     [2, () => `${r.pick(AGGS)}${r.chance(0.4) ? ` by (${labelName(r)})` : ''}(${r.chance(0.3) ? `${r.int(5)}, ` : ''}${promql(r, depth + 1)})`],
-    [2, () => `${promql(r, depth + 1)} ${r.pick(['+', '-', '*', '/', '%', '^', '==', '!=', '>', '<', 'and', 'or', 'unless', '> bool', 'atan2'])}${r.chance(0.2) ? ' on(job) group_left' : ''} ${promql(r, depth + 1)}`],
+    [
+      2,
+      () =>
+        `${promql(r, depth + 1)} ${r.pick(['+', '-', '*', '/', '%', '^', '==', '!=', '>', '<', 'and', 'or', 'unless', '> bool', 'atan2'])}${r.chance(0.2) ? ' on(job) group_left' : ''} ${promql(r, depth + 1)}`,
+    ],
     [1, () => `(${promql(r, depth + 1)})[${r.pick(['5m:1m', '1h:', '1m:1s', '10m:30s'])}]`],
     [1, () => r.pick(['1', '"str"', 'NaN', '-Inf', '1e309', '0x10', '5m', 'time()', '`raw`'])],
     [1, () => `label_replace(${selector(r)}, "dst", "$1", "${labelName(r)}", ${JSON.stringify(r.pick(REGEXES))})`],
@@ -406,7 +587,10 @@ function queryParams(r: Rng, endpoint: string, base: number): Array<[string, str
     }
   }
   if (r.chance(0.2)) {
-    params.push([r.pick(['limit', 'timeout', 'limit_per_metric', 'metric', 'stats', 'lookback_delta']), r.pick(['0', '1', '-5', '10', 'x', '1e99', '5s', '1ms', 'fz_gauge', ''])]);
+    params.push([
+      r.pick(['limit', 'timeout', 'limit_per_metric', 'metric', 'stats', 'lookback_delta']),
+      r.pick(['0', '1', '-5', '10', 'x', '1e99', '5s', '1ms', 'fz_gauge', '']),
+    ]);
   }
   return params;
 }
@@ -475,7 +659,22 @@ function authorization(r: Rng, now: number): string | undefined {
     [2, () => `Basic ${Buffer.from(`fuzzer:${validToken(r, now)}`).toString('base64')}`],
     [6, () => `Bearer ${token(r, now)}`],
     [2, () => `Basic ${Buffer.from(`${r.pick(['user', '', ':', 'a:b'])}:${token(r, now)}`).toString('base64')}`],
-    [1, () => r.pick(['Bearer', 'Bearer ', 'Basic !!!', 'Basic Og==', 'Digest x', 'bearer  x y', `Bearer ${'a'.repeat(20000)}`, 'Basic ' + Buffer.from('\u00ff\u0000:\u0000').toString('base64'), 'NTLM', '\u00e9'])],
+    [
+      1,
+      () =>
+        r.pick([
+          'Bearer',
+          'Bearer ',
+          'Basic !!!',
+          'Basic Og==',
+          'Digest x',
+          'bearer  x y',
+          `Bearer ${'a'.repeat(20000)}`,
+          'Basic ' + Buffer.from('\u00ff\u0000:\u0000').toString('base64'),
+          'NTLM',
+          '\u00e9',
+        ]),
+    ],
   ])();
 }
 
@@ -495,7 +694,9 @@ const CLEAN_LABELS = ['l', 'zone', 'a_b', 'x'];
 function cleanGroupingPath(r: Rng): string {
   const value = (name: string): string => {
     const v = nastyString(r, 4);
-    return v === '' || v.includes('/') || r.chance(0.4) ? `${name}@base64/${Buffer.from(v, 'utf8').toString('base64url') || '='}` : `${name}/${encodeURIComponent(v)}`;
+    return v === '' || v.includes('/') || r.chance(0.4)
+      ? `${name}@base64/${Buffer.from(v, 'utf8').toString('base64url') || '='}`
+      : `${name}/${encodeURIComponent(v)}`;
   };
   const job = value('job');
   const labels = [...new Set(Array.from({ length: r.int(3) }, () => r.pick(CLEAN_LABELS.concat('instance'))))];
@@ -569,7 +770,14 @@ function cleanPushRequest(r: Rng): FuzzRequest {
     headers['content-encoding'] = encoded.encoding;
   }
   const prefix = r.chance(0.15) ? '/api/v2/metrics/' : '/metrics/';
-  return { target: 'open', method, path: `${prefix}${cleanGroupingPath(r)}`, headers, body: method === 'DELETE' ? undefined : encoded.body, kind: `push ${method} clean-${protobuf ? 'protobuf' : 'text'}` };
+  return {
+    target: 'open',
+    method,
+    path: `${prefix}${cleanGroupingPath(r)}`,
+    headers,
+    body: method === 'DELETE' ? undefined : encoded.body,
+    kind: `push ${method} clean-${protobuf ? 'protobuf' : 'text'}`,
+  };
 }
 
 // ---- requests ----
@@ -624,7 +832,24 @@ function pushRequest(r: Rng): FuzzRequest {
   return { target: 'open', method, path, headers, body: method === 'DELETE' && r.chance(0.7) ? undefined : encoded.body, kind: `push ${method} ${format}` };
 }
 
-const QUERY_ENDPOINTS = ['query', 'query', 'query', 'query_range', 'query_range', 'series', 'labels', 'label/job/values', 'label/l/values', 'label/__name__/values', 'label/%00/values', 'label/1a/values', 'metadata', 'query_exemplars', 'rules', 'status/buildinfo'];
+const QUERY_ENDPOINTS = [
+  'query',
+  'query',
+  'query',
+  'query_range',
+  'query_range',
+  'series',
+  'labels',
+  'label/job/values',
+  'label/l/values',
+  'label/__name__/values',
+  'label/%00/values',
+  'label/1a/values',
+  'metadata',
+  'query_exemplars',
+  'rules',
+  'status/buildinfo',
+];
 
 function queryRequest(r: Rng, now: number): FuzzRequest {
   const endpoint = r.pick(QUERY_ENDPOINTS);
@@ -642,44 +867,99 @@ function queryRequest(r: Rng, now: number): FuzzRequest {
   if (r.chance(0.2)) {
     headers['accept-encoding'] = r.pick(['gzip', 'br', 'gzip;q=0', '*', 'identity']);
   }
-  return { target: 'open', method: 'POST', path: r.chance(0.1) ? `${path}?${formEncode(queryParams(r, endpoint, now))}` : path, headers, body, kind: `query POST ${endpoint}` };
+  return {
+    target: 'open',
+    method: 'POST',
+    path: r.chance(0.1) ? `${path}?${formEncode(queryParams(r, endpoint, now))}` : path,
+    headers,
+    body,
+    kind: `query POST ${endpoint}`,
+  };
 }
 
 function otherRequest(r: Rng, now: number): FuzzRequest {
   const headers: Record<string, string> = {};
   const choice = r.weighted<() => FuzzRequest>([
-    [4, () => {
-      headers.accept = r.pick([
-        'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited',
-        'text/plain; version=0.0.4',
-        'application/openmetrics-text; version=1.0.0',
-        'application/openmetrics-text; version=0.0.1',
-        '*/*',
-        'text/html',
-        'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=text',
-        ';q=x, */*;q=0',
-        'text/plain;version=1.0.0;escaping=allow-utf-8',
-      ]);
-      if (r.chance(0.4)) {
-        headers['accept-encoding'] = r.pick(['gzip', 'gzip, deflate', 'br', 'gzip;q=0', '*', 'x']);
-      }
-      return { target: 'open', method: 'GET', path: r.pick(['/metrics', '/metrics?x=1', '/metrics/', '/metrics?name[]=fz_gauge']), headers, kind: 'scrape' };
-    }],
-    [2, () => ({ target: 'open', method: 'GET', path: r.pick(['/api/v1/metrics', '/api/v1/status', '/', '/status', '/-/healthy', '/-/ready', '/static/x.js', '/api/v1/x', '/api/v2/x', '/favicon.ico', '/debug/pprof/']), headers, kind: 'status' })],
-    [2, () => {
-      const params: Array<[string, string]> = [];
-      for (let i = 0; i < r.int(3); i++) {
-        params.push([r.pick(['match[]', 'pushed_before', 'pushed_after', 'limit', 'order', 'cursor', 'after']), r.chance(0.5) ? selector(r) : r.pick([timeParam(r, now), '10', '-1', 'x', 'newest', 'key', nastyString(r, 3)])]);
-      }
-      const method = r.weighted([
-        [4, 'GET'],
-        [2, 'DELETE'],
-        [1, 'POST'],
-      ] as const);
-      return { target: 'open', method, path: `/api/v1/groups${params.length > 0 ? `?${formEncode(params)}` : ''}`, headers, kind: `groups ${method}` };
-    }],
-    [1, () => ({ target: 'open', method: r.pick(['PUT', 'POST', 'DELETE', 'GET', 'OPTIONS']), path: r.pick(['/api/v1/admin/wipe', '/-/quit', '/api/v1/metrics', '/api/v1/status', '/api/v1/groups', '/metrics']), headers, kind: 'admin' })],
-    [1, () => ({ target: 'open', method: r.pick(['GET', 'PUT', 'TRACE', 'PROPFIND', 'M-SEARCH']), path: `/${pathValue(r)}/${pathValue(r)}`, headers, kind: 'random path' })],
+    [
+      4,
+      () => {
+        headers.accept = r.pick([
+          'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited',
+          'text/plain; version=0.0.4',
+          'application/openmetrics-text; version=1.0.0',
+          'application/openmetrics-text; version=0.0.1',
+          '*/*',
+          'text/html',
+          'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=text',
+          ';q=x, */*;q=0',
+          'text/plain;version=1.0.0;escaping=allow-utf-8',
+        ]);
+        if (r.chance(0.4)) {
+          headers['accept-encoding'] = r.pick(['gzip', 'gzip, deflate', 'br', 'gzip;q=0', '*', 'x']);
+        }
+        return { target: 'open', method: 'GET', path: r.pick(['/metrics', '/metrics?x=1', '/metrics/', '/metrics?name[]=fz_gauge']), headers, kind: 'scrape' };
+      },
+    ],
+    [
+      2,
+      () => ({
+        target: 'open',
+        method: 'GET',
+        path: r.pick([
+          '/api/v1/metrics',
+          '/api/v1/status',
+          '/',
+          '/status',
+          '/-/healthy',
+          '/-/ready',
+          '/static/x.js',
+          '/api/v1/x',
+          '/api/v2/x',
+          '/favicon.ico',
+          '/debug/pprof/',
+        ]),
+        headers,
+        kind: 'status',
+      }),
+    ],
+    [
+      2,
+      () => {
+        const params: Array<[string, string]> = [];
+        for (let i = 0; i < r.int(3); i++) {
+          params.push([
+            r.pick(['match[]', 'pushed_before', 'pushed_after', 'limit', 'order', 'cursor', 'after']),
+            r.chance(0.5) ? selector(r) : r.pick([timeParam(r, now), '10', '-1', 'x', 'newest', 'key', nastyString(r, 3)]),
+          ]);
+        }
+        const method = r.weighted([
+          [4, 'GET'],
+          [2, 'DELETE'],
+          [1, 'POST'],
+        ] as const);
+        return { target: 'open', method, path: `/api/v1/groups${params.length > 0 ? `?${formEncode(params)}` : ''}`, headers, kind: `groups ${method}` };
+      },
+    ],
+    [
+      1,
+      () => ({
+        target: 'open',
+        method: r.pick(['PUT', 'POST', 'DELETE', 'GET', 'OPTIONS']),
+        path: r.pick(['/api/v1/admin/wipe', '/-/quit', '/api/v1/metrics', '/api/v1/status', '/api/v1/groups', '/metrics']),
+        headers,
+        kind: 'admin',
+      }),
+    ],
+    [
+      1,
+      () => ({
+        target: 'open',
+        method: r.pick(['GET', 'PUT', 'TRACE', 'PROPFIND', 'M-SEARCH']),
+        path: `/${pathValue(r)}/${pathValue(r)}`,
+        headers,
+        kind: 'random path',
+      }),
+    ],
   ]);
   return choice();
 }
@@ -691,18 +971,33 @@ function authRequest(r: Rng, now: number): FuzzRequest {
     [3, () => cleanPushRequest(r)],
     [3, () => queryRequest(r, now)],
     [2, () => otherRequest(r, now)],
-    [2, () => {
-      const method = r.pick(['GET', 'POST', 'DELETE']);
-      const body = method === 'POST' ? Buffer.from(r.chance(0.7) ? JSON.stringify({ tenant: r.chance(0.7) ? r.pick(['t1', '*', 'tenant-a']) : nastyString(r, 3), scope: r.pick(['push', 'read admin', 'x', '']), ttl: r.pick(['1h', 5, -1, 'x', '100000d', null]) }) : nastyString(r, 8), 'utf8') : undefined;
-      return {
-        target: 'auth',
-        method,
-        path: method === 'DELETE' ? `/api/v1/admin/tokens/${pathValue(r)}` : '/api/v1/admin/tokens',
-        headers: body !== undefined ? { 'content-type': r.pick(['application/json', 'text/plain']) } : ({} as Record<string, string>),
-        body,
-        kind: `tokens ${method}`,
-      };
-    }],
+    [
+      2,
+      () => {
+        const method = r.pick(['GET', 'POST', 'DELETE']);
+        const body =
+          method === 'POST'
+            ? Buffer.from(
+                r.chance(0.7)
+                  ? JSON.stringify({
+                      tenant: r.chance(0.7) ? r.pick(['t1', '*', 'tenant-a']) : nastyString(r, 3),
+                      scope: r.pick(['push', 'read admin', 'x', '']),
+                      ttl: r.pick(['1h', 5, -1, 'x', '100000d', null]),
+                    })
+                  : nastyString(r, 8),
+                'utf8',
+              )
+            : undefined;
+        return {
+          target: 'auth',
+          method,
+          path: method === 'DELETE' ? `/api/v1/admin/tokens/${pathValue(r)}` : '/api/v1/admin/tokens',
+          headers: body !== undefined ? { 'content-type': r.pick(['application/json', 'text/plain']) } : ({} as Record<string, string>),
+          body,
+          kind: `tokens ${method}`,
+        };
+      },
+    ],
   ])();
   const auth = authorization(r, now);
   const headers = { ...base.headers };
@@ -748,7 +1043,14 @@ function rawRequest(r: Rng): FuzzRequest {
       raw = Buffer.concat([raw.subarray(0, at + 2), Buffer.from('Connection: close\r\n'), raw.subarray(at + 2)]);
     }
   }
-  return { target: r.chance(0.8) ? 'open' : 'auth', method: 'RAW', path: raw.subarray(0, Math.max(0, raw.indexOf(' HTTP/'))).toString('latin1'), headers: {}, raw, kind: 'raw http' };
+  return {
+    target: r.chance(0.8) ? 'open' : 'auth',
+    method: 'RAW',
+    path: raw.subarray(0, Math.max(0, raw.indexOf(' HTTP/'))).toString('latin1'),
+    headers: {},
+    raw,
+    kind: 'raw http',
+  };
 }
 
 /**

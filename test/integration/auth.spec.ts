@@ -35,8 +35,7 @@ describe('auth: tokens, scopes and tenants over HTTP on a real database', () => 
     await request(gw.url).put('/api/v1/admin/wipe').set('Authorization', bearer(root)).expect(202);
   });
 
-  const scrape = async (auth: string): Promise<string[]> =>
-    pushedLines((await request(gw.url).get('/metrics').set('Authorization', auth).expect(200)).text);
+  const scrape = async (auth: string): Promise<string[]> => pushedLines((await request(gw.url).get('/metrics').set('Authorization', auth).expect(200)).text);
 
   describe('401 for a missing or invalid token', () => {
     const protectedEndpoints: [string, string][] = [
@@ -77,7 +76,11 @@ describe('auth: tokens, scopes and tenants over HTTP on a real database', () => 
       ['malformed bearer token', async () => bearer('not-a-jwt'), 'invalid or expired token'],
       ['unknown scheme', async () => `Digest ${await token({ scope: 'read' })}`, 'invalid credentials'],
       ['BasicAuth without password', async () => `Basic ${Buffer.from('user:').toString('base64')}`, 'invalid credentials'],
-      ['wrong signature (other secret)', async () => bearer(await hsToken('another-secret-of-at-least-32-bytes!!', { scope: 'read' })), 'invalid or expired token'],
+      [
+        'wrong signature (other secret)',
+        async () => bearer(await hsToken('another-secret-of-at-least-32-bytes!!', { scope: 'read' })),
+        'invalid or expired token',
+      ],
       ['tampered payload', async () => bearer(tamper(await token({ tenant: 'a', scope: 'read' }))), 'invalid or expired token'],
       ['alg none', async () => bearer(noneToken({ scope: 'read' })), 'invalid or expired token'],
       ['expired', async () => bearer(await token({ scope: 'read', expIn: -60 })), 'invalid or expired token'],
@@ -85,8 +88,16 @@ describe('auth: tokens, scopes and tenants over HTTP on a real database', () => 
       ['wrong issuer', async () => bearer(await token({ scope: 'read', iss: 'https://evil.example' })), 'invalid or expired token'],
       ['wrong audience', async () => bearer(await token({ scope: 'read', aud: 'someone-else' })), 'invalid or expired token'],
       ['unknown kid', async () => bearer(await keyToken(keys.jwksPrivate, 'ES256', { scope: 'read' }, 'no-such-kid')), 'invalid or expired token'],
-      ['known kid, signed by a stranger', async () => bearer(await keyToken(keys.strangerPrivate, 'ES256', { scope: 'read' }, 'es-1')), 'invalid or expired token'],
-      ['asymmetric token signed by an unknown key, no kid', async () => bearer(await keyToken(keys.strangerPrivate, 'ES256', { scope: 'read' })), 'invalid or expired token'],
+      [
+        'known kid, signed by a stranger',
+        async () => bearer(await keyToken(keys.strangerPrivate, 'ES256', { scope: 'read' }, 'es-1')),
+        'invalid or expired token',
+      ],
+      [
+        'asymmetric token signed by an unknown key, no kid',
+        async () => bearer(await keyToken(keys.strangerPrivate, 'ES256', { scope: 'read' })),
+        'invalid or expired token',
+      ],
       ['without exp', async () => bearer(await token({ scope: 'read', noExp: true })), 'invalid or expired token'],
       ['without jti', async () => bearer(await token({ scope: 'read', jti: null })), 'invalid or expired token'],
       ['unusable tenant claim', async () => bearer(await token({ scope: 'read', extra: { tenant: 42 } })), 'invalid or expired token'],
@@ -94,7 +105,9 @@ describe('auth: tokens, scopes and tenants over HTTP on a real database', () => 
     ];
 
     it.each(invalid)('%s: 401', async (_name, auth, body) => {
-      const res = await request(gw.url).get('/metrics').set('Authorization', await auth());
+      const res = await request(gw.url)
+        .get('/metrics')
+        .set('Authorization', await auth());
       expect(res.status).toBe(401);
       expect(res.headers['www-authenticate']).toBe(WWW_AUTHENTICATE);
       expect(res.text).toBe(`${body}\n`);
@@ -115,7 +128,10 @@ describe('auth: tokens, scopes and tenants over HTTP on a real database', () => 
     ];
 
     it.each(valid)('%s', async (_name, auth) => {
-      await request(gw.url).get('/metrics').set('Authorization', await auth()).expect(200);
+      await request(gw.url)
+        .get('/metrics')
+        .set('Authorization', await auth())
+        .expect(200);
     });
   });
 
@@ -141,7 +157,8 @@ describe('auth: tokens, scopes and tenants over HTTP on a real database', () => 
     );
 
     it.each(cases)('%s %s with a %s token: %d', async (method, url, scope, body, status) => {
-      const res = await request(gw.url)[method.toLowerCase() as 'get'](url)
+      const agent = request(gw.url);
+      const res = await agent[method.toLowerCase() as 'get'](url)
         .set('Authorization', bearer(await token({ scope })))
         .send(body);
       expect(res.status).toBe(status);
@@ -159,7 +176,9 @@ describe('auth: tokens, scopes and tenants over HTTP on a real database', () => 
     });
 
     it('the lifecycle API needs an operator token, even with the admin scope', async () => {
-      const res = await request(gw.url).put('/-/quit').set('Authorization', bearer(await token({ tenant: 'acme', scope: 'admin' })));
+      const res = await request(gw.url)
+        .put('/-/quit')
+        .set('Authorization', bearer(await token({ tenant: 'acme', scope: 'admin' })));
       expect([res.status, res.text]).toEqual([403, 'this endpoint needs an operator token\n']);
     });
   });
@@ -329,7 +348,9 @@ describe('auth: tokens, scopes and tenants over HTTP on a real database', () => 
       const refused = await request(gw.url).get('/metrics').set('Authorization', auth);
       expect([refused.status, refused.text]).toEqual([401, 'invalid or expired token\n']);
       await request(gw.url).put('/metrics/job/issued').set('Authorization', basic(issued.token)).send('i 1\n').expect(401);
-      const after = (await request(gw.url).get('/api/v1/admin/tokens').set('Authorization', bearer(root))).body as { tokens: { id: string; revoked_at: string | null }[] };
+      const after = (await request(gw.url).get('/api/v1/admin/tokens').set('Authorization', bearer(root))).body as {
+        tokens: { id: string; revoked_at: string | null }[];
+      };
       expect(after.tokens.find((t) => t.id === issued.id)?.revoked_at).toEqual(expect.any(String));
       await request(gw.url).delete(`/api/v1/admin/tokens/${issued.id}`).set('Authorization', bearer(root)).expect(204);
     });
@@ -351,7 +372,9 @@ describe('auth: tokens, scopes and tenants over HTTP on a real database', () => 
       expect((await issue(adminA, { tenant: 'beta', scope: 'read' }).expect(403)).text).toBe("tokens can only be issued for the token's own tenant\n");
       await issue(adminA, { tenant: '*', scope: 'read' }).expect(403);
       const ofB = (await issue(adminB, { scope: 'push' }).expect(201)).body as { id: string };
-      const listA = (await request(gw.url).get('/api/v1/admin/tokens').set('Authorization', adminA).expect(200)).body as { tokens: { id: string; tenant: string }[] };
+      const listA = (await request(gw.url).get('/api/v1/admin/tokens').set('Authorization', adminA).expect(200)).body as {
+        tokens: { id: string; tenant: string }[];
+      };
       expect(listA.tokens.map((t) => t.tenant)).toEqual(listA.tokens.map(() => 'alpha'));
       expect(listA.tokens.map((t) => t.id)).toContain(own.id);
       expect((await request(gw.url).delete(`/api/v1/admin/tokens/${ofB.id}`).set('Authorization', adminA).expect(404)).text).toBe('token not found\n');
@@ -436,7 +459,12 @@ describe('auth behind a route prefix', () => {
     const push = `Bearer ${await hsToken(keys.secret, { tenant: 'p', scope: 'push' })}`;
     await request(gw.url).put('/pgw/metrics/job/prefixed').set('Authorization', push).send('p 1\n').expect(200);
     await request(gw.url).get('/pgw/metrics').set('Authorization', push).expect(403);
-    const text = (await request(gw.url).get('/pgw/metrics').set('Authorization', `Bearer ${await hsToken(keys.secret, { tenant: 'p', scope: 'read' })}`).expect(200)).text;
+    const text = (
+      await request(gw.url)
+        .get('/pgw/metrics')
+        .set('Authorization', `Bearer ${await hsToken(keys.secret, { tenant: 'p', scope: 'read' })}`)
+        .expect(200)
+    ).text;
     expect(pushedLines(text)).toContain('p{instance="",job="prefixed",tenant_userid="p"} 1');
   });
 });

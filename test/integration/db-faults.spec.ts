@@ -251,7 +251,10 @@ describeIf('failover to a promoted synchronous standby', () => {
     db = dbAt(`postgres://postgres@127.0.0.1:${primary.port},127.0.0.1:${standby.port}/postgres?target_session_attrs=read-write`);
     gateway = await startProcess(db, { ...ENV, LOG_LEVEL: 'warn' });
     const url = gateway.url;
-    const load = new PushLoad('failover', ['f1', 'f2', 'f3', 'f4'].map((id) => ({ id, target: () => url })));
+    const load = new PushLoad(
+      'failover',
+      ['f1', 'f2', 'f3', 'f4'].map((id) => ({ id, target: () => url })),
+    );
     load.start();
     await sleep(2000);
     const downMs = Date.now();
@@ -304,7 +307,10 @@ describe('embedded engine faults', () => {
   it('loses no acknowledged push on kill -9 under load', async () => {
     gateway ??= await startProcess(embedded, { LOG_LEVEL: 'error' });
     const url = gateway.url;
-    const load = new PushLoad('embedded_kill', ['e1', 'e2', 'e3'].map((id) => ({ id, target: () => url })));
+    const load = new PushLoad(
+      'embedded_kill',
+      ['e1', 'e2', 'e3'].map((id) => ({ id, target: () => url })),
+    );
     load.start();
     await sleep(2000);
     await gateway.stop('SIGKILL');

@@ -68,7 +68,11 @@ describe('body formats, encodings and operational endpoints', () => {
   const scrape = async (): Promise<string[]> => pushedLines((await request(gw.url).get('/metrics').expect(200)).text);
 
   it('accepts protobuf-delimited pushes and returns native histograms intact in a protobuf scrape', async () => {
-    await request(gw.url).put('/metrics/job/proto').set('Content-Type', PROTO_TYPE).send(encodeProtobufDelimited([nativeHistogram])).expect(200);
+    await request(gw.url)
+      .put('/metrics/job/proto')
+      .set('Content-Type', PROTO_TYPE)
+      .send(encodeProtobufDelimited([nativeHistogram]))
+      .expect(200);
     const res = await request(gw.url).get('/metrics').set('Accept', PROTO_TYPE).buffer(true).parse(binaryParser).expect(200);
     expect(res.headers['content-type']).toBe(`${PROTO_TYPE}; escaping=underscores`); // upstream 1.11.3's suffix (issue 12 point 2)
     const families = parseProtobufDelimited(res.body as Buffer);
@@ -89,7 +93,11 @@ describe('body formats, encodings and operational endpoints', () => {
     ['framed snappy', snappyFramed, 'snappy'],
     ['raw snappy block', (b: Buffer) => Buffer.from(compress(b)), 'snappy'],
   ])('decodes %s request bodies', async (_name, encode, encoding) => {
-    await request(gw.url).put('/metrics/job/enc').set('Content-Encoding', encoding).send(encode(Buffer.from('enc_metric 7\n'))).expect(200);
+    await request(gw.url)
+      .put('/metrics/job/enc')
+      .set('Content-Encoding', encoding)
+      .send(encode(Buffer.from('enc_metric 7\n')))
+      .expect(200);
     expect(await scrape()).toContain('enc_metric{instance="",job="enc"} 7');
   });
 
@@ -125,7 +133,13 @@ describe('body formats, encodings and operational endpoints', () => {
     const names = families.map((f) => f.name);
     expect(names).toEqual([...names].sort());
     expect(new Set(names).size).toBe(names.length);
-    for (const own of ['process_cpu_user_seconds_total', 'nodejs_heap_size_used_bytes', 'pushgateway_http_requests_total', 'pushgateway_http_push_duration_seconds', 'pushgateway_build_info']) {
+    for (const own of [
+      'process_cpu_user_seconds_total',
+      'nodejs_heap_size_used_bytes',
+      'pushgateway_http_requests_total',
+      'pushgateway_http_push_duration_seconds',
+      'pushgateway_build_info',
+    ]) {
       expect(names).toContain(own);
     }
   });

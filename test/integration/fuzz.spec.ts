@@ -145,7 +145,13 @@ describe('fuzz: hostile requests never get a 5xx', () => {
           `  by status: ${byStatus.map(([k, n]) => `${k}: ${n}`).join(', ')}`,
           ...[...byKind]
             .sort(([a], [b]) => (a < b ? -1 : 1))
-            .map(([kind, m]) => `    ${kind}: ${[...m].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => `${k}: ${n}`).join(', ')}`),
+            .map(
+              ([kind, m]) =>
+                `    ${kind}: ${[...m]
+                  .sort(([a], [b]) => (a < b ? -1 : 1))
+                  .map(([k, n]) => `${k}: ${n}`)
+                  .join(', ')}`,
+            ),
           `  scrapes after each batch (families, samples): ${scrapes.join('; ')}`,
           ...failures.slice(0, 20).map((f) => `  FAILED (${f.outcome}): ${describeRequest(f.req)}`),
           '',

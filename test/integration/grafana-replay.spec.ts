@@ -64,8 +64,7 @@ function fill(text: string, values: Record<string, string>): string {
   });
 }
 
-const isStringMap = (x: unknown): boolean =>
-  typeof x === 'object' && x !== null && !Array.isArray(x) && Object.values(x).every((v) => typeof v === 'string');
+const isStringMap = (x: unknown): boolean => typeof x === 'object' && x !== null && !Array.isArray(x) && Object.values(x).every((v) => typeof v === 'string');
 const isPair = (x: unknown): boolean => Array.isArray(x) && x.length === 2 && typeof x[0] === 'number' && typeof x[1] === 'string';
 
 /** Checks the response against Grafana's needs (research §5); returns the problems found. */
@@ -132,7 +131,9 @@ function shapeProblems(req: FixtureRequest, status: number, text: string): strin
       break;
     case 'metadata':
       items = Object.values(data);
-      if (!items.every((l) => Array.isArray(l) && l.every((m) => ['type', 'help', 'unit'].every((k) => typeof (m as Record<string, unknown>)[k] === 'string')))) {
+      if (
+        !items.every((l) => Array.isArray(l) && l.every((m) => ['type', 'help', 'unit'].every((k) => typeof (m as Record<string, unknown>)[k] === 'string')))
+      ) {
         problems.push('metadata must map names to [{type, help, unit}]');
       }
       break;
@@ -180,7 +181,10 @@ describe('Grafana request sequences replayed from fixtures', () => {
       ].join('\n');
     for (let n = 1; n <= 3; n++) {
       await request(gw.url).put('/metrics/job/api/instance/host-1').send(series(n)).expect(200);
-      await request(gw.url).put('/metrics/job/worker/instance/host-2').send(`# HELP queue_depth Items waiting.\n# TYPE queue_depth gauge\nqueue_depth ${n % 2}\n`).expect(200);
+      await request(gw.url)
+        .put('/metrics/job/worker/instance/host-2')
+        .send(`# HELP queue_depth Items waiting.\n# TYPE queue_depth gauge\nqueue_depth ${n % 2}\n`)
+        .expect(200);
       await sleep(150);
     }
     // Backend range queries end at a floored step boundary: let one pass after the pushes.

@@ -91,9 +91,19 @@ const series = (match: string): string => `/api/v1/series?${new URLSearchParams(
 /** `label=value,...` of each series in an answer (vector or series list), with long values shortened, sorted. */
 function summary(body: unknown): string[] {
   const data = (body as { data: unknown }).data;
-  const items = Array.isArray(data) ? (data as Record<string, string>[]) : (data as { result: { metric: Record<string, string> }[] }).result.map((r) => r.metric);
+  const items = Array.isArray(data)
+    ? (data as Record<string, string>[])
+    : (data as { result: { metric: Record<string, string> }[] }).result.map((r) => r.metric);
   const short = (v: string): string => (v.length > 40 ? `${v.slice(0, 3)}…${v.length}` : v);
-  return items.map((m) => Object.keys(m).sort().filter((k) => k !== '__name__' && k !== 'job').map((k) => `${k}=${short(m[k])}`).join(',')).sort();
+  return items
+    .map((m) =>
+      Object.keys(m)
+        .sort()
+        .filter((k) => k !== '__name__' && k !== 'job')
+        .map((k) => `${k}=${short(m[k])}`)
+        .join(','),
+    )
+    .sort();
 }
 
 describe('pathological regexes on a 10,000-character label value', () => {
@@ -104,12 +114,7 @@ describe('pathological regexes on a 10,000-character label value', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     gw = await startProcess(db);
-    const body = [
-      `hostile_m{v="${LONG_A}c"} 1`,
-      `hostile_m{v="${LONG_A}"} 2`,
-      'hostile_m{v="short"} 3',
-      '',
-    ].join('\n');
+    const body = [`hostile_m{v="${LONG_A}c"} 1`, `hostile_m{v="${LONG_A}"} 2`, 'hostile_m{v="short"} 3', ''].join('\n');
     for (const [path, text] of [
       ['/metrics/job/hostile', body],
       [`/metrics/job/${REDOS_JOB}`, 'redos_m 1\n'],

@@ -15,7 +15,21 @@ describe('native histograms in /api/v1/metrics', () => {
         name: 'nh',
         help: 'native',
         type: MetricType.HISTOGRAM,
-        metric: [{ label: [], histogram: { sampleCount: 6, sampleSum: 1.5, bucket: [], schema: 0, zeroThreshold: 1e-128, zeroCount: 1, positiveSpan: [{ offset: -2, length: 3 }], positiveDelta: [2, 1, -2] } }],
+        metric: [
+          {
+            label: [],
+            histogram: {
+              sampleCount: 6,
+              sampleSum: 1.5,
+              bucket: [],
+              schema: 0,
+              zeroThreshold: 1e-128,
+              zeroCount: 1,
+              positiveSpan: [{ offset: -2, length: 3 }],
+              positiveDelta: [2, 1, -2],
+            },
+          },
+        ],
       },
     ]);
     const put = await fetch(`${gw.url}/metrics/job/nh`, {

@@ -279,10 +279,16 @@ describe('token ids and subjects with U+0000 and the escape character', () => {
 
   it('an issuer whose subject holds U+0000 is recorded exactly', async () => {
     const sub = `ops\u0000${ESC}`;
-    const issued = await fetch(`${gw.url}/api/v1/admin/tokens`, { method: 'POST', headers: { ...admin(sub), 'content-type': 'application/json' }, body: JSON.stringify({ scope: 'read' }) });
+    const issued = await fetch(`${gw.url}/api/v1/admin/tokens`, {
+      method: 'POST',
+      headers: { ...admin(sub), 'content-type': 'application/json' },
+      body: JSON.stringify({ scope: 'read' }),
+    });
     expect(issued.status).toBe(201);
     const { id } = (await issued.json()) as { id: string };
-    const list = (await (await fetch(`${gw.url}/api/v1/admin/tokens`, { headers: admin('ops') })).json()) as { tokens: Array<{ id: string; issued_by: string }> };
+    const list = (await (await fetch(`${gw.url}/api/v1/admin/tokens`, { headers: admin('ops') })).json()) as {
+      tokens: Array<{ id: string; issued_by: string }>;
+    };
     expect(list.tokens.find((t) => t.id === id)?.issued_by).toBe(sub);
   });
 });

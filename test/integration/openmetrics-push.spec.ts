@@ -91,7 +91,9 @@ describe('OpenMetrics pushes', () => {
   it('refuses float timestamps like any pushed timestamp: 400 and push_failure_time_seconds set', async () => {
     const res = await push('ts', 'x 1 1520879607.789\n# EOF\n');
     expect(`${res.status} ${await res.text()}`).toMatch(/^400 .*must not have timestamps/);
-    expect(await scrape()).toEqual(expect.arrayContaining(['push_failure_time_seconds{instance="",job="ts"} <time>', 'push_time_seconds{instance="",job="ts"} 0']));
+    expect(await scrape()).toEqual(
+      expect.arrayContaining(['push_failure_time_seconds{instance="",job="ts"} <time>', 'push_time_seconds{instance="",job="ts"} 0']),
+    );
   });
 
   it('a zero-length OpenMetrics body is an empty push, like every other format', async () => {

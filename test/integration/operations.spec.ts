@@ -12,25 +12,28 @@ describe('operations: readiness, lifecycle, migrations CLI, embedded default', (
   jest.setTimeout(240000);
   const server = serverUrl();
 
-  itWhen(server !== undefined, 'needs a PostgreSQL server to take away')('answers /-/ready 503 (and pushes 503) while the database is unreachable, /-/healthy 200', async () => {
-    const db = await createTestDatabase();
-    const gw = await startInProcess(db);
-    try {
-      expect((await fetch(`${gw.url}/-/ready`)).status).toBe(200);
-      const name = new URL(db.url!).pathname.slice(1);
-      await adminQuery(server!, `DROP DATABASE ${name} WITH (FORCE)`);
-      const ready = await fetch(`${gw.url}/-/ready`);
-      expect(ready.status).toBe(503);
-      expect(await ready.text()).toMatch(/^database unavailable: database "pgw_test_\w+" does not exist$/);
-      expect((await fetch(`${gw.url}/-/healthy`)).status).toBe(200);
-      const push = await fetch(`${gw.url}/metrics/job/down`, { method: 'PUT', body: 'x 1\n' });
-      expect(push.status).toBe(503);
-      expect(await push.text()).toMatch(/^database unavailable: database "pgw_test_\w+" does not exist\n$/);
-    } finally {
-      await gw.close();
-      await db.drop();
-    }
-  });
+  itWhen(server !== undefined, 'needs a PostgreSQL server to take away')(
+    'answers /-/ready 503 (and pushes 503) while the database is unreachable, /-/healthy 200',
+    async () => {
+      const db = await createTestDatabase();
+      const gw = await startInProcess(db);
+      try {
+        expect((await fetch(`${gw.url}/-/ready`)).status).toBe(200);
+        const name = new URL(db.url!).pathname.slice(1);
+        await adminQuery(server!, `DROP DATABASE ${name} WITH (FORCE)`);
+        const ready = await fetch(`${gw.url}/-/ready`);
+        expect(ready.status).toBe(503);
+        expect(await ready.text()).toMatch(/^database unavailable: database "pgw_test_\w+" does not exist$/);
+        expect((await fetch(`${gw.url}/-/healthy`)).status).toBe(200);
+        const push = await fetch(`${gw.url}/metrics/job/down`, { method: 'PUT', body: 'x 1\n' });
+        expect(push.status).toBe(503);
+        expect(await push.text()).toMatch(/^database unavailable: database "pgw_test_\w+" does not exist\n$/);
+      } finally {
+        await gw.close();
+        await db.drop();
+      }
+    },
+  );
 
   it('exits gracefully on PUT /-/quit when LIFECYCLE_API_ENABLED=true', async () => {
     const db = await createTestDatabase();

@@ -98,7 +98,10 @@ const CASES: PoisonCase[] = [
     attack: [
       put(
         '/metrics/job/p1',
-        pb(family('pc', MetricType.HISTOGRAM, [histogram({ sampleCount: 1, sampleSum: 1, bucket: buckets([1, 1]) })], 'h'), family('pc_sum', MetricType.GAUGE, [gauge(1)], 'h')),
+        pb(
+          family('pc', MetricType.HISTOGRAM, [histogram({ sampleCount: 1, sampleSum: 1, bucket: buckets([1, 1]) })], 'h'),
+          family('pc_sum', MetricType.GAUGE, [gauge(1)], 'h'),
+        ),
         PB,
       ),
     ],
@@ -130,11 +133,19 @@ const CASES: PoisonCase[] = [
     forbidden: ['pushgateway_http_push_duration_seconds_count{instance="",job="own4"}'],
   },
   // Invalid series.
-  { name: 'duplicate series after grouping labels overwrite body labels', setup: [], attack: [put('/metrics/job/d', 'dupj{job="x"} 1\ndupj{job="y"} 2\n')], forbidden: ['dupj'] },
+  {
+    name: 'duplicate series after grouping labels overwrite body labels',
+    setup: [],
+    attack: [put('/metrics/job/d', 'dupj{job="x"} 1\ndupj{job="y"} 2\n')],
+    forbidden: ['dupj'],
+  },
   {
     name: 'timestamps, text and protobuf',
     setup: [],
-    attack: [put('/metrics/job/t', 'tsx 1 1700000000000\n'), put('/metrics/job/t', pb(family('tsy', MetricType.GAUGE, [gauge(1, {}, 1700000000000)], 'h')), PB)],
+    attack: [
+      put('/metrics/job/t', 'tsx 1 1700000000000\n'),
+      put('/metrics/job/t', pb(family('tsy', MetricType.GAUGE, [gauge(1, {}, 1700000000000)], 'h')), PB),
+    ],
     forbidden: ['tsx', 'tsy'],
   },
   {
@@ -153,8 +164,31 @@ const CASES: PoisonCase[] = [
     attack: [
       put('/metrics/job/pl', pb(family('okname', MetricType.GAUGE, [gauge(1, { 'bad-label': 'v' })], 'h')), PB),
       put('/metrics/job/pl', pb(family('okname', MetricType.GAUGE, [gauge(1, { __res: 'v' })], 'h')), PB),
-      put('/metrics/job/pl', pb(family('okname', MetricType.GAUGE, [{ label: [{ name: 'a', value: 'v' }, { name: 'a', value: 'w' }], gauge: { value: 1 } }], 'h')), PB),
-      put('/metrics/job/pl', pb(family('okh', MetricType.HISTOGRAM, [histogram({ sampleCount: 1, sampleSum: 1, bucket: buckets([1, 1]) }, { le: '5' })], 'h')), PB),
+      put(
+        '/metrics/job/pl',
+        pb(
+          family(
+            'okname',
+            MetricType.GAUGE,
+            [
+              {
+                label: [
+                  { name: 'a', value: 'v' },
+                  { name: 'a', value: 'w' },
+                ],
+                gauge: { value: 1 },
+              },
+            ],
+            'h',
+          ),
+        ),
+        PB,
+      ),
+      put(
+        '/metrics/job/pl',
+        pb(family('okh', MetricType.HISTOGRAM, [histogram({ sampleCount: 1, sampleSum: 1, bucket: buckets([1, 1]) }, { le: '5' })], 'h')),
+        PB,
+      ),
       put('/metrics/job/pl', pb(family('oks', MetricType.SUMMARY, [summary({ sampleCount: 1, sampleSum: 1 }, { quantile: '0.5' })], 'h')), PB),
     ],
     forbidden: ['okname', 'okh', 'oks'],
@@ -245,7 +279,10 @@ describe('no poisoning: a rejected push never breaks later pushes or scrapes', (
     ];
 
     it.each(rejections)('%s: 400, push_failure_time_seconds set, pushed metrics unchanged', async (_name, step) => {
-      const setup = await sendAll(gw.url, [put(victim, victimBody), put('/metrics/job/other', '# TYPE other_gauge gauge\nother_gauge 1\n# TYPE other_hist summary\nother_hist_sum 1\nother_hist_count 1\n')]);
+      const setup = await sendAll(gw.url, [
+        put(victim, victimBody),
+        put('/metrics/job/other', '# TYPE other_gauge gauge\nother_gauge 1\n# TYPE other_hist summary\nother_hist_sum 1\nother_hist_count 1\n'),
+      ]);
       expect(setup.map((r) => r.status)).toEqual([200, 200]);
       const before = await scrape();
       expect(pushTimes(before).failed).toBe(0);
@@ -259,7 +296,9 @@ describe('no poisoning: a rejected push never breaks later pushes or scrapes', (
       expect(victimSeries(after)).toHaveLength(7);
       expect(pushTimes(after).ok).toBe(pushTimes(before).ok);
       expect(pushTimes(after).failed).toBeGreaterThan(0);
-      const json = (await (await fetch(`${gw.url}/api/v1/metrics`)).json()) as { data: Array<{ labels: Record<string, string>; last_push_successful: boolean }> };
+      const json = (await (await fetch(`${gw.url}/api/v1/metrics`)).json()) as {
+        data: Array<{ labels: Record<string, string>; last_push_successful: boolean }>;
+      };
       expect(json.data.find((g) => g.labels.job === 'victim')?.last_push_successful).toBe(false);
 
       // A later success keeps the failure time and makes the group successful again.

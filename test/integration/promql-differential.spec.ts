@@ -446,7 +446,10 @@ async function pushStep(url: string, k: number): Promise<void> {
   }
   if (k === 4) {
     // POST replaces only the pushed family of the group.
-    await request(url).post('/metrics/job/diff/instance/i1').send(`# TYPE d_temperature gauge\nd_temperature{room="kitchen"} 30\nd_temperature{room="hall"} 31\n`).expect(200);
+    await request(url)
+      .post('/metrics/job/diff/instance/i1')
+      .send(`# TYPE d_temperature gauge\nd_temperature{room="kitchen"} 30\nd_temperature{room="hall"} 31\n`)
+      .expect(200);
   } else {
     await request(url).put('/metrics/job/diff/instance/i1').send(groupBody(k, 'i1')).expect(200);
   }

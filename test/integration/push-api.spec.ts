@@ -32,11 +32,7 @@ describe('push API over HTTP on a real database', () => {
   it('PUT replaces the whole group, POST only same-named families', async () => {
     await request(gw.url).put('/metrics/job/j').send('a 1\nb 2\n').expect(200);
     await request(gw.url).post('/metrics/job/j').send('b 3\nc 4\n').expect(200);
-    expect((await scrape()).filter((l) => /^[abc]\{/.test(l))).toEqual([
-      'a{instance="",job="j"} 1',
-      'b{instance="",job="j"} 3',
-      'c{instance="",job="j"} 4',
-    ]);
+    expect((await scrape()).filter((l) => /^[abc]\{/.test(l))).toEqual(['a{instance="",job="j"} 1', 'b{instance="",job="j"} 3', 'c{instance="",job="j"} 4']);
     await request(gw.url).put('/metrics/job/j').send('c 5\n').expect(200);
     expect((await scrape()).filter((l) => /^[abc]\{/.test(l))).toEqual(['c{instance="",job="j"} 5']);
   });
@@ -112,10 +108,7 @@ describe('push API over HTTP on a real database', () => {
     const series = (res.body.data.result as { metric: Record<string, string>; value: [number, string] }[])
       .map((r) => `${JSON.stringify(r.metric)} ${r.value[1]}`)
       .sort();
-    expect(series).toEqual([
-      '{"__name__":"fp_metric","job":"fp","x":"1","y":"2"} 1',
-      '{"__name__":"fp_metric","job":"fp","x":"1"} 2',
-    ]);
+    expect(series).toEqual(['{"__name__":"fp_metric","job":"fp","x":"1","y":"2"} 1', '{"__name__":"fp_metric","job":"fp","x":"1"} 2']);
   });
 
   it('records push_failure_time_seconds for a rejected push to an existing group and keeps its data', async () => {
@@ -125,7 +118,9 @@ describe('push API over HTTP on a real database', () => {
     const lines = await scrape();
     expect(lines).toContain('fm{instance="",job="fail"} 1');
     expect(lines.some((l) => /^push_failure_time_seconds\{instance="",job="fail"\} 1\.\d+e\+09$/.test(l))).toBe(true);
-    const [group] = (await request(gw.url).get('/api/v1/metrics').expect(200)).body.data.filter((g: { labels: Record<string, string> }) => g.labels.job === 'fail');
+    const [group] = (await request(gw.url).get('/api/v1/metrics').expect(200)).body.data.filter(
+      (g: { labels: Record<string, string> }) => g.labels.job === 'fail',
+    );
     expect(group.last_push_successful).toBe(false);
   });
 });

@@ -22,7 +22,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** Instant query over GET; returns the parsed body after checking the status. */
 async function query(url: string, q: string, extra: Record<string, string> = {}, status = 200): Promise<Json> {
-  const res = await request(url).get('/api/v1/query').query({ query: q, ...extra });
+  const res = await request(url)
+    .get('/api/v1/query')
+    .query({ query: q, ...extra });
   expect({ status: res.status, body: res.body as Json }).toMatchObject({ status });
   return res.body as Json;
 }
@@ -92,7 +94,7 @@ describe('query API over HTTP on a real database', () => {
   });
 
   describe('Save & test and envelopes', () => {
-    it('answers Grafana\'s health check (POST query=1+1&time=4) with exactly the scalar, resultType first', async () => {
+    it("answers Grafana's health check (POST query=1+1&time=4) with exactly the scalar, resultType first", async () => {
       const res = await request(gw.url).post('/api/v1/query').type('form').send('query=1%2B1&time=4').expect(200);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       expect(res.text).toBe('{"status":"success","data":{"resultType":"scalar","result":[4,"2"]}}');
@@ -103,11 +105,23 @@ describe('query API over HTTP on a real database', () => {
     it.each([
       ['parse error', { query: 'sum(' }, 400, 'bad_data', 'invalid parameter "query": 1:5: parse error: unclosed left parenthesis'],
       ['empty query', { query: '' }, 400, 'bad_data', /^invalid parameter "query": .*parse error/],
-      ['bad time', { query: '1', time: 'abc' }, 400, 'bad_data', `invalid parameter "time": Invalid time value for 'time': cannot parse "abc" to a valid timestamp`],
+      [
+        'bad time',
+        { query: '1', time: 'abc' },
+        400,
+        'bad_data',
+        `invalid parameter "time": Invalid time value for 'time': cannot parse "abc" to a valid timestamp`,
+      ],
       ['bad timeout', { query: '1', timeout: 'abc' }, 400, 'bad_data', 'invalid parameter "timeout": cannot parse "abc" to a valid duration'],
       ['unsupported function', { query: 'holt_winters(temperature[5m], 0.5, 0.5)' }, 400, 'bad_data', /holt_winters/],
       ['label_replace with a bad regex', { query: 'label_replace(vector(1), "a", "", "b", "(")' }, 422, 'execution', /label_replace/],
-      ['many-to-many matching', { query: 'http_requests_total + on(path) http_requests_total' }, 422, 'execution', /many-to-many|duplicate series|same labelset/],
+      [
+        'many-to-many matching',
+        { query: 'http_requests_total + on(path) http_requests_total' },
+        422,
+        'execution',
+        /many-to-many|duplicate series|same labelset/,
+      ],
     ])('%s → %i %s', async (_name, params, status, errorType, message) => {
       const res = await request(gw.url).get('/api/v1/query').query(params).expect(status);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -118,11 +132,23 @@ describe('query API over HTTP on a real database', () => {
     it.each([
       ['missing start', { query: 'up' }, 'invalid parameter "start": cannot parse "" to a valid timestamp'],
       ['missing step', { query: 'up', start: '1', end: '2' }, 'invalid parameter "step": cannot parse "" to a valid duration'],
-      ['zero step', { query: 'up', start: '1', end: '2', step: '0' }, 'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer'],
+      [
+        'zero step',
+        { query: 'up', start: '1', end: '2', step: '0' },
+        'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer',
+      ],
       ['end before start', { query: 'up', start: '3', end: '2', step: '1' }, 'invalid parameter "end": end timestamp must not be before start time'],
-      ['too many points', { query: 'up', start: '1', end: '200000', step: '1' }, 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)'],
-      ['range vector', { query: 'up[5m]', start: '1', end: '2', step: '1' }, 'invalid expression type "range vector" for range query, must be Scalar or instant Vector'],
-    ])('query_range %s → 400 bad_data with Prometheus\' message', async (_name, params, message) => {
+      [
+        'too many points',
+        { query: 'up', start: '1', end: '200000', step: '1' },
+        'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)',
+      ],
+      [
+        'range vector',
+        { query: 'up[5m]', start: '1', end: '2', step: '1' },
+        'invalid expression type "range vector" for range query, must be Scalar or instant Vector',
+      ],
+    ])("query_range %s → 400 bad_data with Prometheus' message", async (_name, params, message) => {
       const res = await request(gw.url).post('/api/v1/query_range').type('form').send(params).expect(400);
       expect(res.body).toEqual({ status: 'error', errorType: 'bad_data', error: message });
     });
@@ -151,10 +177,13 @@ describe('query API over HTTP on a real database', () => {
       ['float seconds', '15', 15],
       ['fractional seconds', '0.5', 0.5],
       ['a duration', '15s', 15],
-      ['Grafana\'s $__rate_interval form', '1m0s', 60],
+      ["Grafana's $__rate_interval form", '1m0s', 60],
       ['a compound duration', '1h0m15s', 3615],
     ])('step as %s', async (_name, step, seconds) => {
-      const body = await request(gw.url).get('/api/v1/query_range').query({ query: 'time()', start: '100', end: String(100 + 2 * seconds), step }).expect(200);
+      const body = await request(gw.url)
+        .get('/api/v1/query_range')
+        .query({ query: 'time()', start: '100', end: String(100 + 2 * seconds), step })
+        .expect(200);
       expect(body.body.data).toEqual({
         resultType: 'matrix',
         result: [{ metric: {}, values: [0, 1, 2].map((i) => [100 + i * seconds, String(100 + i * seconds)]) }],
@@ -172,7 +201,7 @@ describe('query API over HTTP on a real database', () => {
       expect(series.body.data.map((s: Json) => s.__name__)).toEqual(['lat_seconds_sum', 'odd', 'temperature']);
     });
 
-    it('gzips large answers when the client accepts it (Grafana\'s Go client always does)', async () => {
+    it("gzips large answers when the client accepts it (Grafana's Go client always does)", async () => {
       const params = { query: 'time()', start: '0', end: '10999', step: '1' };
       const zipped = await request(gw.url).get('/api/v1/query_range').query(params).set('Accept-Encoding', 'gzip').expect(200);
       expect(zipped.headers['content-encoding']).toBe('gzip');
@@ -184,7 +213,7 @@ describe('query API over HTTP on a real database', () => {
       expect(small.headers['content-encoding']).toBeUndefined();
     });
 
-    it('ignores a body that is not form-encoded, as Go\'s ParseForm does', async () => {
+    it("ignores a body that is not form-encoded, as Go's ParseForm does", async () => {
       const res = await request(gw.url).post('/api/v1/query?query=2&time=4').set('Content-Type', 'text/plain').send('query=1').expect(200);
       expect(res.body.data).toEqual({ resultType: 'scalar', result: [4, '2'] });
     });
@@ -317,14 +346,22 @@ describe('query API over HTTP on a real database', () => {
       ['not a selector', 'match[]=up[5m]', /^invalid parameter "match\[\]": /],
     ])('/series with %s → 400', async (_name, qs, message) => {
       const res = await request(gw.url).get(`/api/v1/series?${qs}`).expect(400);
-      expect(res.body).toEqual({ status: 'error', errorType: 'bad_data', error: expect.stringMatching(typeof message === 'string' ? new RegExp(`^${escapeRegExp(message)}$`) : message) });
+      expect(res.body).toEqual({
+        status: 'error',
+        errorType: 'bad_data',
+        error: expect.stringMatching(typeof message === 'string' ? new RegExp(`^${escapeRegExp(message)}$`) : message),
+      });
     });
 
     it('/labels lists label names (with match[] and limit), GET and POST', async () => {
       const all = await request(gw.url).get('/api/v1/labels').expect(200);
       expect(all.body.data).toEqual(expect.arrayContaining(['__name__', 'code', 'instance', 'job', 'kind', 'le', 'path', 'quantile', 'room']));
       expect([...all.body.data].sort()).toEqual(all.body.data);
-      const matched = await request(gw.url).post('/api/v1/labels').type('form').send({ 'match[]': 'temperature', start: '0', end: String(Date.now() / 1000 + 60) }).expect(200);
+      const matched = await request(gw.url)
+        .post('/api/v1/labels')
+        .type('form')
+        .send({ 'match[]': 'temperature', start: '0', end: String(Date.now() / 1000 + 60) })
+        .expect(200);
       expect(matched.body).toEqual({ status: 'success', data: ['__name__', 'instance', 'job', 'room'] });
       const limited = await request(gw.url).get('/api/v1/labels?limit=2').expect(200);
       expect(limited.body).toEqual({ status: 'success', data: ['__name__', 'code'], warnings: ['results truncated due to limit'] });
@@ -335,7 +372,11 @@ describe('query API over HTTP on a real database', () => {
       expect(names.body.data).toEqual(expect.arrayContaining(['http_requests_total', 'lat_seconds', 'push_time_seconds', 'rpc_seconds_bucket', 'temperature']));
       const jobs = await request(gw.url).get('/api/v1/label/job/values').query('match[]=http_requests_total').expect(200);
       expect(jobs.body).toEqual({ status: 'success', data: ['api', 'batch'] });
-      const post = await request(gw.url).post('/api/v1/label/code/values').type('form').send('match%5B%5D=http_requests_total%7Bjob%3D%22api%22%7D&limit=1').expect(200);
+      const post = await request(gw.url)
+        .post('/api/v1/label/code/values')
+        .type('form')
+        .send('match%5B%5D=http_requests_total%7Bjob%3D%22api%22%7D&limit=1')
+        .expect(200);
       expect(post.body).toEqual({ status: 'success', data: ['200'], warnings: ['results truncated due to limit'] });
       const none = await request(gw.url).get('/api/v1/label/nonexistent/values').expect(200);
       expect(none.body).toEqual({ status: 'success', data: [] });
@@ -373,12 +414,20 @@ describe('query API over HTTP on a real database', () => {
         data: { lat_seconds: [{ type: 'summary', help: 'Latency.', unit: '' }] },
       });
       expect(Object.keys((await request(gw.url).get('/api/v1/metadata?limit=1').expect(200)).body.data)).toHaveLength(1);
-      expect((await request(gw.url).get('/api/v1/metadata?limit=x').expect(400)).body).toEqual({ status: 'error', errorType: 'bad_data', error: 'limit must be a number' });
+      expect((await request(gw.url).get('/api/v1/metadata?limit=x').expect(400)).body).toEqual({
+        status: 'error',
+        errorType: 'bad_data',
+        error: 'limit must be a number',
+      });
     });
 
     it('/query_exemplars (ms probe, GET and POST), /rules and /status/buildinfo answer what Grafana expects; /status still works', async () => {
       const now = Date.now();
-      const probe = await request(gw.url).post('/api/v1/query_exemplars').type('form').send(`query=test&start=${now - 1800_000}&end=${now}`).expect(200);
+      const probe = await request(gw.url)
+        .post('/api/v1/query_exemplars')
+        .type('form')
+        .send(`query=test&start=${now - 1800_000}&end=${now}`)
+        .expect(200);
       expect(probe.body).toEqual({ status: 'success', data: [] });
       expect((await request(gw.url).get('/api/v1/query_exemplars?query=test').expect(200)).body).toEqual({ status: 'success', data: [] });
       expect((await request(gw.url).get('/api/v1/query_exemplars?query=(').expect(400)).body.errorType).toBe('bad_data');
@@ -412,7 +461,12 @@ describe('query API over HTTP on a real database', () => {
     });
 
     it('records groups pushed before the history existed (an upgrade) on the next maintenance pass', async () => {
-      await request(gw.url).put('/metrics/job/old/instance/x').send('# TYPE legacy_total counter\nlegacy_total{a="1"} 42\n# TYPE legacy_h histogram\nlegacy_h_bucket{le="1"} 1\nlegacy_h_bucket{le="+Inf"} 2\nlegacy_h_sum 3\nlegacy_h_count 2\n').expect(200);
+      await request(gw.url)
+        .put('/metrics/job/old/instance/x')
+        .send(
+          '# TYPE legacy_total counter\nlegacy_total{a="1"} 42\n# TYPE legacy_h histogram\nlegacy_h_bucket{le="1"} 1\nlegacy_h_bucket{le="+Inf"} 2\nlegacy_h_sum 3\nlegacy_h_count 2\n',
+        )
+        .expect(200);
       const database = gw.app.get<symbol, Database>(DATABASE);
       await database.query(`DELETE FROM history_series WHERE labels @> '{"job":"old"}'`);
       expect(await lines(gw.url, '{job="old"}')).toEqual([]);
@@ -466,7 +520,7 @@ describe('query API variants', () => {
     }
   });
 
-  it('a tenant\'s read token sees only its own series in every endpoint', async () => {
+  it("a tenant's read token sees only its own series in every endpoint", async () => {
     db = await createTestDatabase();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pgw-query-auth-'));
     const keys = await makeAuthKeys(dir);

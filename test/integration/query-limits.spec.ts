@@ -126,7 +126,9 @@ describe('bounded queries', () => {
     }
     expect((await heavy).status).toBe(200);
     const allowed = Math.max(FLOOR_MS, RATIO * median(idle));
-    process.stdout.write(`heavy query: ${pushes} pushes served meanwhile; idle /-/healthy median ${median(idle).toFixed(1)} ms, worst during ${Math.max(...during).toFixed(1)} ms (allowed ${allowed.toFixed(0)})\n`);
+    process.stdout.write(
+      `heavy query: ${pushes} pushes served meanwhile; idle /-/healthy median ${median(idle).toFixed(1)} ms, worst during ${Math.max(...during).toFixed(1)} ms (allowed ${allowed.toFixed(0)})\n`,
+    );
     expect(pushes).toBeGreaterThan(1);
     expect(Math.max(...during)).toBeLessThan(allowed);
   });

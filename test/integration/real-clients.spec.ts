@@ -246,7 +246,11 @@ describe('real clients', () => {
 
     itPython('a job containing `/` and an empty grouping value (sent as job@base64 and `shard@base64/=`)', async () => {
       expect(await py('slash-job-empty-value')).toEqual({ code: 0, stderr: '' });
-      expect(familiesOf(await scrape(), 'py_')).toEqual(['# HELP py_flag A gauge.', '# TYPE py_flag gauge', 'py_flag{instance="",job="batch/nightly",shard=""} 1']);
+      expect(familiesOf(await scrape(), 'py_')).toEqual([
+        '# HELP py_flag A gauge.',
+        '# TYPE py_flag gauge',
+        'py_flag{instance="",job="batch/nightly",shard=""} 1',
+      ]);
     });
 
     itPython('a rejected push raises in the client (HTTP 400)', async () => {
@@ -263,7 +267,13 @@ describe('real clients', () => {
 
     itCurl('the seed doc example: no-job grouping key under /api/v2, text/plain 0.0.4 with charset', async () => {
       const res = await curl(
-        ['-H', 'Content-Type: text/plain; version=0.0.4; charset=utf-8', '--data-binary', '@-', `${gw.url}/api/v2/metrics/label_key_1/label_value_1/label_key_2/label_value_2`],
+        [
+          '-H',
+          'Content-Type: text/plain; version=0.0.4; charset=utf-8',
+          '--data-binary',
+          '@-',
+          `${gw.url}/api/v2/metrics/label_key_1/label_value_1/label_key_2/label_value_2`,
+        ],
         'some_metric 3.14\n',
       );
       expect(res).toEqual({ code: 0, stdout: '200', stderr: '' });
@@ -279,7 +289,9 @@ describe('real clients', () => {
         stdout: '200',
         stderr: '',
       });
-      expect(await curl(['-X', 'PUT', '--data-binary', '@-', `${gw.url}/metrics/job/curl/instance/c2`], '# HELP form_metric 中文帮助\nform_metric{a="c"} 2\n')).toEqual({
+      expect(
+        await curl(['-X', 'PUT', '--data-binary', '@-', `${gw.url}/metrics/job/curl/instance/c2`], '# HELP form_metric 中文帮助\nform_metric{a="c"} 2\n'),
+      ).toEqual({
         code: 0,
         stdout: '200',
         stderr: '',
@@ -291,7 +303,11 @@ describe('real clients', () => {
         'form_metric{a="c",instance="c2",job="curl"} 2',
       ]);
       expect(await curl(['-X', 'DELETE', `${gw.url}/metrics/job/curl/instance/c1`])).toEqual({ code: 0, stdout: '202', stderr: '' });
-      expect(familiesOf(await scrape(), 'form_metric')).toEqual(['# HELP form_metric 中文帮助', '# TYPE form_metric untyped', 'form_metric{a="c",instance="c2",job="curl"} 2']);
+      expect(familiesOf(await scrape(), 'form_metric')).toEqual([
+        '# HELP form_metric 中文帮助',
+        '# TYPE form_metric untyped',
+        'form_metric{a="c",instance="c2",job="curl"} 2',
+      ]);
     });
   });
 });

@@ -25,7 +25,8 @@ const P30_PROTO_FIRST =
 const TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 const PROTO = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
 
-const BODY = '{"my.metric","my.label"="v"} 1\n# TYPE "h.x" histogram\n{"h.x_bucket",le="1"} 1\n{"h.x_bucket",le="+Inf"} 2\n{"h.x_sum"} 3\n{"h.x_count"} 2\nplain{a="b"} 4\n';
+const BODY =
+  '{"my.metric","my.label"="v"} 1\n# TYPE "h.x" histogram\n{"h.x_bucket",le="1"} 1\n{"h.x_bucket",le="+Inf"} 2\n{"h.x_sum"} 3\n{"h.x_count"} 2\nplain{a="b"} 4\n';
 
 const PROMETHEUS = ['/usr/bin/prometheus'].find(isExecutable);
 const itPrometheus = itWhen(PROMETHEUS !== undefined, 'prometheus is not installed (Debian package prometheus)');
@@ -33,7 +34,9 @@ const itPrometheus = itWhen(PROMETHEUS !== undefined, 'prometheus is not install
 type PromSeries = Array<{ metric: Record<string, string>; value: [number, string] }>;
 
 /** Debian's Prometheus scraping `target` every second (honor_labels), with a query helper. */
-async function startPrometheus(target: string): Promise<{ query: (q: string) => Promise<PromSeries>; until: (q: string) => Promise<PromSeries>; stop: () => void }> {
+async function startPrometheus(
+  target: string,
+): Promise<{ query: (q: string) => Promise<PromSeries>; until: (q: string) => Promise<PromSeries>; stop: () => void }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pgw-prom-neg-'));
   const port = await freePort();
   const config = {
@@ -42,9 +45,13 @@ async function startPrometheus(target: string): Promise<{ query: (q: string) => 
   };
   writeFileSync(path.join(dir, 'prometheus.yml'), JSON.stringify(config));
   let log = '';
-  const prom: ChildProcess = spawn(PROMETHEUS!, [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const prom: ChildProcess = spawn(
+    PROMETHEUS!,
+    [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   prom.stdout?.on('data', (d: Buffer) => (log += d.toString()));
   prom.stderr?.on('data', (d: Buffer) => (log += d.toString()));
   const query = async (q: string): Promise<PromSeries> => {
@@ -93,16 +100,38 @@ describe('scrape negotiation and name escaping', () => {
       'no Accept: underscores',
       undefined,
       `${TEXT}; escaping=underscores`,
-      ['# TYPE my_metric untyped', 'my_metric{g_l="w",instance="",job="j",my_label="v"} 1', 'h_x_bucket{g_l="w",instance="",job="j",le="1"} 1', 'h_x_count{g_l="w",instance="",job="j"} 2', 'plain{a="b",g_l="w",instance="",job="j"} 4', 'push_time_seconds{g_l="w",instance="",job="j"} <time>'],
+      [
+        '# TYPE my_metric untyped',
+        'my_metric{g_l="w",instance="",job="j",my_label="v"} 1',
+        'h_x_bucket{g_l="w",instance="",job="j",le="1"} 1',
+        'h_x_count{g_l="w",instance="",job="j"} 2',
+        'plain{a="b",g_l="w",instance="",job="j"} 4',
+        'push_time_seconds{g_l="w",instance="",job="j"} <time>',
+      ],
     ],
     [
       'Prometheus 3.4+ default: allow-utf-8',
       P3_DEFAULT,
       `${TEXT}; escaping=allow-utf-8`,
-      ['# TYPE "my.metric" untyped', '{"my.metric","g.l"="w",instance="",job="j","my.label"="v"} 1', '{"h.x_bucket","g.l"="w",instance="",job="j",le="1"} 1', 'plain{a="b","g.l"="w",instance="",job="j"} 4'],
+      [
+        '# TYPE "my.metric" untyped',
+        '{"my.metric","g.l"="w",instance="",job="j","my.label"="v"} 1',
+        '{"h.x_bucket","g.l"="w",instance="",job="j",le="1"} 1',
+        'plain{a="b","g.l"="w",instance="",job="j"} 4',
+      ],
     ],
-    ['dots', 'text/plain;version=0.0.4;escaping=dots', `${TEXT}; escaping=dots`, ['my_dot_metric{g_dot_l="w",instance="",job="j",my_dot_label="v"} 1', 'h_dot_x_sum{g_dot_l="w",instance="",job="j"} 3']],
-    ['values, from a text/plain 1.0.0 clause', 'text/plain;version=1.0.0;escaping=values', `${TEXT}; escaping=values`, ['U__my_2e_metric{U__g_2e_l="w",instance="",job="j",U__my_2e_label="v"} 1']],
+    [
+      'dots',
+      'text/plain;version=0.0.4;escaping=dots',
+      `${TEXT}; escaping=dots`,
+      ['my_dot_metric{g_dot_l="w",instance="",job="j",my_dot_label="v"} 1', 'h_dot_x_sum{g_dot_l="w",instance="",job="j"} 3'],
+    ],
+    [
+      'values, from a text/plain 1.0.0 clause',
+      'text/plain;version=1.0.0;escaping=values',
+      `${TEXT}; escaping=values`,
+      ['U__my_2e_metric{U__g_2e_l="w",instance="",job="j",U__my_2e_label="v"} 1'],
+    ],
   ])('%s', async (_name, accept, contentType, expected) => {
     const got = await scrape(accept);
     expect(got.type).toBe(contentType);
@@ -147,7 +176,10 @@ describe('SCRAPE_OPENMETRICS=true', () => {
   const gw = useGateway({ SCRAPE_OPENMETRICS: 'true' });
 
   beforeAll(async () => {
-    const res = await fetch(`${gw.url}/metrics/job/om`, { method: 'PUT', body: '# TYPE plain_counter counter\nplain_counter 3\n# TYPE done_total counter\ndone_total 4\n' });
+    const res = await fetch(`${gw.url}/metrics/job/om`, {
+      method: 'PUT',
+      body: '# TYPE plain_counter counter\nplain_counter 3\n# TYPE done_total counter\ndone_total 4\n',
+    });
     expect(res.status).toBe(200);
   });
 
@@ -160,7 +192,9 @@ describe('SCRAPE_OPENMETRICS=true', () => {
     // What changes (README): a counter pushed without `_total` is scraped as `<name>_total`.
     expect(text).toContain('# TYPE plain_counter counter\nplain_counter_total{instance="",job="om"} 3.0\n');
     expect(text).toContain('# TYPE done counter\ndone_total{instance="",job="om"} 4.0\n');
-    expect(families.map((f) => f.name)).toEqual(expect.arrayContaining(['plain_counter_total', 'done_total', 'push_time_seconds', 'process_cpu_seconds_total']));
+    expect(families.map((f) => f.name)).toEqual(
+      expect.arrayContaining(['plain_counter_total', 'done_total', 'push_time_seconds', 'process_cpu_seconds_total']),
+    );
   });
 
   it.each([

@@ -37,7 +37,16 @@ function shape(families: MetricFamily[]): Record<string, { type: MetricType; ser
   for (const mf of families.filter((f) => f.name.startsWith('pushgateway_') && f.name !== 'pushgateway_build_info')) {
     out[mf.name] = {
       type: mf.type,
-      series: [...new Set(mf.metric.map((m) => m.label.map((l) => `${l.name}=${l.name === 'method' || l.name === 'handler' || l.name === 'code' ? l.value : '*'}`).sort().join(',')))].sort(),
+      series: [
+        ...new Set(
+          mf.metric.map((m) =>
+            m.label
+              .map((l) => `${l.name}=${l.name === 'method' || l.name === 'handler' || l.name === 'code' ? l.value : '*'}`)
+              .sort()
+              .join(','),
+          ),
+        ),
+      ].sort(),
     };
   }
   return out;

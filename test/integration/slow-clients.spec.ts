@@ -82,7 +82,8 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-const summary = (ms: number[]): string => `p50 ${percentile(ms, 50).toFixed(1)} ms, p95 ${percentile(ms, 95).toFixed(1)} ms, max ${Math.max(...ms).toFixed(1)} ms`;
+const summary = (ms: number[]): string =>
+  `p50 ${percentile(ms, 50).toFixed(1)} ms, p95 ${percentile(ms, 95).toFixed(1)} ms, max ${Math.max(...ms).toFixed(1)} ms`;
 
 /** Sends a raw request and resolves with the status line of the answer. */
 function rawStatus(port: number, request: string): Promise<string> {
@@ -164,6 +165,8 @@ describe('slow and oversized clients', () => {
     expect(await rawStatus(port, `GET /-/healthy HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(9000)}\r\nConnection: close\r\n\r\n`)).toBe(
       'HTTP/1.1 431 Request Header Fields Too Large',
     );
-    expect(await rawStatus(port, `GET /-/healthy HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Small: ${'a'.repeat(4000)}\r\nConnection: close\r\n\r\n`)).toBe('HTTP/1.1 200 OK');
+    expect(await rawStatus(port, `GET /-/healthy HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Small: ${'a'.repeat(4000)}\r\nConnection: close\r\n\r\n`)).toBe(
+      'HTTP/1.1 200 OK',
+    );
   });
 });

@@ -7,17 +7,7 @@ import { MetricFamily, MetricType } from '../../src/core/model/metric-family';
 import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase } from '../support/gateway';
 import { itWhen } from '../support/test-env';
 import { comparableScrape, parseValidExposition } from '../support/exposition-compare';
-import {
-  eventually,
-  findUpstreamBinary,
-  send,
-  sendAll,
-  startUpstream,
-  statusClass,
-  Step,
-  StepResult,
-  UpstreamGateway,
-} from '../support/upstream';
+import { eventually, findUpstreamBinary, send, sendAll, startUpstream, statusClass, Step, StepResult, UpstreamGateway } from '../support/upstream';
 
 /**
  * Differential tests: the same request sequences go to the real upstream Pushgateway (Debian's
@@ -100,7 +90,10 @@ function sharedScenarios(promClientText: string): SharedScenario[] {
     { name: 'POST with an empty body only bumps the push time', steps: [put('/metrics/job/j', 'a 1\n'), post('/metrics/job/j', '')] },
     { name: 'empty PUT and POST create groups without metrics', steps: [put('/metrics/job/e1', ''), post('/metrics/job/e2', '')] },
     { name: 'DELETE removes the group and its push times', steps: [put('/metrics/job/j1', 'a 1\n'), put('/metrics/job/j2', 'a 2\n'), del('/metrics/job/j1')] },
-    { name: 'DELETE of a missing group, and DELETE with a body, answer 202', steps: [del('/metrics/job/never'), put('/metrics/job/x', 'a 1\n'), del('/metrics/job/x', 202, 'ignored 1\n')] },
+    {
+      name: 'DELETE of a missing group, and DELETE with a body, answer 202',
+      steps: [del('/metrics/job/never'), put('/metrics/job/x', 'a 1\n'), del('/metrics/job/x', 202, 'ignored 1\n')],
+    },
     {
       name: 'DELETE matches the exact grouping key only',
       steps: [put('/metrics/job/d/a/1', 'a 1\n'), put('/metrics/job/d', 'b 1\n'), del('/metrics/job/d')],
@@ -126,7 +119,11 @@ function sharedScenarios(promClientText: string): SharedScenario[] {
     { name: '@base64 job without padding', steps: [put('/metrics/job@base64/L3Zhci90bXA', 'a 1\n')] },
     {
       name: '@base64 label: no padding, one and three `=` are the same group',
-      steps: [put('/metrics/job/b/p@base64/L3Zhci90bXA=', 'a 1\n'), post('/metrics/job/b/p@base64/L3Zhci90bXA===', 'b 2\n'), post('/metrics/job/b/p@base64/L3Zhci90bXA', 'c 3\n')],
+      steps: [
+        put('/metrics/job/b/p@base64/L3Zhci90bXA=', 'a 1\n'),
+        post('/metrics/job/b/p@base64/L3Zhci90bXA===', 'b 2\n'),
+        post('/metrics/job/b/p@base64/L3Zhci90bXA', 'c 3\n'),
+      ],
     },
     { name: '@base64 with a non-canonical tail decodes the full bytes only', steps: [put('/metrics/job/b/p@base64/L3Zhci90bX', 'a 1\n')] },
     { name: '@base64 `=` and `==` are the empty value', steps: [put('/metrics/job/b/e@base64/=', 'a 1\n'), put('/metrics/job/b2/e@base64/==', 'a 1\n')] },
@@ -134,12 +131,18 @@ function sharedScenarios(promClientText: string): SharedScenario[] {
     { name: 'a single trailing slash after the job is ignored', steps: [put('/metrics/job/j1/', 'a 1\n'), post('/metrics/job/j1', 'b 2\n')] },
     { name: 'a trailing slash after label pairs is an odd component', steps: [put('/metrics/job/j1/a/b/', 'a 1\n', 400)] },
     { name: 'a repeated label name: the last wins', steps: [put('/metrics/job/r/a/b/a/c', 'a 1\n')] },
-    { name: 'job in the label part is ignored, plain and @base64', steps: [put('/metrics/job/x/job/other', 'a 1\n'), put('/metrics/job/y/job@base64/b3RoZXI', 'b 1\n')] },
+    {
+      name: 'job in the label part is ignored, plain and @base64',
+      steps: [put('/metrics/job/x/job/other', 'a 1\n'), put('/metrics/job/y/job@base64/b3RoZXI', 'b 1\n')],
+    },
     {
       name: '`+` is literal, percent escapes are decoded, the query string is ignored',
       steps: [put('/metrics/job/a+b/l/c+d?x=y', 'a 1\n'), put('/metrics/job/a%20b%22c/l/%3D%40x', 'b 1\n')],
     },
-    { name: 'a job literally named x@base64 and a legacy U__ label name', steps: [put('/metrics/job/x@base64', 'a 1\n'), put('/metrics/job/u/U__a_2e_b/c', 'b 1\n')] },
+    {
+      name: 'a job literally named x@base64 and a legacy U__ label name',
+      steps: [put('/metrics/job/x@base64', 'a 1\n'), put('/metrics/job/u/U__a_2e_b/c', 'b 1\n')],
+    },
     {
       name: 'UTF-8 grouping values, label values and HELP',
       steps: [put('/metrics/job/%E4%B8%AD/l/%E6%96%87', '# HELP c 中文帮助\nc{v="值"} 1\n'), put('/metrics/job@base64/5Lit5paH', 'd 1\n')],
@@ -152,7 +155,12 @@ function sharedScenarios(promClientText: string): SharedScenario[] {
     },
     {
       name: 'NaN, ±Inf and float formatting',
-      steps: [put('/metrics/job/b1', '# TYPE h gauge\nh{l="nan"} NaN\nh{l="pinf"} +Inf\nh{l="minf"} -Inf\nh{l="big"} 1e+06\nh{l="small"} 0.000001\nh{l="negzero"} -0\nh{l="long"} 123456789012\nh{l="frac"} 2398.283\n')],
+      steps: [
+        put(
+          '/metrics/job/b1',
+          '# TYPE h gauge\nh{l="nan"} NaN\nh{l="pinf"} +Inf\nh{l="minf"} -Inf\nh{l="big"} 1e+06\nh{l="small"} 0.000001\nh{l="negzero"} -0\nh{l="long"} 123456789012\nh{l="frac"} 2398.283\n',
+        ),
+      ],
     },
     {
       name: 'summaries and histograms from text, incl. a synthesised +Inf bucket and defaulted _count/_sum',
@@ -169,17 +177,34 @@ function sharedScenarios(promClientText: string): SharedScenario[] {
     // counts in 1.5.1 and 1.11 alike; fractional ones differ (see DIVERGENCES).
     {
       name: 'histogram and summary counts written as whole-number floats',
-      steps: [put('/metrics/job/wf', '# TYPE wf histogram\nwf_bucket{le="1.0"} 1.0\nwf_bucket{le="+Inf"} 2e3\nwf_sum 3.5\nwf_count 2000.0\n# TYPE ws summary\nws_sum 1\nws_count 3.0\n')],
+      steps: [
+        put(
+          '/metrics/job/wf',
+          '# TYPE wf histogram\nwf_bucket{le="1.0"} 1.0\nwf_bucket{le="+Inf"} 2e3\nwf_sum 3.5\nwf_count 2000.0\n# TYPE ws summary\nws_sum 1\nws_count 3.0\n',
+        ),
+      ],
     },
     {
       name: 'explicit untyped, HELP-only and TYPE-only families, comments and blank lines',
       steps: [put('/metrics/job/b3', '# just a comment\n\n# TYPE u untyped\nu 1\n# HELP lonely nothing\n# TYPE empty counter\n')],
     },
-    { name: 'push_time_seconds in the body is replaced by the gateway’s own gauge', steps: [put('/metrics/job/pt', '# TYPE push_time_seconds counter\npush_time_seconds 5\nx 1\n')] },
+    {
+      name: 'push_time_seconds in the body is replaced by the gateway’s own gauge',
+      steps: [put('/metrics/job/pt', '# TYPE push_time_seconds counter\npush_time_seconds 5\nx 1\n')],
+    },
     { name: 'push_failure_time_seconds in the body of a new group is replaced', steps: [put('/metrics/job/pf', 'push_failure_time_seconds 7\nx 1\n')] },
-    { name: 'an OpenMetrics-style body goes through the 0.0.4 parser', steps: [put('/metrics/job/om', '# TYPE om counter\nom_total 1\nom_created 123\n# EOF\n')] },
-    { name: 'curl’s default form content type is parsed as text', steps: [post('/metrics/job/curl', 'form_metric 1\n', 200, { 'Content-Type': 'application/x-www-form-urlencoded' })] },
-    { name: 'text/plain with version and charset', steps: [put('/metrics/job/tp', 'tp 1\n', 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' })] },
+    {
+      name: 'an OpenMetrics-style body goes through the 0.0.4 parser',
+      steps: [put('/metrics/job/om', '# TYPE om counter\nom_total 1\nom_created 123\n# EOF\n')],
+    },
+    {
+      name: 'curl’s default form content type is parsed as text',
+      steps: [post('/metrics/job/curl', 'form_metric 1\n', 200, { 'Content-Type': 'application/x-www-form-urlencoded' })],
+    },
+    {
+      name: 'text/plain with version and charset',
+      steps: [put('/metrics/job/tp', 'tp 1\n', 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' })],
+    },
     {
       name: 'protobuf Content-Type without encoding=delimited is parsed as text',
       steps: [put('/metrics/job/pt', 'x 1\n', 200, { 'Content-Type': 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily' })],
@@ -195,7 +220,21 @@ function sharedScenarios(promClientText: string): SharedScenario[] {
             family('pbc', MetricType.COUNTER, [counter(3, { a: 'x' }), counter(0.5, { a: 'y' })], 'pb counter'),
             family('pbg', MetricType.GAUGE, [gauge(NaN, { g: '1' })], 'pb gauge'),
             family('pbh', MetricType.HISTOGRAM, [histogram({ sampleCount: 4, sampleSum: 2.5, bucket: buckets([1, 2], [2, 3]) })], 'pb histogram'),
-            family('pbs', MetricType.SUMMARY, [summary({ sampleCount: 4, sampleSum: 2.5, quantile: [{ quantile: 0.5, value: 1 }, { quantile: 0.99, value: NaN }] })], 'pb summary'),
+            family(
+              'pbs',
+              MetricType.SUMMARY,
+              [
+                summary({
+                  sampleCount: 4,
+                  sampleSum: 2.5,
+                  quantile: [
+                    { quantile: 0.5, value: 1 },
+                    { quantile: 0.99, value: NaN },
+                  ],
+                }),
+              ],
+              'pb summary',
+            ),
           ),
           200,
           pbHeaders,
@@ -204,23 +243,41 @@ function sharedScenarios(promClientText: string): SharedScenario[] {
     },
     {
       name: 'protobuf: a repeated family name, the later wins',
-      steps: [put('/metrics/job/pb2', pb(family('dupf', MetricType.GAUGE, [gauge(1, { a: '1' })], 'h'), family('dupf', MetricType.GAUGE, [gauge(2, { a: '2' })], 'h')), 200, pbHeaders)],
+      steps: [
+        put(
+          '/metrics/job/pb2',
+          pb(family('dupf', MetricType.GAUGE, [gauge(1, { a: '1' })], 'h'), family('dupf', MetricType.GAUGE, [gauge(2, { a: '2' })], 'h')),
+          200,
+          pbHeaders,
+        ),
+      ],
     },
     { name: 'protobuf: an empty body is an empty push', steps: [put('/metrics/job/pb3', '', 200, pbHeaders)] },
     {
       name: 'protobuf: a family with zero metrics is not exposed, and POSTing one removes that family',
-      steps: [put('/metrics/job/pb4', 'e 1\nf 2\n'), post('/metrics/job/pb4', pb(family('e', MetricType.UNTYPED, [], 'h'), family('z', MetricType.GAUGE, [], 'h')), 200, pbHeaders)],
+      steps: [
+        put('/metrics/job/pb4', 'e 1\nf 2\n'),
+        post('/metrics/job/pb4', pb(family('e', MetricType.UNTYPED, [], 'h'), family('z', MetricType.GAUGE, [], 'h')), 200, pbHeaders),
+      ],
     },
     {
       name: 'text and protobuf pushes of one family share it',
-      steps: [put('/metrics/job/t1', '# HELP shared h\n# TYPE shared gauge\nshared 1\n'), put('/metrics/job/t2', pb(family('shared', MetricType.GAUGE, [gauge(2)], 'h')), 200, pbHeaders)],
+      steps: [
+        put('/metrics/job/t1', '# HELP shared h\n# TYPE shared gauge\nshared 1\n'),
+        put('/metrics/job/t2', pb(family('shared', MetricType.GAUGE, [gauge(2)], 'h')), 200, pbHeaders),
+      ],
     },
 
     // --- URL errors (research §1) ---
     { name: 'odd number of components', steps: [put('/metrics/job/j/a', 'x 1\n', 400)] },
     {
       name: 'improper label names',
-      steps: [put('/metrics/job/j/1a/b', 'x 1\n', 400), put('/metrics/job/j/a.b/c', 'x 1\n', 400), put('/metrics/job/j/__a/b', 'x 1\n', 400), put('/metrics/job/j/a@BASE64/c', 'x 1\n', 400)],
+      steps: [
+        put('/metrics/job/j/1a/b', 'x 1\n', 400),
+        put('/metrics/job/j/a.b/c', 'x 1\n', 400),
+        put('/metrics/job/j/__a/b', 'x 1\n', 400),
+        put('/metrics/job/j/a@BASE64/c', 'x 1\n', 400),
+      ],
     },
     { name: '%2F in a plain value splits it', steps: [put('/metrics/job/j/p/a%2Fb', 'x 1\n', 400)] },
     { name: 'standard-alphabet base64 is rejected', steps: [put('/metrics/job/j/p@base64/L3Zhci+0bXA', 'x 1\n', 400)] },
@@ -229,23 +286,50 @@ function sharedScenarios(promClientText: string): SharedScenario[] {
     { name: 'an empty job via @base64', steps: [post('/metrics/job@base64/=', 'x 1\n', 400), post('/metrics/job@base64/=/a/b', 'x 1\n', 400)] },
     {
       name: 'paths that are not push routes',
-      steps: [put('/metrics/job', 'x 1\n', 404), put('/metrics/jobs/x', 'x 1\n', 404), put('/metrics/job@base64', 'x 1\n', 404), put('/metrics/', 'x 1\n', 404)],
+      steps: [
+        put('/metrics/job', 'x 1\n', 404),
+        put('/metrics/jobs/x', 'x 1\n', 404),
+        put('/metrics/job@base64', 'x 1\n', 404),
+        put('/metrics/', 'x 1\n', 404),
+      ],
     },
-    { name: 'methods a push route does not allow', steps: [req('GET', '/metrics/job/j1', undefined, 405), req('PATCH', '/metrics/job/j1', 'x 1\n', 405), put('/metrics', 'x 1\n', 405)] },
+    {
+      name: 'methods a push route does not allow',
+      steps: [req('GET', '/metrics/job/j1', undefined, 405), req('PATCH', '/metrics/job/j1', 'x 1\n', 405), put('/metrics', 'x 1\n', 405)],
+    },
 
     // --- body errors (research §3): 400, and no push_failure_time_seconds (parsing fails before the write) ---
-    ...textParseErrors.map(([name, body]) => ({ name: `text parse error: ${name}`, steps: [put('/metrics/job/pe', 'ok 1\n'), put('/metrics/job/pe', body, 400)] })),
+    ...textParseErrors.map(([name, body]) => ({
+      name: `text parse error: ${name}`,
+      steps: [put('/metrics/job/pe', 'ok 1\n'), put('/metrics/job/pe', body, 400)],
+    })),
     { name: 'protobuf garbage', steps: [put('/metrics/job/pe', 'ok 1\n'), put('/metrics/job/pe', 'garbage garbage\n', 400, pbHeaders)] },
-    { name: 'a body that is not gzip under Content-Encoding: gzip', steps: [put('/metrics/job/pe', 'ok 1\n'), put('/metrics/job/pe', 'notgzip 1\n', 400, { 'Content-Encoding': 'gzip' })] },
+    {
+      name: 'a body that is not gzip under Content-Encoding: gzip',
+      steps: [put('/metrics/job/pe', 'ok 1\n'), put('/metrics/job/pe', 'notgzip 1\n', 400, { 'Content-Encoding': 'gzip' })],
+    },
 
     // --- validation errors (research §4): 400, and push_failure_time_seconds set on the (created) group ---
-    { name: 'a timestamp in a protobuf push', steps: [put('/metrics/job/ts', pb(family('tsm', MetricType.GAUGE, [gauge(1, {}, 1700000000000)], 'h')), 400, pbHeaders)] },
+    {
+      name: 'a timestamp in a protobuf push',
+      steps: [put('/metrics/job/ts', pb(family('tsm', MetricType.GAUGE, [gauge(1, {}, 1700000000000)], 'h')), 400, pbHeaders)],
+    },
     // Issue 12 point 6: the text parser keeps a repeated series (as Go's TextParser does) and the
     // check refuses it, so push_failure_time_seconds is set, creating the group (storage/diskmetricstore.go
     // checkWriteRequest → setPushFailedTimestamp; research note §6).
-    { name: 'the same series twice in one text body, on a new group and on an existing one', steps: [put('/metrics/job/dupnew', 'dup 1\ndup 2\n', 400), put('/metrics/job/dupold', 'ok 1\n'), put('/metrics/job/dupold', 'dup{a="1",b="2"} 1\ndup{b="2",a="1"} 2\n', 400)] },
+    {
+      name: 'the same series twice in one text body, on a new group and on an existing one',
+      steps: [
+        put('/metrics/job/dupnew', 'dup 1\ndup 2\n', 400),
+        put('/metrics/job/dupold', 'ok 1\n'),
+        put('/metrics/job/dupold', 'dup{a="1",b="2"} 1\ndup{b="2",a="1"} 2\n', 400),
+      ],
+    },
     { name: 'duplicate series created by label overwriting', steps: [put('/metrics/job/dup', 'dupj{job="x"} 1\ndupj{job="y"} 2\n', 400)] },
-    { name: 'a type differing from the same name in another group', steps: [put('/metrics/job/c1', '# TYPE tm counter\ntm 1\n'), put('/metrics/job/c2', '# TYPE tm gauge\ntm 1\n', 400)] },
+    {
+      name: 'a type differing from the same name in another group',
+      steps: [put('/metrics/job/c1', '# TYPE tm counter\ntm 1\n'), put('/metrics/job/c2', '# TYPE tm gauge\ntm 1\n', 400)],
+    },
     {
       name: 'histogram and summary suffix clashes, both directions',
       steps: [
@@ -260,13 +344,39 @@ function sharedScenarios(promClientText: string): SharedScenario[] {
       steps: [
         put('/metrics/job/pl1', pb(family('okname', MetricType.GAUGE, [gauge(1, { 'bad-label': 'v' })], 'h')), 400, pbHeaders),
         put('/metrics/job/pl2', pb(family('okname', MetricType.GAUGE, [gauge(1, { __res: 'v' })], 'h')), 400, pbHeaders),
-        put('/metrics/job/pl3', pb(family('okname', MetricType.GAUGE, [{ label: [{ name: 'a', value: 'v' }, { name: 'a', value: 'w' }], gauge: { value: 1 } }], 'h')), 400, pbHeaders),
+        put(
+          '/metrics/job/pl3',
+          pb(
+            family(
+              'okname',
+              MetricType.GAUGE,
+              [
+                {
+                  label: [
+                    { name: 'a', value: 'v' },
+                    { name: 'a', value: 'w' },
+                  ],
+                  gauge: { value: 1 },
+                },
+              ],
+              'h',
+            ),
+          ),
+          400,
+          pbHeaders,
+        ),
       ],
     },
     // Issue 12 point 6: refused by the check, not the parser, so the failure time is recorded on
     // both (client_golang registry.go checkMetricConsistency "whose value is not utf8").
-    { name: 'a protobuf label value that is not UTF-8', steps: [put('/metrics/job/pu', 'ok 1\n'), put('/metrics/job/pu', pbWithNonUtf8LabelValue(), 400, pbHeaders)] },
-    { name: 'protobuf value field not matching the family type', steps: [put('/metrics/job/pm', pb(family('mism', MetricType.GAUGE, [counter(1)], 'h')), 400, pbHeaders)] },
+    {
+      name: 'a protobuf label value that is not UTF-8',
+      steps: [put('/metrics/job/pu', 'ok 1\n'), put('/metrics/job/pu', pbWithNonUtf8LabelValue(), 400, pbHeaders)],
+    },
+    {
+      name: 'protobuf value field not matching the family type',
+      steps: [put('/metrics/job/pm', pb(family('mism', MetricType.GAUGE, [counter(1)], 'h')), 400, pbHeaders)],
+    },
   ];
 }
 
@@ -296,7 +406,11 @@ function comparableJson(body: unknown): unknown {
 
 function sortedJson(labels: unknown): string {
   const l = labels as Record<string, string>;
-  return JSON.stringify(Object.keys(l).sort().map((k) => [k, l[k]]));
+  return JSON.stringify(
+    Object.keys(l)
+      .sort()
+      .map((k) => [k, l[k]]),
+  );
 }
 
 /** A place where we deliberately differ from upstream 1.5.1, with both sides' statuses. */
@@ -344,7 +458,12 @@ const DIVERGENCES: Divergence[] = [
   // Upstream rejects the second push but keeps its failure group, which duplicates those series.
   {
     name: 'grouping keys whose series collide: /job/ei then /job/ei/instance@base64/=',
-    steps: [{ method: 'PUT', path: '/metrics/job/ei', body: 'a 1\n' }, { method: 'PUT', path: '/metrics/job/ei/instance@base64/=', body: 'b 1\n' }, laterPush, scrapeStep],
+    steps: [
+      { method: 'PUT', path: '/metrics/job/ei', body: 'a 1\n' },
+      { method: 'PUT', path: '/metrics/job/ei/instance@base64/=', body: 'b 1\n' },
+      laterPush,
+      scrapeStep,
+    ],
     ours: [200, 400, 200, 200],
     upstream: [200, 400, 400, 500],
     oursScrape: (body) => expect(comparableScrape(body)).toEqual(expect.arrayContaining(['a{instance="",job="ei"} 1'])),
@@ -352,7 +471,12 @@ const DIVERGENCES: Divergence[] = [
   },
   {
     name: 'grouping keys whose series collide: /job/ei/instance/ (empty value by trailing slash) after /job/ei',
-    steps: [{ method: 'PUT', path: '/metrics/job/ei', body: 'a 1\n' }, { method: 'PUT', path: '/metrics/job/ei/instance/', body: 'b 1\n' }, laterPush, scrapeStep],
+    steps: [
+      { method: 'PUT', path: '/metrics/job/ei', body: 'a 1\n' },
+      { method: 'PUT', path: '/metrics/job/ei/instance/', body: 'b 1\n' },
+      laterPush,
+      scrapeStep,
+    ],
     ours: [200, 400, 200, 200],
     upstream: [200, 400, 400, 500],
     cleanup: [{ method: 'DELETE', path: '/metrics/job/ei/instance/' }],
@@ -401,7 +525,10 @@ const DIVERGENCES: Divergence[] = [
   // group (research §4.6); ours always owns both push_* families.
   {
     name: 'push_failure_time_seconds in the body of an existing group',
-    steps: [{ method: 'PUT', path: '/metrics/job/pf', body: 'x 1\n' }, { method: 'POST', path: '/metrics/job/pf', body: 'push_failure_time_seconds 7\n' }],
+    steps: [
+      { method: 'PUT', path: '/metrics/job/pf', body: 'x 1\n' },
+      { method: 'POST', path: '/metrics/job/pf', body: 'push_failure_time_seconds 7\n' },
+    ],
     ours: [200, 200],
     upstream: [200, 200],
     oursScrape: (body) => expect(body).toContain('push_failure_time_seconds{instance="",job="pf"} 0\n'),
@@ -412,11 +539,17 @@ const DIVERGENCES: Divergence[] = [
   // scrape); ours refuses the body while parsing it, so nothing is recorded (research note §6).
   {
     name: 'a summary _sum and a histogram bucket given twice in one text body',
-    steps: [put('/metrics/job/rep', '# TYPE s summary\ns_sum 1\ns_sum 2\ns_count 1\n'), put('/metrics/job/rep2', '# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="1"} 2\nh_sum 1\nh_count 2\n')],
+    steps: [
+      put('/metrics/job/rep', '# TYPE s summary\ns_sum 1\ns_sum 2\ns_count 1\n'),
+      put('/metrics/job/rep2', '# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="1"} 2\nh_sum 1\nh_count 2\n'),
+    ],
     ours: [400, 400],
     upstream: [200, 200],
     oursScrape: (body) => expect(comparableScrape(body)).toEqual([]),
-    upstreamScrape: (body) => expect(comparableScrape(body)).toEqual(expect.arrayContaining(['s_sum{instance="",job="rep"} 2', 'h_bucket{instance="",job="rep2",le="1"} 1', 'h_bucket{instance="",job="rep2",le="1"} 2'])),
+    upstreamScrape: (body) =>
+      expect(comparableScrape(body)).toEqual(
+        expect.arrayContaining(['s_sum{instance="",job="rep"} 2', 'h_bucket{instance="",job="rep2",le="1"} 1', 'h_bucket{instance="",job="rep2",le="1"} 2']),
+      ),
   },
   // `# TYPE x gaugehistogram` in a text body: 1.5.1's parser (common 0.37) does not know the
   // spelling; 1.11.2+ (common 0.67) takes it, and so do we (research note header table).
@@ -439,7 +572,11 @@ const DIVERGENCES: Divergence[] = [
     upstream: [200, 200],
     oursScrape: (body) =>
       expect(comparableScrape(body)).toEqual(
-        expect.arrayContaining(['fc_bucket{instance="",job="fc",le="1"} 1.5', 'fc_bucket{instance="",job="fc",le="+Inf"} 2', 'fc_count{instance="",job="fc"} 2.5']),
+        expect.arrayContaining([
+          'fc_bucket{instance="",job="fc",le="1"} 1.5',
+          'fc_bucket{instance="",job="fc",le="+Inf"} 2',
+          'fc_count{instance="",job="fc"} 2.5',
+        ]),
       ),
     upstreamScrape: (body) =>
       expect(comparableScrape(body)).toEqual(
@@ -451,7 +588,8 @@ const DIVERGENCES: Divergence[] = [
     steps: [put('/metrics/job/fn', '# TYPE fn histogram\nfn_bucket{le="1"} NaN\nfn_bucket{le="+Inf"} +Inf\nfn_sum 3\nfn_count +Inf\n'), scrapeStep],
     ours: [200, 200],
     upstream: [200, 200],
-    oursScrape: (body) => expect(comparableScrape(body)).toEqual(expect.arrayContaining(['fn_bucket{instance="",job="fn",le="1"} NaN', 'fn_count{instance="",job="fn"} +Inf'])),
+    oursScrape: (body) =>
+      expect(comparableScrape(body)).toEqual(expect.arrayContaining(['fn_bucket{instance="",job="fn",le="1"} NaN', 'fn_count{instance="",job="fn"} +Inf'])),
     upstreamScrape: (body) => expect(comparableScrape(body)).toEqual(expect.arrayContaining(['fn_bucket{instance="",job="fn",le="1"} 9.223372036854776e+18'])),
   },
   {
@@ -460,7 +598,8 @@ const DIVERGENCES: Divergence[] = [
     ours: [400, 200],
     upstream: [200, 200],
     oursScrape: (body) => expect(comparableScrape(body)).toEqual([]),
-    upstreamScrape: (body) => expect(comparableScrape(body)).toEqual(expect.arrayContaining(['fneg_bucket{instance="",job="fneg",le="1"} 1.8446744073709552e+19'])),
+    upstreamScrape: (body) =>
+      expect(comparableScrape(body)).toEqual(expect.arrayContaining(['fneg_bucket{instance="",job="fneg",le="1"} 1.8446744073709552e+19'])),
   },
   // OpenMetrics pushes (issue 12 point 3, research note §3): upstream reads every non-protobuf body
   // as text 0.0.4 (handler/push.go; its issue #400), so a counter becomes two untyped families and
@@ -481,7 +620,10 @@ const DIVERGENCES: Divergence[] = [
       expect(comparableScrape(body)).toEqual(expect.arrayContaining(['# TYPE om_a_total counter', 'om_a_total{instance="",job="om"} 3']));
       expect(body).not.toContain('om_a_created');
     },
-    upstreamScrape: (body) => expect(comparableScrape(body)).toEqual(expect.arrayContaining(['# TYPE om_a_created untyped', 'om_a_created{instance="",job="om"} 1.7e+09', '# TYPE om_a_total untyped'])),
+    upstreamScrape: (body) =>
+      expect(comparableScrape(body)).toEqual(
+        expect.arrayContaining(['# TYPE om_a_created untyped', 'om_a_created{instance="",job="om"} 1.7e+09', '# TYPE om_a_total untyped']),
+      ),
   },
   {
     name: 'an OpenMetrics info family',
@@ -574,7 +716,8 @@ describe('differential: upstream Pushgateway 1.5.1 vs ours', () => {
       const { steps } = shared[index];
       const theirs = await sendAll(urls().upstream, steps);
       const mine = await sendAll(urls().ours, steps);
-      const describeStep = (s: ExpectedStep, i: number): string => `${s.method} ${s.path} → upstream ${theirs[i].status}, ours ${mine[i].status} ${mine[i].text.slice(0, 200)}`;
+      const describeStep = (s: ExpectedStep, i: number): string =>
+        `${s.method} ${s.path} → upstream ${theirs[i].status}, ours ${mine[i].status} ${mine[i].text.slice(0, 200)}`;
       expect(theirs.map((r) => r.status)).toEqual(steps.map((s) => s.status));
       expect(steps.map((s, i) => `${describeStep(s, i)}: ${statusClass(mine[i].status)}`)).toEqual(
         steps.map((s, i) => `${describeStep(s, i)}: ${statusClass(s.status)}`),
@@ -590,7 +733,24 @@ describe('differential: upstream Pushgateway 1.5.1 vs ours', () => {
           method: 'PUT',
           path: '/metrics/job@base64/L3Zhci90bXA/p@base64/=',
           body: pb(
-            family('js', MetricType.SUMMARY, [summary({ sampleCount: 4, sampleSum: 2.5, quantile: [{ quantile: 0.5, value: 1 }, { quantile: 0.9, value: 2 }] }, { k: 'v' })], 'a summary'),
+            family(
+              'js',
+              MetricType.SUMMARY,
+              [
+                summary(
+                  {
+                    sampleCount: 4,
+                    sampleSum: 2.5,
+                    quantile: [
+                      { quantile: 0.5, value: 1 },
+                      { quantile: 0.9, value: 2 },
+                    ],
+                  },
+                  { k: 'v' },
+                ),
+              ],
+              'a summary',
+            ),
             family('jh', MetricType.HISTOGRAM, [histogram({ sampleCount: 4, sampleSum: 2.5, bucket: buckets([0.1, 1], [1, 3]) })], 'a histogram'),
             family('ju', MetricType.UNTYPED, [{ label: [], untyped: { value: -Infinity } }], 'an untyped'),
           ),

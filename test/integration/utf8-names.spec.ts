@@ -29,7 +29,14 @@ describe('PUSH_ENABLE_UTF8_NAMES=true', () => {
   it.each<[string, string, string | Buffer, Record<string, string>, string, Record<string, string>]>([
     ['quoted metric and label names in text', 'q', '{"my.metric","my.label"="v"} 1\n', {}, 'my.metric', { 'my.label': 'v', job: 'q', instance: '' }],
     ['a quoted legacy name', 'ql', '{"m"} 1\n', {}, 'm', { job: 'ql', instance: '' }],
-    ['UTF-8 names in protobuf', 'p', encodeProtobufDelimited([family('pb.metric', MetricType.GAUGE, [gauge(1, { 'pb.label': 'v' })], 'h')]), PB, 'pb.metric', { 'pb.label': 'v', job: 'p', instance: '' }],
+    [
+      'UTF-8 names in protobuf',
+      'p',
+      encodeProtobufDelimited([family('pb.metric', MetricType.GAUGE, [gauge(1, { 'pb.label': 'v' })], 'h')]),
+      PB,
+      'pb.metric',
+      { 'pb.label': 'v', job: 'p', instance: '' },
+    ],
     ['a U__ label name in the URL', 'u/U__my_2e_label/v', 'x 1\n', {}, 'x', { 'my.label': 'v', job: 'u', instance: '' }],
     ['a U__ label name with @base64', 'ub/U__my_2e_label@base64/dg', 'x 1\n', {}, 'x', { 'my.label': 'v', job: 'ub', instance: '' }],
   ])('%s: 200 and stored under the UTF-8 name', async (_name, path, body, headers, metric, labels) => {
@@ -45,7 +52,9 @@ describe('PUSH_ENABLE_UTF8_NAMES=true', () => {
   });
 
   it('/api/v1/label/<name>/values decodes U__ names as Prometheus 3.0.1+ (web/api/v1/api.go labelValues, model.UnescapeName)', async () => {
-    expect(await put(gw.url, 'lv', '{"lv.metric","some.label"="v1","odd\u0000name"="n"} 1\n{"lv.metric","some.label"="v2","odd\u0000name"="n"} 2\n')).toBe('200');
+    expect(await put(gw.url, 'lv', '{"lv.metric","some.label"="v1","odd\u0000name"="n"} 1\n{"lv.metric","some.label"="v2","odd\u0000name"="n"} 2\n')).toBe(
+      '200',
+    );
     const values = async (segment: string): Promise<string> => {
       const res = await fetch(`${gw.url}/api/v1/label/${segment}/values`);
       return `${res.status} ${await res.text()}`;
@@ -61,7 +70,10 @@ describe('PUSH_ENABLE_UTF8_NAMES=true', () => {
     expect(await values('U______name____')).toMatch(/"lv\.metric"/);
     // A malformed escape is taken literally: a label nobody has.
     expect(await values('U__some_2x_label')).toBe(ok([]));
-    const post = await fetch(`${gw.url}/api/v1/label/U__some_2e_label/values`, { method: 'POST', body: new URLSearchParams({ 'match[]': '{"some.label"="v2"}' }) });
+    const post = await fetch(`${gw.url}/api/v1/label/U__some_2e_label/values`, {
+      method: 'POST',
+      body: new URLSearchParams({ 'match[]': '{"some.label"="v2"}' }),
+    });
     expect(`${post.status} ${await post.text()}`).toBe(ok(['v2']));
     // Percent escapes that are not UTF-8 are refused for every route before routing.
     expect(await values('%FF')).toMatch(/^400 invalid URL: percent-escapes must decode to valid UTF-8/);

@@ -1,8 +1,5 @@
 /** What the Authorization header of a request holds, as far as token auth is concerned. */
-export type Credentials =
-  | { kind: 'none' }
-  | { kind: 'malformed' }
-  | { kind: 'token'; scheme: 'bearer' | 'basic'; token: string };
+export type Credentials = { kind: 'none' } | { kind: 'malformed' } | { kind: 'token'; scheme: 'bearer' | 'basic'; token: string };
 
 /** Longest token considered at all; longer headers are refused before any crypto runs. */
 export const MAX_TOKEN_LENGTH = 16 * 1024;

@@ -15,7 +15,8 @@ const ADMIN: RouteAccess = { kind: 'token', scope: 'admin', operatorOnly: false,
 const OPERATOR_ADMIN: RouteAccess = { kind: 'token', scope: 'admin', operatorOnly: true, push: false };
 
 /** Read-only endpoints of the Prometheus HTTP API that clients (Grafana) may also call with POST. */
-const QUERY_API_POST = /^\/api\/v1\/(query|query_range|query_exemplars|series|labels|label\/[^/]+\/values|metadata|rules|status\/buildinfo|format_query|parse_query)$/;
+const QUERY_API_POST =
+  /^\/api\/v1\/(query|query_range|query_exemplars|series|labels|label\/[^/]+\/values|metadata|rules|status\/buildinfo|format_query|parse_query)$/;
 
 /**
  * The access a route needs, from its method and route pattern (without the route prefix, e.g.

@@ -86,10 +86,7 @@ export function enforceDecision(decision: Decision): void {
  * tenant name, `*`, or undefined (none given). Operators may issue for any tenant or, with `*` or
  * none, another operator token; a tenant admin only for its own tenant, which is also the default.
  */
-export function tenantToIssue(
-  principal: Principal,
-  requested: string | undefined,
-): { allowed: true; tenant?: string } | { allowed: false; message: string } {
+export function tenantToIssue(principal: Principal, requested: string | undefined): { allowed: true; tenant?: string } | { allowed: false; message: string } {
   if (isOperator(principal)) {
     return { allowed: true, tenant: requested === ANY_TENANT ? undefined : requested };
   }

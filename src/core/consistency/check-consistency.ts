@@ -46,9 +46,7 @@ export function checkConsistency(pushed: FamilyTypeRef[], existing: FamilyTypeRe
   for (const p of pushed) {
     const same = byName.get(p.name);
     if (same !== undefined && same.type !== p.type) {
-      problems.push(
-        `metric "${p.name}" is pushed as ${typeName(p.type)} but is a ${typeName(same.type)} in ${same.where ?? 'another group'}`,
-      );
+      problems.push(`metric "${p.name}" is pushed as ${typeName(p.type)} but is a ${typeName(same.type)} in ${same.where ?? 'another group'}`);
     }
     for (const derived of derivedNames(p.name, p.type)) {
       const clash = byName.get(derived);

@@ -21,11 +21,36 @@ describe('validatePushedFamilies', () => {
     ['empty metric name (protobuf)', [gauge('')], 'invalid metric name ""'],
     ['invalid label name', [gauge('a', [{ 'bad-label': 'x' }])], 'has a label with an invalid name: bad-label'],
     ['reserved label name', [gauge('a', [{ __res: 'x' }])], 'has a label with an invalid name: __res'],
-    ['duplicate label', [{ ...gauge('a'), metric: [{ label: [{ name: 'x', value: '1' }, { name: 'x', value: '2' }], gauge: { value: 1 } }] }], 'two or more labels with the same name: x'],
+    [
+      'duplicate label',
+      [
+        {
+          ...gauge('a'),
+          metric: [
+            {
+              label: [
+                { name: 'x', value: '1' },
+                { name: 'x', value: '2' },
+              ],
+              gauge: { value: 1 },
+            },
+          ],
+        },
+      ],
+      'two or more labels with the same name: x',
+    ],
     ['value field not matching the type', [{ ...gauge('a'), metric: [{ label: [], counter: { value: 1 } }] }], 'is not a GAUGE'],
     ['duplicate series', [gauge('a', [{ x: '1' }, { x: '1' }])], 'was collected before with the same name and label values'],
-    ['le label on a histogram', [{ name: 'h', help: '', type: MetricType.HISTOGRAM, metric: [{ label: l({ le: '1' }), histogram: { sampleCount: 0, sampleSum: 0, bucket: [] } }] }], 'reserved'],
-    ['histogram suffix clash inside the push', [{ name: 'h', help: '', type: MetricType.HISTOGRAM, metric: [{ label: [], histogram: { sampleCount: 0, sampleSum: 0, bucket: [] } }] }, gauge('h_count')], 'collides with metric named "h_count"'],
+    [
+      'le label on a histogram',
+      [{ name: 'h', help: '', type: MetricType.HISTOGRAM, metric: [{ label: l({ le: '1' }), histogram: { sampleCount: 0, sampleSum: 0, bucket: [] } }] }],
+      'reserved',
+    ],
+    [
+      'histogram suffix clash inside the push',
+      [{ name: 'h', help: '', type: MetricType.HISTOGRAM, metric: [{ label: [], histogram: { sampleCount: 0, sampleSum: 0, bucket: [] } }] }, gauge('h_count')],
+      'collides with metric named "h_count"',
+    ],
   ])('rejects %s', (_name, families, message) => {
     expect(() => validatePushedFamilies(families)).toThrow(InconsistentPushError);
     expect(() => validatePushedFamilies(families)).toThrow(message);
@@ -36,7 +61,9 @@ describe('validatePushedFamilies', () => {
   });
 
   it('lists several problems in upstream style', () => {
-    expect(() => validatePushedFamilies([gauge('bad-1'), gauge('bad-2')])).toThrow(/2 error\(s\) occurred:\n\* invalid metric name "bad-1"\n\* invalid metric name "bad-2"/);
+    expect(() => validatePushedFamilies([gauge('bad-1'), gauge('bad-2')])).toThrow(
+      /2 error\(s\) occurred:\n\* invalid metric name "bad-1"\n\* invalid metric name "bad-2"/,
+    );
   });
 });
 
@@ -47,11 +74,26 @@ describe('checkConsistency', () => {
   const S = MetricType.SUMMARY;
   it.each([
     ['same name, same type', [{ name: 'a', type: G }], [{ name: 'a', type: G }], undefined],
-    ['same name, other type', [{ name: 'a', type: C }], [{ name: 'a', type: G, where: 'group {job="x"}' }], 'metric "a" is pushed as COUNTER but is a GAUGE in group {job="x"}'],
-    ['pushed histogram vs stored _count', [{ name: 'h', type: H }], [{ name: 'h_count', type: G }], 'collected histogram or summary named "h" collides with metric named "h_count"'],
+    [
+      'same name, other type',
+      [{ name: 'a', type: C }],
+      [{ name: 'a', type: G, where: 'group {job="x"}' }],
+      'metric "a" is pushed as COUNTER but is a GAUGE in group {job="x"}',
+    ],
+    [
+      'pushed histogram vs stored _count',
+      [{ name: 'h', type: H }],
+      [{ name: 'h_count', type: G }],
+      'collected histogram or summary named "h" collides with metric named "h_count"',
+    ],
     ['pushed summary vs stored _bucket is fine', [{ name: 's', type: S }], [{ name: 's_bucket', type: G }], undefined],
     ['pushed _sum vs stored summary', [{ name: 's_sum', type: G }], [{ name: 's', type: S }], 'metric "s_sum" collides with the summary "s"'],
-    ['pushed gauge vs own metric of other type', [{ name: 'process_cpu_user_seconds_total', type: G }], [{ name: 'process_cpu_user_seconds_total', type: C, where: "the gateway's own metrics" }], "is a COUNTER in the gateway's own metrics"],
+    [
+      'pushed gauge vs own metric of other type',
+      [{ name: 'process_cpu_user_seconds_total', type: G }],
+      [{ name: 'process_cpu_user_seconds_total', type: C, where: "the gateway's own metrics" }],
+      "is a COUNTER in the gateway's own metrics",
+    ],
   ])('%s', (_name, pushed, existing, message) => {
     if (message === undefined) {
       expect(() => checkConsistency(pushed, existing)).not.toThrow();
@@ -61,9 +103,12 @@ describe('checkConsistency', () => {
   });
 
   it('looks up derived and base names so the store check is a few index probes', () => {
-    expect(consistencyLookupNames([{ name: 'h', type: MetricType.HISTOGRAM }, { name: 'x_count', type: MetricType.GAUGE }]).sort()).toEqual(
-      ['h', 'h_bucket', 'h_count', 'h_sum', 'x', 'x_count'].sort(),
-    );
+    expect(
+      consistencyLookupNames([
+        { name: 'h', type: MetricType.HISTOGRAM },
+        { name: 'x_count', type: MetricType.GAUGE },
+      ]).sort(),
+    ).toEqual(['h', 'h_bucket', 'h_count', 'h_sum', 'x', 'x_count'].sort());
   });
 });
 
@@ -75,7 +120,12 @@ describe('series collisions across groups', () => {
   });
 
   it('finds a pushed series another group already exposes', () => {
-    const pushed = [gauge('m', [{ instance: '', job: 'a', x: '1' }, { instance: '', job: 'a', x: '2' }])];
+    const pushed = [
+      gauge('m', [
+        { instance: '', job: 'a', x: '1' },
+        { instance: '', job: 'a', x: '2' },
+      ]),
+    ];
     const stored = [{ exposedLabels: { instance: '', job: 'a', x: '1' }, families: [gauge('m', [{ instance: '', job: 'a', x: '1' }])] }];
     expect(findSeriesCollisions(pushed, stored)).toEqual(['series m{instance="",job="a",x="1"} is already exposed by group {instance="",job="a",x="1"}']);
     expect(findSeriesCollisions([gauge('other', [{ instance: '', job: 'a', x: '1' }])], stored)).toEqual([]);

@@ -4,11 +4,6 @@ export const INCONSISTENT_PREFIX = 'pushed metrics are invalid or inconsistent w
 /** A push that is invalid in itself or conflicts with stored data. Maps to HTTP 400. */
 export class InconsistentPushError extends Error {
   constructor(readonly problems: string[]) {
-    super(
-      INCONSISTENT_PREFIX +
-        (problems.length === 1
-          ? problems[0]
-          : `${problems.length} error(s) occurred:\n${problems.map((p) => `* ${p}`).join('\n')}`),
-    );
+    super(INCONSISTENT_PREFIX + (problems.length === 1 ? problems[0] : `${problems.length} error(s) occurred:\n${problems.map((p) => `* ${p}`).join('\n')}`));
   }
 }

@@ -18,7 +18,11 @@ function withBytes(mf: MetricFamily, marker: string, bytes: number[]): Buffer {
 
 describe('protobuf strings that are not UTF-8', () => {
   it.each<[string, () => Buffer, string]>([
-    ['a label value', () => withBytes(family('okname', MetricType.GAUGE, [gauge(1, { p: 'ZQ' })], 'h'), 'ZQ', [0xff, 0xef]), 'has a label named "p" whose value is not utf8'],
+    [
+      'a label value',
+      () => withBytes(family('okname', MetricType.GAUGE, [gauge(1, { p: 'ZQ' })], 'h'), 'ZQ', [0xff, 0xef]),
+      'has a label named "p" whose value is not utf8',
+    ],
     ['a label name', () => withBytes(family('okname', MetricType.GAUGE, [gauge(1, { ZQ: 'v' })], 'h'), 'ZQ', [0xc3, 0x28]), 'has a label with an invalid name'],
     ['a metric name', () => withBytes(family('okZQ', MetricType.GAUGE, [gauge(1)], 'h'), 'ZQ', [0xff, 0xff]), 'invalid metric name'],
     ['a HELP text', () => withBytes(family('okname', MetricType.GAUGE, [gauge(1)], 'hZQ'), 'ZQ', [0xed, 0xa0]), 'has a HELP text that is not valid UTF-8'],

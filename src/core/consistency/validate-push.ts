@@ -22,7 +22,12 @@ export function validatePushedFamilies(families: MetricFamily[], options: { utf8
   for (const mf of families) {
     validateFamily(mf, problems, names);
   }
-  problems.push(...suffixClashes(families.map((mf) => mf.name), families));
+  problems.push(
+    ...suffixClashes(
+      families.map((mf) => mf.name),
+      families,
+    ),
+  );
   if (problems.length > 0) {
     const shown = problems.slice(0, MAX_REPORTED_PROBLEMS);
     if (problems.length > shown.length) {

@@ -25,9 +25,12 @@ describe('escapeName', () => {
     expect(escapeName(name, scheme)).toBe(expected);
   });
 
-  it.each(['my.metric', 'a_b.c', '温度', 'x😀y', '1abc', 'U__.x', 'a b'])('values escaping of a non-legacy name round-trips through U__ decoding: %s', (name) => {
-    expect(unescapeLabelName(escapeName(name, 'values'))).toBe(name);
-  });
+  it.each(['my.metric', 'a_b.c', '温度', 'x😀y', '1abc', 'U__.x', 'a b'])(
+    'values escaping of a non-legacy name round-trips through U__ decoding: %s',
+    (name) => {
+      expect(unescapeLabelName(escapeName(name, 'values'))).toBe(name);
+    },
+  );
 });
 
 describe('escapeFamily', () => {

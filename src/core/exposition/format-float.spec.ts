@@ -47,10 +47,7 @@ describe('formatFloat', () => {
     expect(formatFloat(value)).toBe(expected);
   });
 
-  it.each([0.1, 1 / 3, 2 / 3, 1e-7, 123.456, 9.87654321e200, 4.9e-324, 1795660281.0200646])(
-    'round-trips %p through Number()',
-    (value) => {
-      expect(Number(formatFloat(value))).toBe(value);
-    },
-  );
+  it.each([0.1, 1 / 3, 2 / 3, 1e-7, 123.456, 9.87654321e200, 4.9e-324, 1795660281.0200646])('round-trips %p through Number()', (value) => {
+    expect(Number(formatFloat(value))).toBe(value);
+  });
 });

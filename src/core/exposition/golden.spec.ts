@@ -11,9 +11,7 @@ const NUMERIC_KEYS = new Set(['value', 'upperBound', 'quantile', 'sampleSum']);
 
 function expected(name: string): MetricFamily[] {
   const text = readFileSync(join(TESTDATA, `${name}.json`), 'utf8');
-  return JSON.parse(text, (key, v: unknown) =>
-    NUMERIC_KEYS.has(key) && typeof v === 'string' && v in SPECIAL ? SPECIAL[v] : v,
-  ) as MetricFamily[];
+  return JSON.parse(text, (key, v: unknown) => (NUMERIC_KEYS.has(key) && typeof v === 'string' && v in SPECIAL ? SPECIAL[v] : v)) as MetricFamily[];
 }
 
 function input(name: string): string {

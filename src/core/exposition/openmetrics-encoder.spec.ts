@@ -6,15 +6,29 @@ import { MetricFamily, MetricType } from 'src/core/model/metric-family';
 /** OpenMetrics 1.0 text (OpenMetrics specification), as written for SCRAPE_OPENMETRICS scrapes. */
 describe('encodeOpenMetricsFamily', () => {
   it.each<[string, MetricFamily, string]>([
-    ['counter named _total: TYPE without the suffix', family('c_total', MetricType.COUNTER, [counter(3, { a: 'b' })], 'Done.'), '# HELP c Done.\n# TYPE c counter\nc_total{a="b"} 3.0\n'],
+    [
+      'counter named _total: TYPE without the suffix',
+      family('c_total', MetricType.COUNTER, [counter(3, { a: 'b' })], 'Done.'),
+      '# HELP c Done.\n# TYPE c counter\nc_total{a="b"} 3.0\n',
+    ],
     ['counter without _total: the series gains it', family('c', MetricType.COUNTER, [counter(1)]), '# TYPE c counter\nc_total 1.0\n'],
     [
       'counter exemplar',
-      family('c_total', MetricType.COUNTER, [{ label: [], counter: { value: 1, exemplar: { label: [{ name: 'id', value: 'x' }], value: 0.5, timestampMs: 1700000000500 } } }]),
+      family('c_total', MetricType.COUNTER, [
+        { label: [], counter: { value: 1, exemplar: { label: [{ name: 'id', value: 'x' }], value: 0.5, timestampMs: 1700000000500 } } },
+      ]),
       '# TYPE c counter\nc_total 1.0 # {id="x"} 0.5 1.7000000005e+09\n',
     ],
-    ['untyped is unknown; special floats', family('u', MetricType.UNTYPED, [untyped(NaN), untyped(-Infinity, { a: '1' })]), '# TYPE u unknown\nu NaN\nu{a="1"} -Inf\n'],
-    ['gauge with UNIT and escapes', { ...family('t_seconds', MetricType.GAUGE, [gauge(1.5, { l: 'q"\\\n' })], 'a\\b\n"'), unit: 'seconds' }, '# HELP t_seconds a\\\\b\\n\\"\n# TYPE t_seconds gauge\n# UNIT t_seconds seconds\nt_seconds{l="q\\"\\\\\\n"} 1.5\n'],
+    [
+      'untyped is unknown; special floats',
+      family('u', MetricType.UNTYPED, [untyped(NaN), untyped(-Infinity, { a: '1' })]),
+      '# TYPE u unknown\nu NaN\nu{a="1"} -Inf\n',
+    ],
+    [
+      'gauge with UNIT and escapes',
+      { ...family('t_seconds', MetricType.GAUGE, [gauge(1.5, { l: 'q"\\\n' })], 'a\\b\n"'), unit: 'seconds' },
+      '# HELP t_seconds a\\\\b\\n\\"\n# TYPE t_seconds gauge\n# UNIT t_seconds seconds\nt_seconds{l="q\\"\\\\\\n"} 1.5\n',
+    ],
     [
       'summary',
       family('s', MetricType.SUMMARY, [summary({ sampleCount: 2, sampleSum: 3, quantile: [{ quantile: 0.5, value: 1 }] })]),
@@ -30,7 +44,11 @@ describe('encodeOpenMetricsFamily', () => {
       family('g', MetricType.GAUGE_HISTOGRAM, [histogram({ sampleCount: 2, sampleSum: -1, bucket: buckets([Infinity, 2]) })]),
       '# TYPE g gaugehistogram\ng_bucket{le="+Inf"} 2\ng_gsum -1.0\ng_gcount 2\n',
     ],
-    ['a UTF-8 name is quoted', family('my.metric', MetricType.GAUGE, [gauge(1, { 'my.label': 'v' })]), '# TYPE "my.metric" gauge\n{"my.metric","my.label"="v"} 1.0\n'],
+    [
+      'a UTF-8 name is quoted',
+      family('my.metric', MetricType.GAUGE, [gauge(1, { 'my.label': 'v' })]),
+      '# TYPE "my.metric" gauge\n{"my.metric","my.label"="v"} 1.0\n',
+    ],
   ])('%s', (_name, mf, expected) => {
     expect(encodeOpenMetricsFamily(mf)).toBe(expected);
   });

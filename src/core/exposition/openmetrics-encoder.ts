@@ -78,13 +78,22 @@ function histogramLines(gauge: boolean, base: string, m: Metric): string {
   let out = '';
   let inf = false;
   for (const b of h.bucket) {
-    out += sample(`${base}_bucket`, [...m.label, { name: 'le', value: omFloat(b.upperBound) }], omCount(b.cumulativeCountFloat ?? b.cumulativeCount), b.exemplar);
+    out += sample(
+      `${base}_bucket`,
+      [...m.label, { name: 'le', value: omFloat(b.upperBound) }],
+      omCount(b.cumulativeCountFloat ?? b.cumulativeCount),
+      b.exemplar,
+    );
     inf ||= b.upperBound === Infinity;
   }
   if (!inf) {
     out += sample(`${base}_bucket`, [...m.label, { name: 'le', value: '+Inf' }], omCount(count));
   }
-  return out + sample(`${base}${gauge ? '_gsum' : '_sum'}`, m.label, omFloat(h.sampleSum)) + sample(`${base}${gauge ? '_gcount' : '_count'}`, m.label, omCount(count));
+  return (
+    out +
+    sample(`${base}${gauge ? '_gsum' : '_sum'}`, m.label, omFloat(h.sampleSum)) +
+    sample(`${base}${gauge ? '_gcount' : '_count'}`, m.label, omCount(count))
+  );
 }
 
 function sample(name: string, labels: LabelPair[], value: string, exemplar?: Exemplar): string {

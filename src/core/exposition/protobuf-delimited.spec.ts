@@ -1,20 +1,14 @@
 import * as protobuf from 'protobufjs';
 import { join } from 'node:path';
 import { ExpositionParseError } from 'src/core/exposition/errors';
-import {
-  encodeFamilyDelimited,
-  encodeProtobufDelimited,
-  parseProtobufDelimited,
-} from 'src/core/exposition/protobuf-delimited';
+import { encodeFamilyDelimited, encodeProtobufDelimited, parseProtobufDelimited } from 'src/core/exposition/protobuf-delimited';
 import { buckets, counter, family, gauge, histogram, summary, untyped } from 'src/core/exposition/testdata/factories';
 import { MetricFamily, MetricType } from 'src/core/model/metric-family';
 
 const { COUNTER, GAUGE, SUMMARY, UNTYPED, HISTOGRAM, GAUGE_HISTOGRAM } = MetricType;
 
 /** An independent encoder straight from the schema, to build wire input without our own encoder. */
-const MetricFamilyPb = protobuf
-  .loadSync(join(__dirname, '..', '..', '..', 'proto', 'metrics.proto'))
-  .lookupType('io.prometheus.client.MetricFamily');
+const MetricFamilyPb = protobuf.loadSync(join(__dirname, '..', '..', '..', 'proto', 'metrics.proto')).lookupType('io.prometheus.client.MetricFamily');
 
 function wire(...messages: object[]): Buffer {
   return Buffer.concat(messages.map((m) => Buffer.from(MetricFamilyPb.encodeDelimited(m).finish())));
@@ -39,7 +33,10 @@ function nativeHistogramFamily(): MetricFamily {
           zeroCount: 3,
           negativeSpan: [{ offset: -3, length: 2 }],
           negativeDelta: [5, -4],
-          positiveSpan: [{ offset: 0, length: 2 }, { offset: 7, length: 1 }],
+          positiveSpan: [
+            { offset: 0, length: 2 },
+            { offset: 7, length: 1 },
+          ],
           positiveDelta: [1, 2, -3],
           exemplars: [{ label: [{ name: 'trace_id', value: 'def' }], value: 0.3, timestampMs: -1500 }],
         },
@@ -70,15 +67,44 @@ function floatHistogramFamily(): MetricFamily {
 
 describe('protobuf round trip parse(encode(x))', () => {
   it.each<[string, () => MetricFamily]>([
-    ['counter with exemplar and created timestamp', () =>
-      family('c_total', COUNTER, [
-        { label: [{ name: 'a', value: '1' }], counter: { value: 42, exemplar: { label: [{ name: 't', value: 'x' }], value: 1, timestampMs: 1700000000001 }, createdTimestampMs: 1700000000000 } },
-        counter(0.5, { a: '2' }),
-      ], 'Requests.')],
+    [
+      'counter with exemplar and created timestamp',
+      () =>
+        family(
+          'c_total',
+          COUNTER,
+          [
+            {
+              label: [{ name: 'a', value: '1' }],
+              counter: { value: 42, exemplar: { label: [{ name: 't', value: 'x' }], value: 1, timestampMs: 1700000000001 }, createdTimestampMs: 1700000000000 },
+            },
+            counter(0.5, { a: '2' }),
+          ],
+          'Requests.',
+        ),
+    ],
     ['gauge with timestamps', () => family('g', GAUGE, [gauge(-1.5, { b: '2', a: '1' }, 1700000000000), gauge(NaN, {}, -7)])],
     ['untyped specials', () => family('u', UNTYPED, [untyped(Infinity), untyped(-Infinity, { s: '-' }), untyped(-0, { z: '' })])],
-    ['summary with created timestamp', () =>
-      family('s', SUMMARY, [{ ...summary({ sampleCount: 9007199254740991, sampleSum: 1e300, quantile: [{ quantile: 0.5, value: 1 }, { quantile: 0.99, value: NaN }], createdTimestampMs: 5 }, { q: 'x' }) }])],
+    [
+      'summary with created timestamp',
+      () =>
+        family('s', SUMMARY, [
+          {
+            ...summary(
+              {
+                sampleCount: 9007199254740991,
+                sampleSum: 1e300,
+                quantile: [
+                  { quantile: 0.5, value: 1 },
+                  { quantile: 0.99, value: NaN },
+                ],
+                createdTimestampMs: 5,
+              },
+              { q: 'x' },
+            ),
+          },
+        ]),
+    ],
     ['classic histogram', () => family('h', HISTOGRAM, [histogram({ sampleCount: 12, sampleSum: 3.5, bucket: buckets([0.5, 4], [Infinity, 12]) })])],
     ['native histogram with exemplars', nativeHistogramFamily],
     ['float gauge histogram', floatHistogramFamily],
@@ -117,7 +143,12 @@ describe('parseProtobufDelimited', () => {
     ],
     [
       'later family with the same name replaces the earlier one in place',
-      () => wire({ name: 'dupf', type: 3, metric: [{ label: [{ name: 'a', value: '1' }], untyped: { value: 1 } }] }, { name: 'other', type: 1, metric: [{ gauge: { value: 5 } }] }, { name: 'dupf', type: 3, metric: [{ label: [{ name: 'a', value: '2' }], untyped: { value: 2 } }] }),
+      () =>
+        wire(
+          { name: 'dupf', type: 3, metric: [{ label: [{ name: 'a', value: '1' }], untyped: { value: 1 } }] },
+          { name: 'other', type: 1, metric: [{ gauge: { value: 5 } }] },
+          { name: 'dupf', type: 3, metric: [{ label: [{ name: 'a', value: '2' }], untyped: { value: 2 } }] },
+        ),
       () => [family('dupf', UNTYPED, [untyped(2, { a: '2' })]), family('other', GAUGE, [gauge(5)])],
     ],
     [

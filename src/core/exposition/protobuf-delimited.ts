@@ -8,19 +8,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as protobuf from 'protobufjs';
 import { ExpositionParseError } from 'src/core/exposition/errors';
-import {
-  Bucket,
-  BucketSpan,
-  Counter,
-  Exemplar,
-  Histogram,
-  LabelPair,
-  Metric,
-  MetricFamily,
-  MetricType,
-  Quantile,
-  Summary,
-} from 'src/core/model/metric-family';
+import { Bucket, BucketSpan, Counter, Exemplar, Histogram, LabelPair, Metric, MetricFamily, MetricType, Quantile, Summary } from 'src/core/model/metric-family';
 
 /** A protobufjs int64/uint64 as decoded: a number, or a Long when the `long` package is present. */
 type Int64 = number | { toNumber(): number };

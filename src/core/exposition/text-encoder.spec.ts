@@ -1,14 +1,6 @@
 import { encodeFamily, encodeHeader, encodeSamples } from 'src/core/exposition/text-encoder';
 import { parseText } from 'src/core/exposition/text-parser';
-import {
-  buckets,
-  counter,
-  family,
-  gauge,
-  histogram,
-  summary,
-  untyped,
-} from 'src/core/exposition/testdata/factories';
+import { buckets, counter, family, gauge, histogram, summary, untyped } from 'src/core/exposition/testdata/factories';
 import { MetricFamily, MetricType } from 'src/core/model/metric-family';
 
 const { COUNTER, GAUGE, SUMMARY, UNTYPED, HISTOGRAM, GAUGE_HISTOGRAM } = MetricType;
@@ -39,21 +31,35 @@ describe('encodeSamples', () => {
       () => family('g', GAUGE, [gauge(2398.283, { z: '1', a: '2' }), gauge(-1, { a: 'b' })]),
       'g{z="1",a="2"} 2398.283\ng{a="b"} -1\n',
     ],
-    ['untyped special values', () => family('u', UNTYPED, [untyped(NaN), untyped(Infinity, { a: '1' }), untyped(-Infinity, { a: '2' })]), 'u NaN\nu{a="1"} +Inf\nu{a="2"} -Inf\n'],
-    ['negative zero is written 0 like Go', () => family('u', UNTYPED, [untyped(-0)]), 'u 0\n'],
-    ['large values use exponent form', () => family('g', GAUGE, [gauge(1795660281.0200646), gauge(1e6, { a: '1' })]), 'g 1.7956602810200646e+09\ng{a="1"} 1e+06\n'],
-    ['timestamps', () => family('g', GAUGE, [gauge(1, {}, 1700000000000), gauge(2, { a: 'b' }, -5)]), 'g 1 1700000000000\ng{a="b"} 2 -5\n'],
     [
-      'label value escaping',
-      () => family('g', GAUGE, [gauge(1, { a: 'q"b\\s\nn' })]),
-      'g{a="q\\"b\\\\s\\nn"} 1\n',
+      'untyped special values',
+      () => family('u', UNTYPED, [untyped(NaN), untyped(Infinity, { a: '1' }), untyped(-Infinity, { a: '2' })]),
+      'u NaN\nu{a="1"} +Inf\nu{a="2"} -Inf\n',
     ],
+    ['negative zero is written 0 like Go', () => family('u', UNTYPED, [untyped(-0)]), 'u 0\n'],
+    [
+      'large values use exponent form',
+      () => family('g', GAUGE, [gauge(1795660281.0200646), gauge(1e6, { a: '1' })]),
+      'g 1.7956602810200646e+09\ng{a="1"} 1e+06\n',
+    ],
+    ['timestamps', () => family('g', GAUGE, [gauge(1, {}, 1700000000000), gauge(2, { a: 'b' }, -5)]), 'g 1 1700000000000\ng{a="b"} 2 -5\n'],
+    ['label value escaping', () => family('g', GAUGE, [gauge(1, { a: 'q"b\\s\nn' })]), 'g{a="q\\"b\\\\s\\nn"} 1\n'],
     ['Chinese label values', () => family('g', GAUGE, [gauge(1, { city: '北京' })]), 'g{city="北京"} 1\n'],
     [
       'summary: quantiles, then _sum and _count',
       () =>
         family('s', SUMMARY, [
-          summary({ sampleCount: 1000000, sampleSum: 1234567, quantile: [{ quantile: 0.5, value: 1.5 }, { quantile: 0.99, value: 1e-7 }] }, { a: 'x' }),
+          summary(
+            {
+              sampleCount: 1000000,
+              sampleSum: 1234567,
+              quantile: [
+                { quantile: 0.5, value: 1.5 },
+                { quantile: 0.99, value: 1e-7 },
+              ],
+            },
+            { a: 'x' },
+          ),
         ]),
       's{a="x",quantile="0.5"} 1.5\ns{a="x",quantile="0.99"} 1e-07\ns_sum{a="x"} 1.234567e+06\ns_count{a="x"} 1e+06\n',
     ],
@@ -72,7 +78,18 @@ describe('encodeSamples', () => {
       'native-only histogram shows only +Inf bucket, _sum and _count',
       () =>
         family('n', HISTOGRAM, [
-          histogram({ sampleCount: 10, sampleSum: 12.5, schema: 3, zeroThreshold: 1e-128, zeroCount: 1, positiveSpan: [{ offset: 0, length: 2 }], positiveDelta: [1, 2] }, { k: 'v' }),
+          histogram(
+            {
+              sampleCount: 10,
+              sampleSum: 12.5,
+              schema: 3,
+              zeroThreshold: 1e-128,
+              zeroCount: 1,
+              positiveSpan: [{ offset: 0, length: 2 }],
+              positiveDelta: [1, 2],
+            },
+            { k: 'v' },
+          ),
         ]),
       'n_bucket{k="v",le="+Inf"} 10\nn_sum{k="v"} 12.5\nn_count{k="v"} 10\n',
     ],
@@ -130,10 +147,25 @@ describe('text round trip parse(encode(x))', () => {
     [
       'summary',
       () =>
-        family('s', SUMMARY, [
-          summary({ sampleCount: 1000000, sampleSum: 1234567.5, quantile: [{ quantile: 0.5, value: 1 }, { quantile: 0.99, value: 1e-7 }] }, { a: 'x' }),
-          summary({ sampleCount: 0, sampleSum: 0 }, { a: 'y' }),
-        ], 'Latency.'),
+        family(
+          's',
+          SUMMARY,
+          [
+            summary(
+              {
+                sampleCount: 1000000,
+                sampleSum: 1234567.5,
+                quantile: [
+                  { quantile: 0.5, value: 1 },
+                  { quantile: 0.99, value: 1e-7 },
+                ],
+              },
+              { a: 'x' },
+            ),
+            summary({ sampleCount: 0, sampleSum: 0 }, { a: 'y' }),
+          ],
+          'Latency.',
+        ),
     ],
     [
       'histogram',

@@ -92,11 +92,7 @@ function encodeMetric(mf: MetricFamily, names: SeriesNames, metric: Metric): str
   }
 }
 
-function histogramLines(
-  h: Histogram,
-  names: SeriesNames,
-  line: (name: string, extra: string, value: number) => string,
-): string {
+function histogramLines(h: Histogram, names: SeriesNames, line: (name: string, extra: string, value: number) => string): string {
   const count = h.sampleCountFloat ?? h.sampleCount;
   let out = '';
   let infSeen = false;
@@ -110,11 +106,7 @@ function histogramLines(
   return out + line(names.sum, '', h.sampleSum) + line(names.count, '', count);
 }
 
-function required<K extends 'counter' | 'gauge' | 'untyped' | 'summary' | 'histogram'>(
-  mf: MetricFamily,
-  metric: Metric,
-  field: K,
-): NonNullable<Metric[K]> {
+function required<K extends 'counter' | 'gauge' | 'untyped' | 'summary' | 'histogram'>(mf: MetricFamily, metric: Metric, field: K): NonNullable<Metric[K]> {
   const value = metric[field];
   if (value === undefined || value === null) {
     throw new Error(`expected ${field} in metric ${mf.name} {${labelText(metric.label)}}`);

@@ -1,14 +1,6 @@
 import { ExpositionParseError } from 'src/core/exposition/errors';
 import { parseText } from 'src/core/exposition/text-parser';
-import {
-  buckets,
-  counter,
-  family,
-  gauge,
-  histogram,
-  summary,
-  untyped,
-} from 'src/core/exposition/testdata/factories';
+import { buckets, counter, family, gauge, histogram, summary, untyped } from 'src/core/exposition/testdata/factories';
 import { MetricFamily, MetricType } from 'src/core/model/metric-family';
 
 const { COUNTER, GAUGE, SUMMARY, UNTYPED, HISTOGRAM } = MetricType;
@@ -22,34 +14,23 @@ describe('parseText', () => {
     // Kept, as Go's TextParser keeps them; the consistency check refuses the push and records its
     // failure (pushgateway storage/diskmetricstore.go checkWriteRequest, research note §6).
     ['a repeated series is kept twice', 'x{a="1"} 1\nx{a="1"} 2\n', () => [family('x', UNTYPED, [untyped(1, { a: '1' }), untyped(2, { a: '1' })])]],
-    ['a repeated series with reordered labels is kept twice', '# TYPE x gauge\nx{a="1",b="2"} 1\nx{b="2",a="1"} 2\n', () => [family('x', GAUGE, [gauge(1, { a: '1', b: '2' }), gauge(2, { b: '2', a: '1' })])]],
+    [
+      'a repeated series with reordered labels is kept twice',
+      '# TYPE x gauge\nx{a="1",b="2"} 1\nx{b="2",a="1"} 2\n',
+      () => [family('x', GAUGE, [gauge(1, { a: '1', b: '2' }), gauge(2, { b: '2', a: '1' })])],
+    ],
     [
       'pushgateway README example',
       '# TYPE some_metric counter\nsome_metric{label="val1"} 42\n# TYPE another_metric gauge\n# HELP another_metric Just an example.\nanother_metric 2398.283\n',
-      () => [
-        family('some_metric', COUNTER, [counter(42, { label: 'val1' })]),
-        family('another_metric', GAUGE, [gauge(2398.283)], 'Just an example.'),
-      ],
+      () => [family('some_metric', COUNTER, [counter(42, { label: 'val1' })]), family('another_metric', GAUGE, [gauge(2398.283)], 'Just an example.')],
     ],
-    [
-      'blanks and tabs everywhere Go allows them',
-      ' \t x { a = "1" ,\tb="2" , } \t 3\n',
-      () => [family('x', UNTYPED, [untyped(3, { a: '1', b: '2' })])],
-    ],
+    ['blanks and tabs everywhere Go allows them', ' \t x { a = "1" ,\tb="2" , } \t 3\n', () => [family('x', UNTYPED, [untyped(3, { a: '1', b: '2' })])]],
     ['no blank between labels and value', 'x{a="1"}3\n', () => [family('x', UNTYPED, [untyped(3, { a: '1' })])]],
     ['empty label set', 'x{} 1\n', () => [family('x', UNTYPED, [untyped(1)])]],
     ['trailing comma in label list', 'x{a="1",} 1\n', () => [family('x', UNTYPED, [untyped(1, { a: '1' })])]],
-    [
-      'label value escapes',
-      'x{a="q\\"b\\\\s\\nn"} 1\n',
-      () => [family('x', UNTYPED, [untyped(1, { a: 'q"b\\s\nn' })])],
-    ],
+    ['label value escapes', 'x{a="q\\"b\\\\s\\nn"} 1\n', () => [family('x', UNTYPED, [untyped(1, { a: 'q"b\\s\nn' })])]],
     ['label value with hash and braces', 'x{a="# {}=,"} 1\n', () => [family('x', UNTYPED, [untyped(1, { a: '# {}=,' })])]],
-    [
-      'help escapes',
-      '# HELP x a\\\\b\\nc"d\nx 1\n',
-      () => [family('x', UNTYPED, [untyped(1)], 'a\\b\nc"d')],
-    ],
+    ['help escapes', '# HELP x a\\\\b\\nc"d\nx 1\n', () => [family('x', UNTYPED, [untyped(1)], 'a\\b\nc"d')]],
     ['help keeps trailing blanks', '# HELP x  spaced out \t\nx 1\n', () => [family('x', UNTYPED, [untyped(1)], 'spaced out \t')]],
     ['HELP with name only is ignored', '# HELP x\nx 1\n', () => [family('x', UNTYPED, [untyped(1)])]],
     ['keyword without space after hash', '#TYPE x gauge\nx 1\n', () => [family('x', GAUGE, [gauge(1)])]],
@@ -64,11 +45,7 @@ describe('parseText', () => {
     [
       'timestamps',
       'x 1 1700000000000\ny -1 -5\nz 2 +7\n',
-      () => [
-        family('x', UNTYPED, [untyped(1, {}, 1700000000000)]),
-        family('y', UNTYPED, [untyped(-1, {}, -5)]),
-        family('z', UNTYPED, [untyped(2, {}, 7)]),
-      ],
+      () => [family('x', UNTYPED, [untyped(1, {}, 1700000000000)]), family('y', UNTYPED, [untyped(-1, {}, -5)]), family('z', UNTYPED, [untyped(2, {}, 7)])],
     ],
     [
       'Go float syntax',
@@ -101,7 +78,17 @@ describe('parseText', () => {
           's',
           SUMMARY,
           [
-            summary({ sampleCount: 7, sampleSum: 100, quantile: [{ quantile: 0.5, value: 10 }, { quantile: 0.9, value: 20 }] }, { a: '1' }),
+            summary(
+              {
+                sampleCount: 7,
+                sampleSum: 100,
+                quantile: [
+                  { quantile: 0.5, value: 10 },
+                  { quantile: 0.9, value: 20 },
+                ],
+              },
+              { a: '1' },
+            ),
             summary({ quantile: [{ quantile: 0.5, value: 1 }] }, { a: '2' }),
           ],
           'A summary.',
@@ -118,11 +105,7 @@ describe('parseText', () => {
       '# TYPE s summary\ns 5\ns{quantile="NaN"} 6\ns_count 2\n',
       () => [family('s', SUMMARY, [summary({ sampleCount: 2 })])],
     ],
-    [
-      'summary _count is truncated to an integer',
-      '# TYPE s summary\ns_count 2.9\n',
-      () => [family('s', SUMMARY, [summary({ sampleCount: 2 })])],
-    ],
+    ['summary _count is truncated to an integer', '# TYPE s summary\ns_count 2.9\n', () => [family('s', SUMMARY, [summary({ sampleCount: 2 })])]],
     [
       'histogram with +Inf bucket',
       '# TYPE h histogram\nh_bucket{le="0.5"} 1\nh_bucket{le="+Inf"} 3\nh_sum 2.5\nh_count 3\n',
@@ -131,9 +114,7 @@ describe('parseText', () => {
     [
       'histogram gets a synthetic +Inf bucket from _count',
       '# TYPE h histogram\nh_bucket{le="1",path="/"} 1\nh_count{path="/"} 4\nh_sum{path="/"} 9\n',
-      () => [
-        family('h', HISTOGRAM, [histogram({ sampleCount: 4, sampleSum: 9, bucket: buckets([1, 1], [Infinity, 4]) }, { path: '/' })]),
-      ],
+      () => [family('h', HISTOGRAM, [histogram({ sampleCount: 4, sampleSum: 9, bucket: buckets([1, 1], [Infinity, 4]) }, { path: '/' })])],
     ],
     [
       'histogram _count defaults to 0',
@@ -158,11 +139,7 @@ describe('parseText', () => {
       'x 1\nx_count 2\nx_sum 3\n',
       () => [family('x', UNTYPED, [untyped(1)]), family('x_count', UNTYPED, [untyped(2)]), family('x_sum', UNTYPED, [untyped(3)])],
     ],
-    [
-      '_bucket of a summary is a family of its own',
-      '# TYPE s summary\ns_bucket{le="1"} 1\n',
-      () => [family('s_bucket', UNTYPED, [untyped(1, { le: '1' })])],
-    ],
+    ['_bucket of a summary is a family of its own', '# TYPE s summary\ns_bucket{le="1"} 1\n', () => [family('s_bucket', UNTYPED, [untyped(1, { le: '1' })])]],
     [
       'HELP for x_count of a summary documents the summary',
       '# TYPE s summary\n# HELP s_count the summary\ns_count 1\n',
@@ -178,11 +155,7 @@ describe('parseText', () => {
       'a:b:c{x_1="v"} 1\n',
       () => [family('a:b:c', UNTYPED, [untyped(1, { x_1: 'v' })])],
     ],
-    [
-      'carriage return inside HELP is kept',
-      '# HELP x a\rb\nx 1\n',
-      () => [family('x', UNTYPED, [untyped(1)], 'a\rb')],
-    ],
+    ['carriage return inside HELP is kept', '# HELP x a\rb\nx 1\n', () => [family('x', UNTYPED, [untyped(1)], 'a\rb')]],
     [
       'timestamp on summary lines: the last one wins (Go)',
       '# TYPE s summary\ns_sum 1 10\ns_count 1 20\n',
@@ -247,12 +220,7 @@ describe('parseText errors', () => {
     ['EOF inside help', '# HELP x y', 1, 'unexpected end of input stream'],
     ['duplicate summary _sum', '# TYPE s summary\ns_sum 1\ns_sum 2\n', 3, 'second sample for metric "s_sum" with labels {}'],
     ['duplicate summary _count', '# TYPE s summary\ns_count 1\ns_count 2\n', 3, 'second sample for metric "s_count" with labels {}'],
-    [
-      'duplicate quantile',
-      '# TYPE s summary\ns{quantile="0.5"} 1\ns{quantile="0.50"} 2\n',
-      3,
-      'second sample for metric "s" with labels {quantile="0.5"}',
-    ],
+    ['duplicate quantile', '# TYPE s summary\ns{quantile="0.5"} 1\ns{quantile="0.50"} 2\n', 3, 'second sample for metric "s" with labels {quantile="0.5"}'],
     [
       'duplicate bucket',
       '# TYPE h histogram\nh_bucket{a="x",le="1"} 1\nh_bucket{le="1.0",a="x"} 2\n',
@@ -288,9 +256,7 @@ describe('parseText at scale', () => {
     const [mf, ...rest] = parseText(body(10_000));
     expect(rest).toHaveLength(0);
     expect(mf.metric).toHaveLength(10_000);
-    expect(mf.metric[9_999]).toEqual(
-      gauge(4999.5, { instance: 'host-99', shard: '9999', zone: '区域3' }),
-    );
+    expect(mf.metric[9_999]).toEqual(gauge(4999.5, { instance: 'host-99', shard: '9999', zone: '区域3' }));
   });
 });
 
@@ -305,7 +271,8 @@ describe('parseText at scale', () => {
  * (upstream-differential.spec.ts has both sides).
  */
 describe('parseText: float histogram counts', () => {
-  const floatBuckets = (...pairs: Array<[number, number]>) => pairs.map(([upperBound, cumulativeCountFloat]) => ({ upperBound, cumulativeCount: 0, cumulativeCountFloat }));
+  const floatBuckets = (...pairs: Array<[number, number]>) =>
+    pairs.map(([upperBound, cumulativeCountFloat]) => ({ upperBound, cumulativeCount: 0, cumulativeCountFloat }));
   it.each([
     [
       'a fractional bucket makes every count float',

@@ -197,9 +197,7 @@ class TextScanner {
   private readType(): void {
     const state = this.fam;
     if (state.typed) {
-      throw this.error(
-        `second TYPE line for metric name ${goQuote(state.family.name)}, or TYPE reported after samples`,
-      );
+      throw this.error(`second TYPE line for metric name ${goQuote(state.family.name)}, or TYPE reported after samples`);
     }
     const keyword = this.readRestOfLine(false);
     const type = TYPE_BY_KEYWORD[keyword.toUpperCase()];
@@ -407,7 +405,11 @@ class TextScanner {
       histogram.bucket.push(
         isUint64(value)
           ? { cumulativeCount: Math.abs(value), upperBound: this.point }
-          : { cumulativeCount: 0, cumulativeCountFloat: this.floatCount(value, `negative bucket population for histogram ${goQuote(this.fam.family.name)}`), upperBound: this.point },
+          : {
+              cumulativeCount: 0,
+              cumulativeCountFloat: this.floatCount(value, `negative bucket population for histogram ${goQuote(this.fam.family.name)}`),
+              upperBound: this.point,
+            },
       );
     }
     if (timestampMs !== undefined) {
@@ -480,10 +482,7 @@ class TextScanner {
     if (suffix !== undefined) {
       const base = this.families.get(name.slice(0, name.length - suffix.length));
       const type = base?.family.type;
-      if (
-        base !== undefined &&
-        ((type === MetricType.SUMMARY && suffix !== '_bucket') || (type !== undefined && isHistogram(type)))
-      ) {
+      if (base !== undefined && ((type === MetricType.SUMMARY && suffix !== '_bucket') || (type !== undefined && isHistogram(type)))) {
         this.fam = base;
         this.role = suffix === '_count' ? Role.Count : suffix === '_sum' ? Role.Sum : Role.Point;
         return;

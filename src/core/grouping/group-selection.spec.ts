@@ -24,11 +24,15 @@ const STORE = [
 describe('parseGroupSelector', () => {
   it.each([
     ['equality', '{job="backup"}', [{ type: '=', name: 'job', value: 'backup' }]],
-    ['regex and negation', '{job="backup",instance=~"db.*",x!="y"}', [
-      { type: '=', name: 'job', value: 'backup' },
-      { type: '=~', name: 'instance', value: 'db.*' },
-      { type: '!=', name: 'x', value: 'y' },
-    ]],
+    [
+      'regex and negation',
+      '{job="backup",instance=~"db.*",x!="y"}',
+      [
+        { type: '=', name: 'job', value: 'backup' },
+        { type: '=~', name: 'instance', value: 'db.*' },
+        { type: '!=', name: 'x', value: 'y' },
+      ],
+    ],
   ])('%s', (_name, text, matchers) => {
     expect(parseGroupSelector(text)).toEqual(matchers);
   });
@@ -46,13 +50,16 @@ describe('parseGroupSelector', () => {
 });
 
 describe('compileSelection', () => {
-  const jobs = (selection: GroupSelection): string[] =>
-    STORE.filter(compileSelection(selection)).map((g) => `${g.labels.job}/${g.labels.instance ?? ''}`);
+  const jobs = (selection: GroupSelection): string[] => STORE.filter(compileSelection(selection)).map((g) => `${g.labels.job}/${g.labels.instance ?? ''}`);
 
   it.each<[string, GroupSelection, string[]]>([
     ['no selector: every group', { selectors: [] }, ['backup/db1', 'backup/db2', 'backup/web1', 'batch/', 'batch/db1']],
     ['one selector', { selectors: [parseGroupSelector('{job="backup",instance=~"db.*"}')] }, ['backup/db1', 'backup/db2']],
-    ['selectors are ORed', { selectors: [parseGroupSelector('{instance="web1"}'), parseGroupSelector('{job="batch"}')] }, ['backup/web1', 'batch/', 'batch/db1']],
+    [
+      'selectors are ORed',
+      { selectors: [parseGroupSelector('{instance="web1"}'), parseGroupSelector('{job="batch"}')] },
+      ['backup/web1', 'batch/', 'batch/db1'],
+    ],
     ['a missing label matches ""', { selectors: [parseGroupSelector('{job="batch",instance=""}')] }, ['batch/']],
     ['pushed before (exclusive)', { selectors: [], pushedBefore: 200 }, ['backup/db1', 'batch/']],
     ['pushed after (inclusive)', { selectors: [], pushedAfter: 300 }, ['backup/db2', 'batch/db1']],

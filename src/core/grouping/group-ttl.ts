@@ -52,7 +52,10 @@ function parseTtlHeader(text: string): number {
  */
 export function parseTenantTtls(text: string): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const entry of text.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+  for (const entry of text
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')) {
     const eq = entry.lastIndexOf('=');
     const tenant = entry.slice(0, eq).trim();
     if (eq <= 0 || tenant === '') {

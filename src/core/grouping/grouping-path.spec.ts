@@ -59,7 +59,11 @@ describe('parseGroupingPath', () => {
   });
 
   it.each([
-    ['labels without job (the managed-service curl example)', 'label_key_1/label_value_1/label_key_2/label_value_2', { label_key_1: 'label_value_1', label_key_2: 'label_value_2' }],
+    [
+      'labels without job (the managed-service curl example)',
+      'label_key_1/label_value_1/label_key_2/label_value_2',
+      { label_key_1: 'label_value_1', label_key_2: 'label_value_2' },
+    ],
     ['a job pair among the labels', 'a/b/job/j', { a: 'b', job: 'j' }],
     ['the usual job form', 'job/j/a/b', { job: 'j', a: 'b' }],
   ])('on the managed route accepts %s', (_name, path, expected) => {
@@ -98,9 +102,7 @@ describe('parseGroupingPath with UTF-8 names', () => {
     expect(() => parseGroupingPath(path, utf8)).toThrow(message);
   });
 
-  it.each([
-    ['U__ is literal when off', 'job/j/U__my_2e_label/v', { job: 'j', U__my_2e_label: 'v' }],
-  ])('off: %s', (_name, path, expected) => {
+  it.each([['U__ is literal when off', 'job/j/U__my_2e_label/v', { job: 'j', U__my_2e_label: 'v' }]])('off: %s', (_name, path, expected) => {
     expect(parseGroupingPath(path)).toEqual(expected);
     expect(() => parseGroupingPath('job/j/my.label/v')).toThrow('improper label name "my.label"');
   });

@@ -149,9 +149,7 @@ export function unescapeLabelName(name: string): string {
 function decodeBase64Job(raw: string): string {
   const decoded = decodeBase64Url(raw);
   if (typeof decoded !== 'string') {
-    throw new GroupingPathError(
-      `invalid base64 encoding in job name ${JSON.stringify(raw)}: illegal base64 data at input byte ${decoded.badByte}`,
-    );
+    throw new GroupingPathError(`invalid base64 encoding in job name ${JSON.stringify(raw)}: illegal base64 data at input byte ${decoded.badByte}`);
   }
   return decoded;
 }

@@ -83,23 +83,7 @@ export interface UnaryExpr {
 }
 
 /** Arithmetic, comparison and set operators, spelled as in PromQL. */
-export type BinaryOp =
-  | '+'
-  | '-'
-  | '*'
-  | '/'
-  | '%'
-  | '^'
-  | 'atan2'
-  | '=='
-  | '!='
-  | '>'
-  | '<'
-  | '>='
-  | '<='
-  | 'and'
-  | 'or'
-  | 'unless';
+export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '^' | 'atan2' | '==' | '!=' | '>' | '<' | '>=' | '<=' | 'and' | 'or' | 'unless';
 
 /** Vector matching cardinality; set operators are always many-to-many. */
 export type MatchCardinality = 'one-to-one' | 'many-to-one' | 'one-to-many' | 'many-to-many';
@@ -127,19 +111,7 @@ export interface BinaryExpr {
 }
 
 /** Aggregation operators supported by this gateway. */
-export type AggregateOp =
-  | 'sum'
-  | 'avg'
-  | 'min'
-  | 'max'
-  | 'count'
-  | 'group'
-  | 'stddev'
-  | 'stdvar'
-  | 'topk'
-  | 'bottomk'
-  | 'quantile'
-  | 'count_values';
+export type AggregateOp = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'group' | 'stddev' | 'stdvar' | 'topk' | 'bottomk' | 'quantile' | 'count_values';
 
 /** An aggregation: `op by|without (labels) ([param,] expr)`. */
 export interface AggregateExpr {
@@ -162,17 +134,7 @@ export interface Call {
 }
 
 /** Any PromQL expression. */
-export type Expr =
-  | NumberLiteral
-  | StringLiteral
-  | VectorSelector
-  | MatrixSelector
-  | SubqueryExpr
-  | ParenExpr
-  | UnaryExpr
-  | BinaryExpr
-  | AggregateExpr
-  | Call;
+export type Expr = NumberLiteral | StringLiteral | VectorSelector | MatrixSelector | SubqueryExpr | ParenExpr | UnaryExpr | BinaryExpr | AggregateExpr | Call;
 
 /** True for the comparison operators `== != > < >= <=`. */
 export function isComparisonOp(op: BinaryOp): boolean {

@@ -40,7 +40,15 @@ export async function sortAsync<T>(items: T[], compare: (a: T, b: T) => number, 
 }
 
 /** Merges from[lo, mid) and from[mid, hi) into to[lo, hi); ties take the left run first (stability). */
-async function mergeRuns<T>(from: T[], to: T[], lo: number, mid: number, hi: number, compare: (a: T, b: T) => number, checkpoint: () => Promise<void>): Promise<void> {
+async function mergeRuns<T>(
+  from: T[],
+  to: T[],
+  lo: number,
+  mid: number,
+  hi: number,
+  compare: (a: T, b: T) => number,
+  checkpoint: () => Promise<void>,
+): Promise<void> {
   let i = lo;
   let j = mid;
   for (let k = lo; k < hi; k++) {

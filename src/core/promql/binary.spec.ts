@@ -42,16 +42,65 @@ describe('scalar op scalar', () => {
 
 describe('vector op scalar', () => {
   it.each([
-    ['arithmetic drops the name', 'x * 2', [['{k="1"}', 20], ['{k="2"}', -6]]],
-    ['scalar on the left', '2 - x', [['{k="1"}', -8], ['{k="2"}', 5]]],
-    ['modulo', 'x % 4', [['{k="1"}', 2], ['{k="2"}', -3]]],
+    [
+      'arithmetic drops the name',
+      'x * 2',
+      [
+        ['{k="1"}', 20],
+        ['{k="2"}', -6],
+      ],
+    ],
+    [
+      'scalar on the left',
+      '2 - x',
+      [
+        ['{k="1"}', -8],
+        ['{k="2"}', 5],
+      ],
+    ],
+    [
+      'modulo',
+      'x % 4',
+      [
+        ['{k="1"}', 2],
+        ['{k="2"}', -3],
+      ],
+    ],
     ['filter keeps the name and value', 'x > 0', [['x{k="1"}', 10]]],
     ['filter with the scalar on the left keeps the vector value', '0 < x', [['x{k="1"}', 10]]],
-    ['bool returns 0/1 without the name', 'x > bool 0', [['{k="1"}', 1], ['{k="2"}', 0]]],
-    ['unary minus drops the name', '-x', [['{k="1"}', -10], ['{k="2"}', 3]]],
-    ['unary plus keeps everything', '+x', [['x{k="1"}', 10], ['x{k="2"}', -3]]],
+    [
+      'bool returns 0/1 without the name',
+      'x > bool 0',
+      [
+        ['{k="1"}', 1],
+        ['{k="2"}', 0],
+      ],
+    ],
+    [
+      'unary minus drops the name',
+      '-x',
+      [
+        ['{k="1"}', -10],
+        ['{k="2"}', 3],
+      ],
+    ],
+    [
+      'unary plus keeps everything',
+      '+x',
+      [
+        ['x{k="1"}', 10],
+        ['x{k="2"}', -3],
+      ],
+    ],
     // Prometheus 2.42 does not drop __name__ for atan2.
-    ['atan2 keeps the name', 'x atan2 0', [['x{k="1"}', 1.57079632679], ['x{k="2"}', -1.57079632679]]],
+    [
+      'atan2 keeps the name',
+      'x atan2 0',
+      [
+        ['x{k="1"}', 1.57079632679],
+        ['x{k="2"}', -1.57079632679],
+      ],
+    ],
   ])('%s: %s', async (_name, query, expected) => {
     expect(await run(query)).toEqual(approx(expected as [string, number][]));
   });
@@ -59,22 +108,109 @@ describe('vector op scalar', () => {
 
 describe('vector op vector', () => {
   it.each([
-    ['one-to-one on all labels but the name', 'x + y', [['{k="1"}', 14], ['{k="2"}', -3]]],
+    [
+      'one-to-one on all labels but the name',
+      'x + y',
+      [
+        ['{k="1"}', 14],
+        ['{k="2"}', -3],
+      ],
+    ],
     ['filter keeps the left side', 'x > y', [['x{k="1"}', 10]]],
-    ['bool comparison', 'x < bool y', [['{k="1"}', 0], ['{k="2"}', 1]]],
-    ['on() keeps only the matching labels', 'up + on(instance) info', [['{instance="a"}', 2], ['{instance="b"}', 1]]],
-    ['ignoring()', 'up * ignoring(job, os) info', [['{instance="a"}', 1], ['{instance="b"}', 0]]],
-    ['group_left copies labels from the one side', 'up * on(instance) group_left(os) info', [['{instance="a", job="api", os="linux"}', 1], ['{instance="b", job="api", os="mac"}', 0]]],
-    ['group_left without labels', 'up * on(instance) group_left info', [['{instance="a", job="api"}', 1], ['{instance="b", job="api"}', 0]]],
-    ['group_right keeps the right side labels', 'info * on(instance) group_right up', [['{instance="a", job="api"}', 1], ['{instance="b", job="api"}', 0]]],
+    [
+      'bool comparison',
+      'x < bool y',
+      [
+        ['{k="1"}', 0],
+        ['{k="2"}', 1],
+      ],
+    ],
+    [
+      'on() keeps only the matching labels',
+      'up + on(instance) info',
+      [
+        ['{instance="a"}', 2],
+        ['{instance="b"}', 1],
+      ],
+    ],
+    [
+      'ignoring()',
+      'up * ignoring(job, os) info',
+      [
+        ['{instance="a"}', 1],
+        ['{instance="b"}', 0],
+      ],
+    ],
+    [
+      'group_left copies labels from the one side',
+      'up * on(instance) group_left(os) info',
+      [
+        ['{instance="a", job="api", os="linux"}', 1],
+        ['{instance="b", job="api", os="mac"}', 0],
+      ],
+    ],
+    [
+      'group_left without labels',
+      'up * on(instance) group_left info',
+      [
+        ['{instance="a", job="api"}', 1],
+        ['{instance="b", job="api"}', 0],
+      ],
+    ],
+    [
+      'group_right keeps the right side labels',
+      'info * on(instance) group_right up',
+      [
+        ['{instance="a", job="api"}', 1],
+        ['{instance="b", job="api"}', 0],
+      ],
+    ],
     ['group_left filter keeps the name', 'up == on(instance) group_left info', [['up{instance="a", job="api"}', 1]]],
-    ['many-to-one against an aggregate', 'up / on(job) group_left sum by (job) (up)', [['{instance="a", job="api"}', 1], ['{instance="b", job="api"}', 0], ['{instance="c", job="web"}', 1]]],
+    [
+      'many-to-one against an aggregate',
+      'up / on(job) group_left sum by (job) (up)',
+      [
+        ['{instance="a", job="api"}', 1],
+        ['{instance="b", job="api"}', 0],
+        ['{instance="c", job="web"}', 1],
+      ],
+    ],
     ['vector() on both sides', 'vector(1) + vector(2)', [['{}', 3]]],
-    ['and matches label sets without the name', 'x and y', [['x{k="1"}', 10], ['x{k="2"}', -3]]],
+    [
+      'and matches label sets without the name',
+      'x and y',
+      [
+        ['x{k="1"}', 10],
+        ['x{k="2"}', -3],
+      ],
+    ],
     ['and with disjoint label names', 'up and info', []],
-    ['and on()', 'up and on(instance) info', [['up{instance="a", job="api"}', 1], ['up{instance="b", job="api"}', 0]]],
-    ['or adds unmatched right elements', 'x or y', [['x{k="1"}', 10], ['x{k="2"}', -3], ['y{k="3"}', 5]]],
-    ['or on()', 'info or on(instance) up', [['info{instance="a", os="linux"}', 1], ['info{instance="b", os="mac"}', 1], ['up{instance="c", job="web"}', 1]]],
+    [
+      'and on()',
+      'up and on(instance) info',
+      [
+        ['up{instance="a", job="api"}', 1],
+        ['up{instance="b", job="api"}', 0],
+      ],
+    ],
+    [
+      'or adds unmatched right elements',
+      'x or y',
+      [
+        ['x{k="1"}', 10],
+        ['x{k="2"}', -3],
+        ['y{k="3"}', 5],
+      ],
+    ],
+    [
+      'or on()',
+      'info or on(instance) up',
+      [
+        ['info{instance="a", os="linux"}', 1],
+        ['info{instance="b", os="mac"}', 1],
+        ['up{instance="c", job="web"}', 1],
+      ],
+    ],
     ['unless', 'y unless x', [['y{k="3"}', 5]]],
     ['unless on()', 'up unless on(instance) info', [['up{instance="c", job="web"}', 1]]],
   ])('%s: %s', async (_name, query, expected) => {

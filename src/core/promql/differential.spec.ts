@@ -133,7 +133,9 @@ const recording = process.env.PROMQL_RECORD === '1';
 });
 
 if (!recording) {
-  process.stdout.write('SKIPPED (src/core/promql/differential.spec.ts): re-recording the Prometheus answers runs only with PROMQL_RECORD=1 (needs prometheus and promtool on PATH)\n');
+  process.stdout.write(
+    'SKIPPED (src/core/promql/differential.spec.ts): re-recording the Prometheus answers runs only with PROMQL_RECORD=1 (needs prometheus and promtool on PATH)\n',
+  );
 }
 (recording ? describe : describe.skip)('recording Prometheus answers', () => {
   let dir: string;

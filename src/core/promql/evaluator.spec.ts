@@ -27,7 +27,15 @@ describe('instant vector selectors (gateway semantics: no lookback cut-off)', ()
     ['@ pins the time', 'replaced @ 60', 100000, [['replaced{job="a"}', 2]]],
     ['@ with offset', 'other @ 120 offset 1m', 0, [['other{env="prod", job="b"}', 20]]],
     ['@ start() in an instant query is the query time', 'other @ start()', 60, [['other{env="prod", job="b"}', 20]]],
-    ['regex on __name__', '{__name__=~"pushed.*|other"}', 60, [['other{env="prod", job="b"}', 20], ['pushed_once{job="a"}', 5]]],
+    [
+      'regex on __name__',
+      '{__name__=~"pushed.*|other"}',
+      60,
+      [
+        ['other{env="prod", job="b"}', 20],
+        ['pushed_once{job="a"}', 5],
+      ],
+    ],
     ['negative regex', '{__name__=~".+", job!~"a"}', 60, [['other{env="prod", job="b"}', 20]]],
     ['missing label equals empty string', 'other{missing=""}', 60, [['other{env="prod", job="b"}', 20]]],
     ['not-equal includes series without the label', '{__name__=~"p.*", env!="prod"}', 60, [['pushed_once{job="a"}', 5]]],
@@ -80,7 +88,14 @@ describe('evaluateRange', () => {
     ['series resumes after being pushed again', 'revived', [['revived{job="a"}', '1@0 3@180 3@240']]],
     ['old value stays current', 'pushed_once', [['pushed_once{job="a"}', '5@0 5@60 5@120 5@180 5@240']]],
     ['scalar becomes one unlabelled series', 'time() * 2', [['{}', '0@0 120@60 240@120 360@180 480@240']]],
-    ['result sorted by label set', '{__name__=~"other|replaced"}', [['other{env="prod", job="b"}', '10@0 20@60 30@120 30@180 30@240'], ['replaced{job="a"}', '1@0 2@60']]],
+    [
+      'result sorted by label set',
+      '{__name__=~"other|replaced"}',
+      [
+        ['other{env="prod", job="b"}', '10@0 20@60 30@120 30@180 30@240'],
+        ['replaced{job="a"}', '1@0 2@60'],
+      ],
+    ],
     ['@ start() is the range start', 'other @ start()', [['other{env="prod", job="b"}', '10@0 10@60 10@120 10@180 10@240']]],
     ['@ end() is the range end', 'other @ end()', [['other{env="prod", job="b"}', '30@0 30@60 30@120 30@180 30@240']]],
     ['offset per step', 'other offset 1m', [['other{env="prod", job="b"}', '10@60 20@120 30@180 30@240']]],

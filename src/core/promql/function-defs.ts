@@ -36,9 +36,7 @@ const DEFS: FunctionDef[] = [
   ].map((n) => def(n, [M], V)),
   def('quantile_over_time', [S, M], V),
   def('histogram_quantile', [S, V], V),
-  ...['abs', 'ceil', 'floor', 'exp', 'ln', 'log2', 'log10', 'sqrt', 'sgn', 'timestamp', 'absent', 'sort', 'sort_desc'].map(
-    (n) => def(n, [V], V),
-  ),
+  ...['abs', 'ceil', 'floor', 'exp', 'ln', 'log2', 'log10', 'sqrt', 'sgn', 'timestamp', 'absent', 'sort', 'sort_desc'].map((n) => def(n, [V], V)),
   def('round', [V, S], V, 1),
   def('clamp', [V, S, S], V),
   def('clamp_min', [V, S], V),
@@ -48,9 +46,7 @@ const DEFS: FunctionDef[] = [
   def('scalar', [V], S),
   def('label_replace', [V, STR, STR, STR, STR], V),
   def('label_join', [V, STR, STR, STR], V, -1),
-  ...['day_of_month', 'day_of_week', 'day_of_year', 'days_in_month', 'hour', 'minute', 'month', 'year'].map((n) =>
-    def(n, [V], V, 1),
-  ),
+  ...['day_of_month', 'day_of_week', 'day_of_year', 'days_in_month', 'hour', 'minute', 'month', 'year'].map((n) => def(n, [V], V, 1)),
 ];
 
 /** Supported functions by name. */

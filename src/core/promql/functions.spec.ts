@@ -21,23 +21,135 @@ const run = async (query: string) => approx(await instantRows(fixture(), query, 
 
 describe('math functions (drop the metric name)', () => {
   it.each([
-    ['abs', 'abs(v)', [['{i="1"}', 2.5], ['{i="2"}', 0.5], ['{i="3"}', 10]]],
-    ['ceil', 'ceil(v)', [['{i="1"}', -2], ['{i="2"}', 1], ['{i="3"}', 10]]],
-    ['floor', 'floor(v)', [['{i="1"}', -3], ['{i="2"}', 0], ['{i="3"}', 10]]],
-    ['round: ties go up', 'round(v)', [['{i="1"}', -2], ['{i="2"}', 1], ['{i="3"}', 10]]],
-    ['round to nearest 4', 'round(v, 4)', [['{i="1"}', -4], ['{i="2"}', 0], ['{i="3"}', 12]]],
-    ['round to nearest 0.2', 'round(v, 0.2)', [['{i="1"}', -2.4], ['{i="2"}', 0.6], ['{i="3"}', 10]]],
+    [
+      'abs',
+      'abs(v)',
+      [
+        ['{i="1"}', 2.5],
+        ['{i="2"}', 0.5],
+        ['{i="3"}', 10],
+      ],
+    ],
+    [
+      'ceil',
+      'ceil(v)',
+      [
+        ['{i="1"}', -2],
+        ['{i="2"}', 1],
+        ['{i="3"}', 10],
+      ],
+    ],
+    [
+      'floor',
+      'floor(v)',
+      [
+        ['{i="1"}', -3],
+        ['{i="2"}', 0],
+        ['{i="3"}', 10],
+      ],
+    ],
+    [
+      'round: ties go up',
+      'round(v)',
+      [
+        ['{i="1"}', -2],
+        ['{i="2"}', 1],
+        ['{i="3"}', 10],
+      ],
+    ],
+    [
+      'round to nearest 4',
+      'round(v, 4)',
+      [
+        ['{i="1"}', -4],
+        ['{i="2"}', 0],
+        ['{i="3"}', 12],
+      ],
+    ],
+    [
+      'round to nearest 0.2',
+      'round(v, 0.2)',
+      [
+        ['{i="1"}', -2.4],
+        ['{i="2"}', 0.6],
+        ['{i="3"}', 10],
+      ],
+    ],
     ['exp', 'exp(v{i="2"})', [['{i="2"}', 1.6487212707]]],
-    ['ln of a negative is NaN', 'ln(v)', [['{i="1"}', NaN], ['{i="2"}', -0.69314718056], ['{i="3"}', 2.30258509299]]],
-    ['log2', 'log2(v)', [['{i="1"}', NaN], ['{i="2"}', -1], ['{i="3"}', 3.32192809489]]],
-    ['log10', 'log10(v)', [['{i="1"}', NaN], ['{i="2"}', -0.301029995664], ['{i="3"}', 1]]],
-    ['sqrt', 'sqrt(v)', [['{i="1"}', NaN], ['{i="2"}', 0.707106781187], ['{i="3"}', 3.16227766017]]],
-    ['sgn', 'sgn(v)', [['{i="1"}', -1], ['{i="2"}', 1], ['{i="3"}', 1]]],
+    [
+      'ln of a negative is NaN',
+      'ln(v)',
+      [
+        ['{i="1"}', NaN],
+        ['{i="2"}', -0.69314718056],
+        ['{i="3"}', 2.30258509299],
+      ],
+    ],
+    [
+      'log2',
+      'log2(v)',
+      [
+        ['{i="1"}', NaN],
+        ['{i="2"}', -1],
+        ['{i="3"}', 3.32192809489],
+      ],
+    ],
+    [
+      'log10',
+      'log10(v)',
+      [
+        ['{i="1"}', NaN],
+        ['{i="2"}', -0.301029995664],
+        ['{i="3"}', 1],
+      ],
+    ],
+    [
+      'sqrt',
+      'sqrt(v)',
+      [
+        ['{i="1"}', NaN],
+        ['{i="2"}', 0.707106781187],
+        ['{i="3"}', 3.16227766017],
+      ],
+    ],
+    [
+      'sgn',
+      'sgn(v)',
+      [
+        ['{i="1"}', -1],
+        ['{i="2"}', 1],
+        ['{i="3"}', 1],
+      ],
+    ],
     ['sgn of NaN', 'sgn(notanumber)', [['{i="1"}', NaN]]],
-    ['clamp', 'clamp(v, 0, 5)', [['{i="1"}', 0], ['{i="2"}', 0.5], ['{i="3"}', 5]]],
+    [
+      'clamp',
+      'clamp(v, 0, 5)',
+      [
+        ['{i="1"}', 0],
+        ['{i="2"}', 0.5],
+        ['{i="3"}', 5],
+      ],
+    ],
     ['clamp with max < min is empty', 'clamp(v, 5, 0)', []],
-    ['clamp_min', 'clamp_min(v, 1)', [['{i="1"}', 1], ['{i="2"}', 1], ['{i="3"}', 10]]],
-    ['clamp_max', 'clamp_max(v, 1)', [['{i="1"}', -2.5], ['{i="2"}', 0.5], ['{i="3"}', 1]]],
+    [
+      'clamp_min',
+      'clamp_min(v, 1)',
+      [
+        ['{i="1"}', 1],
+        ['{i="2"}', 1],
+        ['{i="3"}', 10],
+      ],
+    ],
+    [
+      'clamp_max',
+      'clamp_max(v, 1)',
+      [
+        ['{i="1"}', -2.5],
+        ['{i="2"}', 0.5],
+        ['{i="3"}', 1],
+      ],
+    ],
     ['clamp of NaN', 'clamp(notanumber, 0, 1)', [['{i="1"}', NaN]]],
   ])('%s: %s', async (_name, query, expected) => {
     expect(await run(query)).toEqual(approx(expected as [string, number][]));
@@ -74,9 +186,34 @@ describe('time, vector, scalar, timestamp, absent', () => {
 
 describe('sort', () => {
   it.each([
-    ['sort ascending, NaN last', 'sort({__name__=~"v|notanumber"})', [['v{i="1"}', -2.5], ['v{i="2"}', 0.5], ['v{i="3"}', 10], ['notanumber{i="1"}', NaN]]],
-    ['sort_desc, NaN last', 'sort_desc({__name__=~"v|notanumber"})', [['v{i="3"}', 10], ['v{i="2"}', 0.5], ['v{i="1"}', -2.5], ['notanumber{i="1"}', NaN]]],
-    ['sort keeps the metric name', 'sort(v > 0)', [['v{i="2"}', 0.5], ['v{i="3"}', 10]]],
+    [
+      'sort ascending, NaN last',
+      'sort({__name__=~"v|notanumber"})',
+      [
+        ['v{i="1"}', -2.5],
+        ['v{i="2"}', 0.5],
+        ['v{i="3"}', 10],
+        ['notanumber{i="1"}', NaN],
+      ],
+    ],
+    [
+      'sort_desc, NaN last',
+      'sort_desc({__name__=~"v|notanumber"})',
+      [
+        ['v{i="3"}', 10],
+        ['v{i="2"}', 0.5],
+        ['v{i="1"}', -2.5],
+        ['notanumber{i="1"}', NaN],
+      ],
+    ],
+    [
+      'sort keeps the metric name',
+      'sort(v > 0)',
+      [
+        ['v{i="2"}', 0.5],
+        ['v{i="3"}', 10],
+      ],
+    ],
   ])('%s: %s', async (_name, query, expected) => {
     expect(await run(query)).toEqual(expected);
   });
@@ -84,17 +221,52 @@ describe('sort', () => {
 
 describe('label_replace / label_join', () => {
   it.each([
-    ['capture groups', 'label_replace(up, "host", "$1", "instance", "(.*):.*")', [['up{host="host-1", instance="host-1:9100", job="api"}', 1], ['up{host="host-2", instance="host-2:9100", job="web"}', 0]]],
+    [
+      'capture groups',
+      'label_replace(up, "host", "$1", "instance", "(.*):.*")',
+      [
+        ['up{host="host-1", instance="host-1:9100", job="api"}', 1],
+        ['up{host="host-2", instance="host-2:9100", job="web"}', 0],
+      ],
+    ],
     ['${1} braces', 'label_replace(up{job="api"}, "x", "${1}_port", "instance", ".*:(.*)")', [['up{instance="host-1:9100", job="api", x="9100_port"}', 1]]],
     ['$1x is the group named 1x (empty)', 'label_replace(up{job="api"}, "x", "$1x", "instance", "(.*)")', [['up{instance="host-1:9100", job="api"}', 1]]],
     ['named group', 'label_replace(up{job="api"}, "x", "$port", "instance", ".*:(?P<port>.*)")', [['up{instance="host-1:9100", job="api", x="9100"}', 1]]],
     ['$$ is a dollar', 'label_replace(up{job="api"}, "x", "$$1", "job", ".*")', [['up{instance="host-1:9100", job="api", x="$1"}', 1]]],
-    ['no match leaves the series alone', 'label_replace(up, "x", "y", "job", "api")', [['up{instance="host-1:9100", job="api", x="y"}', 1], ['up{instance="host-2:9100", job="web"}', 0]]],
-    ['empty replacement deletes the label', 'label_replace(up, "job", "", "job", ".*")', [['up{instance="host-1:9100"}', 1], ['up{instance="host-2:9100"}', 0]]],
-    ['the regex is anchored', 'label_replace(up, "x", "y", "job", "ap")', [['up{instance="host-1:9100", job="api"}', 1], ['up{instance="host-2:9100", job="web"}', 0]]],
+    [
+      'no match leaves the series alone',
+      'label_replace(up, "x", "y", "job", "api")',
+      [
+        ['up{instance="host-1:9100", job="api", x="y"}', 1],
+        ['up{instance="host-2:9100", job="web"}', 0],
+      ],
+    ],
+    [
+      'empty replacement deletes the label',
+      'label_replace(up, "job", "", "job", ".*")',
+      [
+        ['up{instance="host-1:9100"}', 1],
+        ['up{instance="host-2:9100"}', 0],
+      ],
+    ],
+    [
+      'the regex is anchored',
+      'label_replace(up, "x", "y", "job", "ap")',
+      [
+        ['up{instance="host-1:9100", job="api"}', 1],
+        ['up{instance="host-2:9100", job="web"}', 0],
+      ],
+    ],
     ['missing source label is empty', 'label_replace(up{job="api"}, "x", "empty", "nope", "")', [['up{instance="host-1:9100", job="api", x="empty"}', 1]]],
     ['can rename the metric', 'label_replace(up{job="api"}, "__name__", "renamed", "job", ".*")', [['renamed{instance="host-1:9100", job="api"}', 1]]],
-    ['label_join', 'label_join(up, "x", "/", "job", "instance")', [['up{instance="host-1:9100", job="api", x="api/host-1:9100"}', 1], ['up{instance="host-2:9100", job="web", x="web/host-2:9100"}', 0]]],
+    [
+      'label_join',
+      'label_join(up, "x", "/", "job", "instance")',
+      [
+        ['up{instance="host-1:9100", job="api", x="api/host-1:9100"}', 1],
+        ['up{instance="host-2:9100", job="web", x="web/host-2:9100"}', 0],
+      ],
+    ],
     ['label_join of missing labels deletes', 'label_join(up{job="api"}, "job", "-", "nope")', [['up{instance="host-1:9100"}', 1]]],
     ['label_join without sources', 'label_join(up{job="api"}, "job", ",")', [['up{instance="host-1:9100"}', 1]]],
   ])('%s: %s', async (_name, query, expected) => {
@@ -128,11 +300,46 @@ describe('date functions (UTC)', () => {
   });
 
   it.each([
-    ['leap day', 'day_of_year(ts)', [['{i="1"}', 60], ['{i="2"}', 365]]],
-    ['days in a leap February', 'days_in_month(ts)', [['{i="1"}', 29], ['{i="2"}', 31]]],
-    ['year before the epoch', 'year(ts)', [['{i="1"}', 2000], ['{i="2"}', 1969]]],
-    ['minute before the epoch', 'minute(ts)', [['{i="1"}', 0], ['{i="2"}', 59]]],
-    ['day_of_week', 'day_of_week(ts)', [['{i="1"}', 2], ['{i="2"}', 3]]],
+    [
+      'leap day',
+      'day_of_year(ts)',
+      [
+        ['{i="1"}', 60],
+        ['{i="2"}', 365],
+      ],
+    ],
+    [
+      'days in a leap February',
+      'days_in_month(ts)',
+      [
+        ['{i="1"}', 29],
+        ['{i="2"}', 31],
+      ],
+    ],
+    [
+      'year before the epoch',
+      'year(ts)',
+      [
+        ['{i="1"}', 2000],
+        ['{i="2"}', 1969],
+      ],
+    ],
+    [
+      'minute before the epoch',
+      'minute(ts)',
+      [
+        ['{i="1"}', 0],
+        ['{i="2"}', 59],
+      ],
+    ],
+    [
+      'day_of_week',
+      'day_of_week(ts)',
+      [
+        ['{i="1"}', 2],
+        ['{i="2"}', 3],
+      ],
+    ],
     ['fractions are truncated', 'hour(vector(3599.9))', [['{}', 0]]],
   ])('%s: %s', async (_name, query, expected) => {
     expect(await run(query)).toEqual(expected);

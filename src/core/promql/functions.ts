@@ -622,10 +622,13 @@ export const INSTANT_FUNCTIONS: ReadonlyMap<string, InstantFunction> = new Map<s
   ['absent', absent],
   ['time', (_args, ctx) => ({ kind: 'scalar', v: ctx.t / 1000 })],
   ['vector', (args) => vec([{ labels: emptyLabels(), v: scalarArg(args, 0) }])],
-  ['scalar', (args) => {
-    const v = vectorArg(args, 0);
-    return { kind: 'scalar', v: v.length === 1 ? v[0].v : NaN };
-  }],
+  [
+    'scalar',
+    (args) => {
+      const v = vectorArg(args, 0);
+      return { kind: 'scalar', v: v.length === 1 ? v[0].v : NaN };
+    },
+  ],
   ['label_replace', labelReplace],
   ['label_join', labelJoin],
   ['histogram_quantile', histogramQuantile],
@@ -643,4 +646,3 @@ export const INSTANT_FUNCTIONS: ReadonlyMap<string, InstantFunction> = new Map<s
 export function needsUniquenessCheck(name: string): boolean {
   return name !== 'sort' && name !== 'sort_desc';
 }
-

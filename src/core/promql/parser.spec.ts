@@ -126,7 +126,11 @@ describe('parse errors', () => {
     ['range on a non-selector', '(foo)[5m]', '1:6: parse error: ranges only allowed for vector selectors'],
     ['offset before range', 'foo offset 1m [5m]', '1:15: parse error: no offset modifiers allowed before range'],
     ['offset twice', 'foo offset 5m offset 3m', '1:1: parse error: offset may not be set multiple times'],
-    ['offset on parentheses', '(foo) offset 5m', '1:1: parse error: offset modifier must be preceded by an instant vector selector or range vector selector or a subquery'],
+    [
+      'offset on parentheses',
+      '(foo) offset 5m',
+      '1:1: parse error: offset modifier must be preceded by an instant vector selector or range vector selector or a subquery',
+    ],
     ['@ twice', 'foo @ 1 @ 2', '1:1: parse error: @ <timestamp> may not be set multiple times'],
     ['@ without time', 'foo @ ', '1:7: parse error: unexpected end of input in @, expected timestamp'],
     ['@ out of range', 'x @ 1e20', '1:1: parse error: timestamp out of bounds for @ modifier: 100000000000000000000.000000'],
@@ -139,7 +143,11 @@ describe('parse errors', () => {
     ['vector matching with scalar', 'foo + on(a) 1', '1:1: parse error: vector matching only allowed between instant vectors'],
     ['range vector in binary expression', 'foo[5m] + 1', '1:1: parse error: binary expression must contain only scalar and instant vector types'],
     ['string in binary expression', '"a" == bool "b"', '1:1: parse error: binary expression must contain only scalar and instant vector types'],
-    ['unary minus on range vector', '-x[5m]', '1:1: parse error: unary expression only allowed on expressions of type scalar or instant vector, got "range vector"'],
+    [
+      'unary minus on range vector',
+      '-x[5m]',
+      '1:1: parse error: unary expression only allowed on expressions of type scalar or instant vector, got "range vector"',
+    ],
     ['wrong argument type', 'rate(foo)', '1:6: parse error: expected type range vector in call to function "rate", got instant vector'],
     ['too many arguments', 'rate(foo[5m], 1)', '1:1: parse error: expected 1 argument(s) in call to "rate", got 2'],
     ['too few variadic arguments', 'label_join(foo)', '1:1: parse error: expected at least 3 argument(s) in call to "label_join", got 1'],
@@ -203,11 +211,15 @@ describe('round-trip property on generated queries', () => {
   function generator(random: () => number) {
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
     const duration = () => pick(['1m', '5m', '90s', '1h30m', '2d', '100ms', '1w']);
-    const modifiers = () => `${random() < 0.2 ? ` @ ${pick(['100', 'start()', 'end()', '1.5'])}` : ''}${random() < 0.2 ? ` offset ${pick(['', '-'])}${duration()}` : ''}`;
+    const modifiers = () =>
+      `${random() < 0.2 ? ` @ ${pick(['100', 'start()', 'end()', '1.5'])}` : ''}${random() < 0.2 ? ` offset ${pick(['', '-'])}${duration()}` : ''}`;
     const selector = () => {
       const name = pick(['up', 'http_requests_total', 'job:rate5m', '']);
       const labels = name === '' ? ['job', 'instance', '__name__', 'le'] : ['job', 'instance', 'le'];
-      const matchers = Array.from({ length: Math.floor(random() * 3) }, () => `${pick(labels)}${pick(['=', '!=', '=~', '!~'])}${pick(['"a"', '"b.*"', "'x\\ty'", '`c|d`'])}`);
+      const matchers = Array.from(
+        { length: Math.floor(random() * 3) },
+        () => `${pick(labels)}${pick(['=', '!=', '=~', '!~'])}${pick(['"a"', '"b.*"', "'x\\ty'", '`c|d`'])}`,
+      );
       if (name === '') {
         matchers.push('job="x"');
       }

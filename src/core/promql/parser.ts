@@ -70,17 +70,7 @@ const AGGREGATORS: ReadonlySet<string> = new Set<AggregateOp>([
 ]);
 const AGGREGATORS_WITH_PARAM: ReadonlySet<string> = new Set(['topk', 'bottomk', 'quantile', 'count_values']);
 /** Keywords Prometheus' grammar also accepts as a metric name (`metric_identifier`). */
-const KEYWORD_METRIC_NAMES: ReadonlySet<string> = new Set([
-  ...AGGREGATORS,
-  'by',
-  'without',
-  'and',
-  'or',
-  'unless',
-  'offset',
-  'start',
-  'end',
-]);
+const KEYWORD_METRIC_NAMES: ReadonlySet<string> = new Set([...AGGREGATORS, 'by', 'without', 'and', 'or', 'unless', 'offset', 'start', 'end']);
 const MATCH_OPS: ReadonlySet<TokenKind> = new Set<TokenKind>(['=', '!=', '=~', '!~']);
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 

@@ -172,7 +172,11 @@ describe('sortAsync', () => {
     const items = Array.from({ length: n }, (_, i) => ({ k: Math.floor(random() * 100), i }));
     const expected = [...items].sort((a, b) => a.k - b.k);
     let checkpoints = 0;
-    const sorted = await sortAsync(items, (a, b) => a.k - b.k, async () => void checkpoints++);
+    const sorted = await sortAsync(
+      items,
+      (a, b) => a.k - b.k,
+      async () => void checkpoints++,
+    );
     expect(sorted).toBe(items);
     expect(sorted).toEqual(expected);
     if (n > 4096) {
@@ -184,7 +188,11 @@ describe('sortAsync', () => {
     const items = Array.from({ length: 20_000 }, (_, i) => 20_000 - i);
     const stop = new PromqlEvalError('canceled', 'query was canceled in query execution');
     await expect(
-      sortAsync(items, (a, b) => a - b, () => Promise.reject(stop)),
+      sortAsync(
+        items,
+        (a, b) => a - b,
+        () => Promise.reject(stop),
+      ),
     ).rejects.toBe(stop);
   });
 });

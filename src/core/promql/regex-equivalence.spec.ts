@@ -28,7 +28,42 @@ const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (
  * S s U+017F), newline, astral, and the halves of one (no HTTP client can send a lone surrogate,
  * but a shortcut must not treat it differently from re2js either).
  */
-const CHARS = ['a', 'b', 'c', 'A', 'k', 'K', '\u212a', 's', '\u017f', 'é', 'α', '😀', '\n', ' ', '-', '_', ':', '/', '.', '*', '+', '?', '(', ')', '|', '[', ']', '{', '}', '^', '$', '\\', '\ud83d', '\ude00'];
+const CHARS = [
+  'a',
+  'b',
+  'c',
+  'A',
+  'k',
+  'K',
+  '\u212a',
+  's',
+  '\u017f',
+  'é',
+  'α',
+  '😀',
+  '\n',
+  ' ',
+  '-',
+  '_',
+  ':',
+  '/',
+  '.',
+  '*',
+  '+',
+  '?',
+  '(',
+  ')',
+  '|',
+  '[',
+  ']',
+  '{',
+  '}',
+  '^',
+  '$',
+  '\\',
+  '\ud83d',
+  '\ude00',
+];
 const META = new Set(['\\', '.', '+', '*', '?', '(', ')', '|', '[', ']', '{', '}', '^', '$']);
 const VALUE_CHARS = [...CHARS, '\ufffd', 'B', 'S'];
 
@@ -44,7 +79,39 @@ function literal(r: Rand, max: number): { text: string; pattern: string } {
 }
 
 /** Tokens that turn a fast-path shape into a near miss (some make the pattern invalid). */
-const NOISE = ['.', '.*?', '.+?', '(?i)', '(?s)', '(?m)', '\\n', '[ab]', 'a*', 'b?', '\\.*', '^', '$', '\\d', '(a)', '.*', '.+', '|', '(', ')', '{2}', '\\Q.*\\E', '\\x41', '\n', '\\-', '(?:', '(?P<n>a)', '\\pL', '{', '}', 'a{1,2}'];
+const NOISE = [
+  '.',
+  '.*?',
+  '.+?',
+  '(?i)',
+  '(?s)',
+  '(?m)',
+  '\\n',
+  '[ab]',
+  'a*',
+  'b?',
+  '\\.*',
+  '^',
+  '$',
+  '\\d',
+  '(a)',
+  '.*',
+  '.+',
+  '|',
+  '(',
+  ')',
+  '{2}',
+  '\\Q.*\\E',
+  '\\x41',
+  '\n',
+  '\\-',
+  '(?:',
+  '(?P<n>a)',
+  '\\pL',
+  '{',
+  '}',
+  'a{1,2}',
+];
 
 /** A fast-path shape (literal set, `.*`, `.+`, prefix/suffix/contains), sometimes with noise inserted. */
 function simplePattern(r: Rand): { pattern: string; literals: string[] } {
@@ -146,7 +213,17 @@ function node(r: Rand, depth: number): Node {
     }
     case 'repeat': {
       const inner = node(r, depth - 1);
-      const [op, min, max] = pick(r, [['*', 0, 3], ['+', 1, 3], ['?', 0, 1], ['{2}', 2, 2], ['{1,3}', 1, 3], ['{2,}', 2, 4], ['{0,12}', 0, 12], ['*?', 0, 3], ['+?', 1, 3]] as const);
+      const [op, min, max] = pick(r, [
+        ['*', 0, 3],
+        ['+', 1, 3],
+        ['?', 0, 1],
+        ['{2}', 2, 2],
+        ['{1,3}', 1, 3],
+        ['{2,}', 2, 4],
+        ['{0,12}', 0, 12],
+        ['*?', 0, 3],
+        ['+?', 1, 3],
+      ] as const);
       return {
         pattern: `(?:${inner.pattern})${op}`,
         sample: (rr) => Array.from({ length: int(rr, min, max) }, () => inner.sample(rr)).join(''),
@@ -360,7 +437,7 @@ describe('program size', () => {
     expect(() => compileAnchored(pattern)).toThrow(/^error parsing regexp: /);
   });
 
-  it('keeps Go\'s message for a count above 1000', () => {
+  it("keeps Go's message for a count above 1000", () => {
     expect(() => compileAnchored('a{5000}')).toThrow('error parsing regexp: invalid repeat count: `{5000}`');
   });
 

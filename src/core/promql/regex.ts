@@ -301,8 +301,7 @@ export function literalShape(pattern: string): LiteralShape | undefined {
     return undefined;
   }
   const [first, second, third] = tokens;
-  const alts = (t: Token | undefined): string[] | undefined =>
-    typeof t === 'object' && t.alts.every((a) => !a.includes('\n')) ? t.alts : undefined;
+  const alts = (t: Token | undefined): string[] | undefined => (typeof t === 'object' && t.alts.every((a) => !a.includes('\n')) ? t.alts : undefined);
   const dotted = (kind: FastPath, t: Token | undefined): LiteralShape | undefined => {
     const literals = alts(t);
     return literals === undefined ? undefined : { kind, literals };

@@ -10,12 +10,54 @@ import { instantRows, load } from 'src/core/promql/testdata/fixtures';
 describe('PromQL quoted names: parsing', () => {
   it.each<[string, string, Array<[string, string, string]>]>([
     ['a quoted metric name alone', '{"my.metric"}', [['=', '__name__', 'my.metric']]],
-    ['a quoted metric name with a label matcher', '{"my.metric", job="x"}', [['=', '__name__', 'my.metric'], ['=', 'job', 'x']]],
-    ['a quoted label name with a regex', '{"my.metric", "my.label"=~"a.*"}', [['=', '__name__', 'my.metric'], ['=~', 'my.label', 'a.*']]],
-    ['single quotes and backquotes', "{'my.metric', `my.label`!=\"v\"}", [['=', '__name__', 'my.metric'], ['!=', 'my.label', 'v']]],
-    ['the name after a label matcher', '{job="x", "my.metric"}', [['=', 'job', 'x'], ['=', '__name__', 'my.metric']]],
-    ['a quoted name and __name__ both apply', '{"a", __name__="b"}', [['=', '__name__', 'a'], ['=', '__name__', 'b']]],
-    ['a quoted label name after a plain metric name', 'foo{"my.label"="v"}', [['=', 'my.label', 'v'], ['=', '__name__', 'foo']]],
+    [
+      'a quoted metric name with a label matcher',
+      '{"my.metric", job="x"}',
+      [
+        ['=', '__name__', 'my.metric'],
+        ['=', 'job', 'x'],
+      ],
+    ],
+    [
+      'a quoted label name with a regex',
+      '{"my.metric", "my.label"=~"a.*"}',
+      [
+        ['=', '__name__', 'my.metric'],
+        ['=~', 'my.label', 'a.*'],
+      ],
+    ],
+    [
+      'single quotes and backquotes',
+      '{\'my.metric\', `my.label`!="v"}',
+      [
+        ['=', '__name__', 'my.metric'],
+        ['!=', 'my.label', 'v'],
+      ],
+    ],
+    [
+      'the name after a label matcher',
+      '{job="x", "my.metric"}',
+      [
+        ['=', 'job', 'x'],
+        ['=', '__name__', 'my.metric'],
+      ],
+    ],
+    [
+      'a quoted name and __name__ both apply',
+      '{"a", __name__="b"}',
+      [
+        ['=', '__name__', 'a'],
+        ['=', '__name__', 'b'],
+      ],
+    ],
+    [
+      'a quoted label name after a plain metric name',
+      'foo{"my.label"="v"}',
+      [
+        ['=', 'my.label', 'v'],
+        ['=', '__name__', 'foo'],
+      ],
+    ],
     ['a quoted legacy name', '{"foo"}', [['=', '__name__', 'foo']]],
     ['UTF-8 beyond ASCII', '{"温度.°C"}', [['=', '__name__', '温度.°C']]],
   ])('%s: %s', (_name, query, expected) => {
@@ -57,7 +99,14 @@ describe('PromQL quoted names: evaluation', () => {
   it.each<[string, string, Array<[string, number]>]>([
     ['a quoted name selects the series pushed under it', '{"my.metric", job="a"}', [['my.metric{job="a", my.label="x"}', 1]]],
     ['a quoted label matcher', 'sum({"my.label"=~"x|y"})', [['{}', 3]]],
-    ['grouping by a quoted label', 'sum by ("my.label") ({"my.metric"})', [['{my.label="x"}', 1], ['{my.label="y"}', 2]]],
+    [
+      'grouping by a quoted label',
+      'sum by ("my.label") ({"my.metric"})',
+      [
+        ['{my.label="x"}', 1],
+        ['{my.label="y"}', 2],
+      ],
+    ],
   ])('%s', async (_name, query, expected) => {
     expect(await instantRows(fixture(), query, 60)).toEqual(expected);
   });

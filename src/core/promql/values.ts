@@ -37,11 +37,7 @@ export interface RangeValue {
 }
 
 /** Any value an expression can produce at one step. */
-export type Value =
-  | { kind: 'scalar'; v: number }
-  | { kind: 'string'; v: string }
-  | { kind: 'vector'; samples: Vector }
-  | RangeValue;
+export type Value = { kind: 'scalar'; v: number } | { kind: 'string'; v: string } | { kind: 'vector'; samples: Vector } | RangeValue;
 
 /** Throws Prometheus' error when two elements share a label set. */
 export function assertUniqueLabels(vec: Vector): void {

@@ -13,7 +13,25 @@ function metricJson(h: Histogram): unknown {
     exposedLabels: { job: 'j', instance: 'i' },
     pushTime: 1,
     pushFailureTime: 0,
-    families: [{ family: { name: 'h', help: '', type: MetricType.HISTOGRAM, metric: [{ label: [{ name: 'instance', value: 'i' }, { name: 'job', value: 'j' }], histogram: h }] }, pushedAt: 1 }],
+    families: [
+      {
+        family: {
+          name: 'h',
+          help: '',
+          type: MetricType.HISTOGRAM,
+          metric: [
+            {
+              label: [
+                { name: 'instance', value: 'i' },
+                { name: 'job', value: 'j' },
+              ],
+              histogram: h,
+            },
+          ],
+        },
+        pushedAt: 1,
+      },
+    ],
   });
   const fam = json.h as { type: string; metrics: unknown[] };
   expect(fam.type).toBe('HISTOGRAM');
@@ -33,7 +51,10 @@ describe('GET /api/v1/metrics: histograms', () => {
         zeroCount: 1,
         negativeSpan: [{ offset: 1, length: 2 }],
         negativeDelta: [3, -2],
-        positiveSpan: [{ offset: 0, length: 2 }, { offset: 2, length: 1 }],
+        positiveSpan: [
+          { offset: 0, length: 2 },
+          { offset: 2, length: 1 },
+        ],
         positiveDelta: [2, -2, 1],
       },
       {
@@ -52,7 +73,15 @@ describe('GET /api/v1/metrics: histograms', () => {
     [
       'float native histogram: absolute counts, empty buckets left out',
       { sampleCount: 0, sampleCountFloat: 7.5, sampleSum: 3, bucket: [], schema: 0, positiveSpan: [{ offset: 0, length: 3 }], positiveCount: [2.5, 0, 5] },
-      { labels: { instance: 'i', job: 'j' }, count: '7.5', sum: '3', buckets: [[0, '0.5', '1', '2.5'], [0, '2', '4', '5']] },
+      {
+        labels: { instance: 'i', job: 'j' },
+        count: '7.5',
+        sum: '3',
+        buckets: [
+          [0, '0.5', '1', '2.5'],
+          [0, '2', '4', '5'],
+        ],
+      },
     ],
     [
       'a no-op span makes it native with no buckets',
@@ -61,7 +90,17 @@ describe('GET /api/v1/metrics: histograms', () => {
     ],
     [
       'no span: classic, even with a native zero bucket (1.10 rule)',
-      { sampleCount: 3, sampleSum: 1, bucket: [{ upperBound: 1, cumulativeCount: 2 }, { upperBound: Infinity, cumulativeCount: 3 }], schema: 3, zeroThreshold: 1e-128, zeroCount: 1 },
+      {
+        sampleCount: 3,
+        sampleSum: 1,
+        bucket: [
+          { upperBound: 1, cumulativeCount: 2 },
+          { upperBound: Infinity, cumulativeCount: 3 },
+        ],
+        schema: 3,
+        zeroThreshold: 1e-128,
+        zeroCount: 1,
+      },
       { labels: { instance: 'i', job: 'j' }, buckets: { '1': '2', '+Inf': '3' }, count: '3', sum: '1' },
     ],
     [

@@ -157,5 +157,9 @@ export function rfc3339(unixSeconds: number): string {
 }
 
 function sortKeys(o: Record<string, JsonValue>): Record<string, JsonValue> {
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k]]),
+  );
 }

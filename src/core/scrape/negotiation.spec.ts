@@ -34,8 +34,18 @@ describe('content negotiation', () => {
   it.each([
     ['none', undefined, 'text', 'underscores'],
     ['*/* (curl)', '*/*', 'text', 'underscores'],
-    ['Prometheus 2.42 default', 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1', 'text', 'underscores'],
-    ['Prometheus 2.x protobuf first', 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.1', 'protobuf', 'underscores'],
+    [
+      'Prometheus 2.42 default',
+      'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+      'text',
+      'underscores',
+    ],
+    [
+      'Prometheus 2.x protobuf first',
+      'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.1',
+      'protobuf',
+      'underscores',
+    ],
     ['Prometheus 3.4+ default: the OpenMetrics clause sets allow-utf-8', P3_DEFAULT, 'text', 'allow-utf-8'],
     ['Prometheus 3.4+ protobuf first: UTF-8 names escaped', P3_PROTO_FIRST, 'protobuf', 'underscores'],
     ['Prometheus 3.0-3.3 protobuf first', P30_PROTO_FIRST, 'protobuf', 'allow-utf-8'],
@@ -44,9 +54,19 @@ describe('content negotiation', () => {
     ['OpenMetrics alone', 'application/openmetrics-text;version=1.0.0', 'text', 'underscores'],
     ['an unknown escaping is ignored', 'text/plain;escaping=bogus', 'text', 'underscores'],
     ['dots on text', 'text/plain;version=0.0.4;escaping=dots', 'text', 'dots'],
-    ['a later clause does not change the chosen one\'s escaping', 'text/plain;version=0.0.4;q=0.9,text/plain;escaping=values;q=0.5', 'text', 'underscores'],
-    ['text first by q', 'text/plain;version=0.0.4;q=0.9,application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.5', 'text', 'underscores'],
-    ['protobuf text encoding is skipped', 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text;escaping=dots', 'text', 'dots'],
+    ["a later clause does not change the chosen one's escaping", 'text/plain;version=0.0.4;q=0.9,text/plain;escaping=values;q=0.5', 'text', 'underscores'],
+    [
+      'text first by q',
+      'text/plain;version=0.0.4;q=0.9,application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.5',
+      'text',
+      'underscores',
+    ],
+    [
+      'protobuf text encoding is skipped',
+      'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text;escaping=dots',
+      'text',
+      'dots',
+    ],
   ])('scrape Accept %s', (_name, accept, format, escaping) => {
     const got = negotiateScrape(accept);
     expect([got.format, got.escaping]).toEqual([format, escaping]);
@@ -60,9 +80,24 @@ describe('content negotiation', () => {
   // SCRAPE_OPENMETRICS on: prometheus/common expfmt/encode.go NegotiateIncludingOpenMetrics.
   it.each([
     ['Prometheus 3.4+ default', P3_DEFAULT, 'openmetrics', 'application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=allow-utf-8'],
-    ['Prometheus 2.42 default', 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1', 'openmetrics', 'application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores'],
-    ['OpenMetrics without a version is 0.0.1', 'application/openmetrics-text', 'openmetrics', 'application/openmetrics-text; version=0.0.1; charset=utf-8; escaping=underscores'],
-    ['protobuf first still wins', P3_PROTO_FIRST, 'protobuf', 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited; escaping=underscores'],
+    [
+      'Prometheus 2.42 default',
+      'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+      'openmetrics',
+      'application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores',
+    ],
+    [
+      'OpenMetrics without a version is 0.0.1',
+      'application/openmetrics-text',
+      'openmetrics',
+      'application/openmetrics-text; version=0.0.1; charset=utf-8; escaping=underscores',
+    ],
+    [
+      'protobuf first still wins',
+      P3_PROTO_FIRST,
+      'protobuf',
+      'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited; escaping=underscores',
+    ],
     ['none', undefined, 'text', 'text/plain; version=0.0.4; charset=utf-8; escaping=underscores'],
   ])('with SCRAPE_OPENMETRICS, Accept %s', (_name, accept, format, contentType) => {
     const got = negotiateScrape(accept, { openMetrics: true });

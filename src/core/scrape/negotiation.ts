@@ -18,7 +18,10 @@ function parseMediaRanges(header: string): MediaRange[] {
     for (const p of rest) {
       const eq = p.indexOf('=');
       if (eq > 0) {
-        params[p.slice(0, eq).trim().toLowerCase()] = p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+        params[p.slice(0, eq).trim().toLowerCase()] = p
+          .slice(eq + 1)
+          .trim()
+          .replace(/^"(.*)"$/, '$1');
       }
     }
     const q = params.q === undefined ? 1 : Number(params.q);

@@ -26,14 +26,25 @@ const g = (job: string, help: string, value: number): MetricFamily => ({
   name: 'shared',
   help,
   type: MetricType.GAUGE,
-  metric: [{ label: [{ name: 'instance', value: '' }, { name: 'job', value: job }], gauge: { value } }],
+  metric: [
+    {
+      label: [
+        { name: 'instance', value: '' },
+        { name: 'job', value: job },
+      ],
+      gauge: { value },
+    },
+  ],
 });
 
 describe('mergeGroups and rendering', () => {
   it('merges a family across groups in grouping-key order with a deterministic HELP, whatever the input order', () => {
     const a = group('a', [g('a', 'help from a', 1)]);
     const b = group('b', [g('b', 'help from b', 2)]);
-    for (const groups of [[a, b], [b, a]]) {
+    for (const groups of [
+      [a, b],
+      [b, a],
+    ]) {
       const text = renderText(mergeGroups(groups), []).toString();
       expect(text).toContain('# HELP shared help from a\n# TYPE shared gauge\nshared{instance="",job="a"} 1\nshared{instance="",job="b"} 2\n');
     }

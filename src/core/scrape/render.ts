@@ -165,9 +165,7 @@ function sortKey(labels: Labels): string {
 
 /** One piece of a scrape in output order: an own family, a pushed one, or both merged. */
 export type ScrapePart =
-  | { kind: 'own'; own: MetricFamily }
-  | { kind: 'pushed'; pushed: MergedFamily }
-  | { kind: 'both'; own: MetricFamily; pushed: MergedFamily };
+  { kind: 'own'; own: MetricFamily } | { kind: 'pushed'; pushed: MergedFamily } | { kind: 'both'; own: MetricFamily; pushed: MergedFamily };
 
 /**
  * The gateway's own families and the merged pushed ones in output order (by name). Where a pushed
@@ -287,7 +285,12 @@ export interface ProtobufGroup {
  * chosen HELP win. Under any `escaping` but `allow-utf-8`, the families named in `utf8Families`
  * (MergedFamily.utf8) are decoded, escaped and re-encoded, and the per-group gauges escaped.
  */
-export function renderProtobuf(groups: ProtobufGroup[], own: MetricFamily[], escaping: EscapingScheme = 'allow-utf-8', utf8Families: ReadonlySet<string> = new Set()): Buffer {
+export function renderProtobuf(
+  groups: ProtobufGroup[],
+  own: MetricFamily[],
+  escaping: EscapingScheme = 'allow-utf-8',
+  utf8Families: ReadonlySet<string> = new Set(),
+): Buffer {
   const sorted = groups.map((g) => ({ g, key: sortKey(g.exposedLabels) })).sort((a, b) => compareStrings(a.key, b.key));
   const byName = new Map<string, Merging<Uint8Array>>();
   for (const { g } of sorted) {

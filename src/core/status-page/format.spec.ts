@@ -35,12 +35,20 @@ describe('groupPath', () => {
   const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64url');
   it.each<[string, Labels, string]>([
     ['job only', { job: 'backup' }, 'metrics/job/backup'],
-    ['plain values stay readable, job first', { instance: 'db-1.example', job: 'backup', zone: 'eu_1~a' }, 'metrics/job/backup/instance/db-1.example/zone/eu_1~a'],
+    [
+      'plain values stay readable, job first',
+      { instance: 'db-1.example', job: 'backup', zone: 'eu_1~a' },
+      'metrics/job/backup/instance/db-1.example/zone/eu_1~a',
+    ],
     ['a slash in a value', { job: 'backup', path: '/var/x' }, `metrics/job/backup/path@base64/${b64('/var/x')}`],
     ['a slash in the job', { job: 'a/b' }, `metrics/job@base64/${b64('a/b')}`],
     ['an empty value', { job: 'backup', instance: '' }, 'metrics/job/backup/instance@base64/='],
     ['a dot segment', { job: '.', instance: '..' }, `metrics/job@base64/${b64('.')}/instance@base64/${b64('..')}`],
-    ['spaces, percent signs and UTF-8', { job: 'nightly run', x: '100%', y: '日本' }, `metrics/job@base64/${b64('nightly run')}/x@base64/${b64('100%')}/y@base64/${b64('日本')}`],
+    [
+      'spaces, percent signs and UTF-8',
+      { job: 'nightly run', x: '100%', y: '日本' },
+      `metrics/job@base64/${b64('nightly run')}/x@base64/${b64('100%')}/y@base64/${b64('日本')}`,
+    ],
     ['no job: the managed-service route', { team: 'a', env: 'prod' }, 'api/v2/metrics/env/prod/team/a'],
   ])('%s', (_name, labels, expected) => {
     expect(groupPath(labels, { utf8Names: false })).toBe(expected);

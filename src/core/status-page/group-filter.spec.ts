@@ -45,7 +45,7 @@ describe('compileStatusFilter', () => {
 describe('statusPageGroups', () => {
   const request = (query: Record<string, string>) => parseStatusPageQuery(query).request;
 
-  it('hands out pages of `limit` groups and a cursor, in the group API\'s key order by default', () => {
+  it("hands out pages of `limit` groups and a cursor, in the group API's key order by default", () => {
     // Tenant, then the canonical key (labels sorted by name): `instance` sorts before `job`.
     const first = statusPageGroups(STORE, request({ limit: '3' }), 4000);
     expect(names(first.items)).toEqual(['backup/db1', 'backup/web1', 'Nightly//var/Exports']);

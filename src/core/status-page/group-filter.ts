@@ -18,7 +18,12 @@ export function compileStatusFilter(text: string, pushedBefore?: number): (group
   const trimmed = text.trim();
   const selection: GroupSelection = { selectors: trimmed.startsWith('{') ? [parseGroupSelector(trimmed)] : [], pushedBefore };
   const selected = compileSelection(selection);
-  const words = trimmed.startsWith('{') ? [] : trimmed.toLowerCase().split(/\s+/).filter((w) => w !== '');
+  const words = trimmed.startsWith('{')
+    ? []
+    : trimmed
+        .toLowerCase()
+        .split(/\s+/)
+        .filter((w) => w !== '');
   if (words.length === 0) {
     return selected;
   }

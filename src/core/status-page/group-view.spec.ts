@@ -16,7 +16,8 @@ function group(overrides: Partial<ViewableGroup> = {}): ViewableGroup {
         type: MetricType.GAUGE,
         help: 'Size of the last backup.',
         pushedAt: NOW - 192,
-        exposition: 'backup_size_bytes{instance="db1",job="backup",volume="data"} 2.7e+09\nbackup_size_bytes{instance="db1",job="backup",volume="wal"} 4.2e+08\n',
+        exposition:
+          'backup_size_bytes{instance="db1",job="backup",volume="data"} 2.7e+09\nbackup_size_bytes{instance="db1",job="backup",volume="wal"} 4.2e+08\n',
       },
     ],
     ...overrides,
@@ -79,13 +80,17 @@ describe('groupView', () => {
   });
 
   it('shows the expiry of a group with a TTL', () => {
-    expect(groupView(group({ expiresAt: NOW + 3600 }), OPTIONS).expires).toEqual({ unix: NOW + 3600, iso: new Date((NOW + 3600) * 1000).toISOString(), distance: '1h' });
+    expect(groupView(group({ expiresAt: NOW + 3600 }), OPTIONS).expires).toEqual({
+      unix: NOW + 3600,
+      iso: new Date((NOW + 3600) * 1000).toISOString(),
+      distance: '1h',
+    });
   });
 
   it.each<[string, string, string | undefined, boolean]>([
     ['auth off: every group', '', '', true],
     ['an operator: groups without a tenant', '', '', true],
-    ['an operator: not a tenant\'s group (the exact-key DELETE would miss it)', 'acme', '', false],
+    ["an operator: not a tenant's group (the exact-key DELETE would miss it)", 'acme', '', false],
     ['a tenant: its own groups', 'acme', 'acme', true],
     ['a viewer without the push scope', '', undefined, false],
   ])('delete path: %s', (_name, tenant, deleteTenant, deletable) => {

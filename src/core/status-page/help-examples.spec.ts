@@ -14,7 +14,7 @@ describe('baseUrlOf', () => {
 });
 
 describe('helpExamples', () => {
-  it('writes every URL with this gateway\'s base URL and prefix', () => {
+  it("writes every URL with this gateway's base URL and prefix", () => {
     const target = { ...PLAIN, routePrefix: '/pgw' };
     const all = helpExamples(target);
     expect(all.map((x) => x.id)).toEqual(['push-curl', 'base64', 'delete', 'go', 'python', 'node', 'java', 'scrape', 'endpoints']);
@@ -37,8 +37,14 @@ describe('helpExamples', () => {
     const all = helpExamples(target);
     expect(all[0].id).toBe('auth');
     expect(code(target, 'push-curl')).toContain('curl -H "Authorization: Bearer $PUSHGATEWAY_TOKEN" --data-binary');
-    expect(code(target, 'delete').split('\n').filter((l) => l.startsWith('curl'))).toHaveLength(3);
-    for (const line of code(target, 'delete').split('\n').filter((l) => l.startsWith('curl'))) {
+    expect(
+      code(target, 'delete')
+        .split('\n')
+        .filter((l) => l.startsWith('curl')),
+    ).toHaveLength(3);
+    for (const line of code(target, 'delete')
+      .split('\n')
+      .filter((l) => l.startsWith('curl'))) {
       expect(line).toContain('$PUSHGATEWAY_TOKEN');
     }
     expect(code(target, 'go')).toContain('BasicAuth("any", os.Getenv("PUSHGATEWAY_TOKEN"))');

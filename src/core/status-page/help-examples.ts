@@ -78,7 +78,7 @@ export function helpExamples(target: HelpTarget): HelpExample[] {
       id: 'delete',
       title: 'Delete groups',
       text:
-        'DELETE on a group\'s URL removes exactly that group. The group API lists and deletes many groups at once by ' +
+        "DELETE on a group's URL removes exactly that group. The group API lists and deletes many groups at once by " +
         'selectors over grouping labels (match[], repeatable) and push times (pushed_before, pushed_after).',
       code:
         `curl${auth} -X DELETE ${base}/metrics/job/backup/instance/db1\n\n` +
@@ -152,7 +152,7 @@ export function helpExamples(target: HelpTarget): HelpExample[] {
       id: 'scrape',
       title: 'Scrape it with Prometheus',
       text:
-        'honor_labels keeps the pushed job and instance labels instead of replacing them with the scrape target\'s. Every ' +
+        "honor_labels keeps the pushed job and instance labels instead of replacing them with the scrape target's. Every " +
         'replica serves every group, so one target behind a load balancer is enough.',
       code:
         `scrape_configs:\n` +
@@ -167,7 +167,7 @@ export function helpExamples(target: HelpTarget): HelpExample[] {
     {
       id: 'endpoints',
       title: 'Other endpoints',
-      text: 'The scrape, upstream\'s JSON API, the group API, probes, and a Prometheus-compatible query API (a Grafana data source can use the base URL).',
+      text: "The scrape, upstream's JSON API, the group API, probes, and a Prometheus-compatible query API (a Grafana data source can use the base URL).",
       code: [
         `${base}/metrics`,
         `${base}/api/v1/metrics`,

@@ -3,7 +3,18 @@ import { parseSampleLine, SampleLine } from 'src/core/status-page/sample-line';
 describe('parseSampleLine', () => {
   it.each<[string, string, SampleLine]>([
     ['a bare name and value', 'up 1', { name: 'up', labels: [], value: '1' }],
-    ['labels in line order', 'backup_size_bytes{volume="data",job="backup"} 2.7e+09', { name: 'backup_size_bytes', labels: [['volume', 'data'], ['job', 'backup']], value: '2.7e+09' }],
+    [
+      'labels in line order',
+      'backup_size_bytes{volume="data",job="backup"} 2.7e+09',
+      {
+        name: 'backup_size_bytes',
+        labels: [
+          ['volume', 'data'],
+          ['job', 'backup'],
+        ],
+        value: '2.7e+09',
+      },
+    ],
     ['escaped quote, backslash and newline', 'm{v="a\\"b\\\\c\\nd"} 3', { name: 'm', labels: [['v', 'a"b\\c\nd']], value: '3' }],
     ['an unknown escape kept as written', 'm{v="a\\tb"} 3', { name: 'm', labels: [['v', 'a\\tb']], value: '3' }],
     ['an empty value', 'm{instance=""} 0', { name: 'm', labels: [['instance', '']], value: '0' }],

@@ -14,7 +14,10 @@ describe('countSampleLines', () => {
 
 describe('storeCounts', () => {
   it('adds up groups, families and sample lines', () => {
-    const groups = [{ families: [{ exposition: 'a 1\n' }, { exposition: 'b_bucket{le="1"} 1\nb_bucket{le="+Inf"} 1\nb_sum 1\nb_count 1\n' }] }, { families: [] }];
+    const groups = [
+      { families: [{ exposition: 'a 1\n' }, { exposition: 'b_bucket{le="1"} 1\nb_bucket{le="+Inf"} 1\nb_sum 1\nb_count 1\n' }] },
+      { families: [] },
+    ];
     expect(storeCounts(groups)).toEqual({ groups: 2, families: 2, series: 5 });
     expect(storeCounts([])).toEqual({ groups: 0, families: 0, series: 0 });
   });

@@ -29,7 +29,11 @@ function family(name: string, series: [Record<string, string>, [number, number][
 function buckets(): [Record<string, string>, [number, number][]][] {
   const les = ['0.05', '0.1', '0.25', '0.5', '1', '2.5', '+Inf'];
   const out: [Record<string, string>, [number, number][]][] = [];
-  for (const [job, scale] of [['api', 1], ['web', 3], ['odd', 2]] as const) {
+  for (const [job, scale] of [
+    ['api', 1],
+    ['web', 3],
+    ['odd', 2],
+  ] as const) {
     les.forEach((le, i) => {
       out.push([
         { job, le },
@@ -86,7 +90,16 @@ export function differentialSeries(): Series[] {
       [{ k: 'z' }, every(0, 3600, 15, () => -1e-300)],
     ]),
     ...family('sparse', [
-      [{ s: '1' }, [[100, 1], [130, 4], [1000, 8], [1003, 9], [3000, 2]]],
+      [
+        { s: '1' },
+        [
+          [100, 1],
+          [130, 4],
+          [1000, 8],
+          [1003, 9],
+          [3000, 2],
+        ],
+      ],
       [{ s: '2' }, [[100, 5]]],
     ]),
     ...family('dup_a', [[{ x: '1' }, every(0, 3600, 60, () => 1)]]),
