@@ -16,7 +16,19 @@ describe('loadConfig', () => {
       scrapeOpenMetrics: false,
       adminApiEnabled: false,
       lifecycleApiEnabled: false,
+      workers: 1,
+      pushBatch: { maxPushes: 32, windowUs: 0, inFlight: 2 },
     });
+  });
+
+  it('reads the throughput settings and refuses WORKERS > 1 on the embedded engine', () => {
+    const db = { DATABASE_URL: 'postgres://u@h/db' };
+    expect(loadConfig({ ...db, WORKERS: '4', PUSH_BATCH_MAX: '1', PUSH_BATCH_WINDOW_US: '200', PUSH_BATCH_IN_FLIGHT: '3' })).toMatchObject({
+      workers: 4,
+      pushBatch: { maxPushes: 1, windowUs: 200, inFlight: 3 },
+    });
+    expect(() => loadConfig({ WORKERS: '2' })).toThrow(/WORKERS=2: needs DATABASE_URL/);
+    expect(() => loadConfig({ ...db, PUSH_BATCH_MAX: '0', WORKERS: '0' })).toThrow(ConfigError);
   });
 
   it.each([

@@ -173,6 +173,9 @@ export function loadConfig(env: Env): AppConfig {
       keepAliveTimeoutMs: read.duration('HTTP_KEEPALIVE_TIMEOUT', '65s', 100),
     }),
   };
+  if (config.workers > 1 && config.databaseUrl === undefined) {
+    problems.push(`WORKERS=${config.workers}: needs DATABASE_URL (the embedded engine serves one process)`);
+  }
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
