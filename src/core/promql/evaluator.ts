@@ -371,30 +371,11 @@ class Evaluator {
     const cache = newAggregationCache();
     const folds = steps.map(() => new AggregationFold(agg, param, cache));
     const budget = this.budget;
-    let counted = 0;
     let groups = 0;
-    const load: LoadBudget = {
-      hold: (n) => {
-        counted += n;
-        budget.hold(n);
-      },
-      checkpoint: this.checkpoint,
-      remainingMs: () => budget.remainingMs(),
-    };
+    const load = this.countingLoad();
     await budget.checkpoint();
     for await (const page of stream.source.selectPages?.(plan.selector.matchers, plan.range, stream.pageSize, load, stream.only) ?? []) {
-      const prepared: PreparedSeries[] = [];
-      let kept = 0;
-      for (let i = 0; i < page.length; i++) {
-        if (i % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
-          await this.checkpoint();
-        }
-        const p = prepareSeries(page[i].labels, page[i].samples, plan.instant);
-        prepared.push(p);
-        kept += p.samples.length;
-      }
-      budget.hold(kept - counted);
-      counted = kept;
+      const prepared = await this.prepareAll(page, plan.instant, load);
       const ev = Evaluator.over(this.times, this.opts, budget, plan.selector, prepared);
       // Series of one metric name are unique by their labels; with only some labels loaded they
       // would look alike, so the check that cannot fail is skipped.
@@ -403,8 +384,8 @@ class Evaluator {
         await this.checkpoint();
         await folds[i].add(await ev.evalVector(inner, steps[i]), this.checkpoint);
       }
-      budget.release(counted);
-      counted = 0;
+      budget.release(load.counted);
+      load.counted = 0;
       const now = folds.reduce((n, f) => n + f.size, 0);
       budget.hold(now - groups);
       groups = now;
@@ -428,28 +409,42 @@ class Evaluator {
    * the limit); the count is then corrected to what is actually kept.
    */
   private async fetch(plan: SelectorPlan, source: SeriesSource): Promise<PreparedSeries[]> {
+    const load = this.countingLoad();
+    return this.prepareAll(await source.select(plan.selector.matchers, plan.range, load), plan.instant, load);
+  }
+
+  /** The query's budget for a source, tallying in `counted` what the source holds (see prepareAll). */
+  private countingLoad(): LoadBudget & { counted: number } {
     const budget = this.budget;
-    let counted = 0;
-    const load: LoadBudget = {
-      hold: (n) => {
-        counted += n;
+    const load = {
+      counted: 0,
+      hold: (n: number): void => {
+        load.counted += n;
         budget.hold(n);
       },
       checkpoint: this.checkpoint,
       remainingMs: () => budget.remainingMs(),
     };
-    const series: Series[] = await source.select(plan.selector.matchers, plan.range, load);
+    return load;
+  }
+
+  /**
+   * Prepares fetched series (checkpointing as it goes) and corrects the budget from what the
+   * source counted (`load.counted`) to the samples actually kept, which become `load.counted`.
+   */
+  private async prepareAll(series: readonly Series[], instant: boolean, load: { counted: number }): Promise<PreparedSeries[]> {
     const prepared: PreparedSeries[] = [];
     let kept = 0;
     for (let i = 0; i < series.length; i++) {
       if (i % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
         await this.checkpoint();
       }
-      const p = prepareSeries(series[i].labels, series[i].samples, plan.instant);
+      const p = prepareSeries(series[i].labels, series[i].samples, instant);
       prepared.push(p);
       kept += p.samples.length;
     }
-    budget.hold(kept - counted);
+    this.budget.hold(kept - load.counted);
+    load.counted = kept;
     return prepared;
   }
 
