@@ -229,17 +229,7 @@ export class HistoryReader {
       if (labels === undefined) {
         continue;
       }
-      const row = from + i;
-      const expiry = readInt64(packed.e, row * 8);
-      out.push({
-        id: ids[i],
-        labels,
-        key: '',
-        lastT: readInt64(packed.t, row * 8),
-        lastV: packed.v.readDoubleBE(row * 8),
-        lastStale: packed.stale.charCodeAt(row) === 49,
-        ...(expiry > 0 ? { expiresT: expiry } : {}),
-      });
+      out.push(seriesAt(packed, from + i, labels, ''));
     }
     await budget?.checkpoint();
     return out;
@@ -262,19 +252,7 @@ export class HistoryReader {
       }
       const known = labels[i];
       if (known !== undefined && (predicates.length === 0 || matchesAll(known.labels, predicates))) {
-        const row = from + i;
-        out.push({
-          id: ids[i],
-          labels: known.labels,
-          key: known.key,
-          lastT: readInt64(packed.t, row * 8),
-          lastV: packed.v.readDoubleBE(row * 8),
-          lastStale: packed.stale.charCodeAt(row) === 49,
-        });
-        const expiry = readInt64(packed.e, row * 8);
-        if (expiry > 0) {
-          out[out.length - 1].expiresT = expiry;
-        }
+        out.push(seriesAt(packed, from + i, known.labels, known.key));
       }
     }
     return out;
@@ -571,6 +549,23 @@ interface PackedSeries {
   stale: string;
   /** Group expiry per series, int8 ms, 0: none. */
   e: Buffer;
+}
+
+/** The HistorySeries of packed row `row` with the given labels and key. */
+function seriesAt(packed: PackedSeries, row: number, labels: Labels, key: string): HistorySeries {
+  const series: HistorySeries = {
+    id: packed.ids[row],
+    labels,
+    key,
+    lastT: readInt64(packed.t, row * 8),
+    lastV: packed.v.readDoubleBE(row * 8),
+    lastStale: packed.stale.charCodeAt(row) === 49,
+  };
+  const expiry = readInt64(packed.e, row * 8);
+  if (expiry > 0) {
+    series.expiresT = expiry;
+  }
+  return series;
 }
 
 /**
