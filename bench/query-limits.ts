@@ -55,8 +55,9 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-async function admin(sql: string): Promise<unknown[]> {
-  const c = new Client({ connectionString: SERVER });
+/** Runs one statement on its own connection: to the server's default database, or to `url`. */
+async function admin(sql: string, url = SERVER): Promise<Record<string, unknown>[]> {
+  const c = new Client({ connectionString: url });
   await c.connect();
   try {
     return (await c.query(sql)).rows;
@@ -275,35 +276,15 @@ async function main(): Promise<void> {
       await fill(g);
       // What autovacuum does on a running store within minutes: without it, reads of the rows
       // just written visit the heap for visibility (index-only scans stop being index-only).
-      await vacuum();
+      await admin('VACUUM ANALYZE', withDatabase(SERVER, DB));
     }
-    const series = (await admin(`SELECT 1`)).length && (await countSeries());
+    const series = Number((await admin('SELECT count(*) AS n FROM history_series', withDatabase(SERVER, DB)))[0].n);
     log(`history_series rows: ${series}`);
     const report = await measure(g);
     process.stdout.write(`${JSON.stringify({ historySeries: series, ...report }, null, 2)}\n`);
   } finally {
     g.proc.kill('SIGTERM');
     agent.destroy();
-  }
-}
-
-async function vacuum(): Promise<void> {
-  const c = new Client({ connectionString: withDatabase(SERVER, DB) });
-  await c.connect();
-  try {
-    await c.query('VACUUM ANALYZE');
-  } finally {
-    await c.end();
-  }
-}
-
-async function countSeries(): Promise<number> {
-  const c = new Client({ connectionString: withDatabase(SERVER, DB) });
-  await c.connect();
-  try {
-    return Number((await c.query('SELECT count(*) AS n FROM history_series')).rows[0].n);
-  } finally {
-    await c.end();
   }
 }
 

@@ -17,14 +17,14 @@
  * ≤ 3× peak memory). Both run with a sample limit of 10^9 and a 10 min timeout, so that the 1M-series
  * stage answers on Prometheus too (its default 5*10^7 refuses the range queries there). Everything is stopped and dropped at the end (`--keep` keeps the database).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { once } from 'node:events';
 import { seriesKey } from 'src/storage/history-flatten';
 import { processMemoryKiB } from './procstat';
-import { BenchDatabase, freePort, killAllChildren, Server, startOurs } from './servers';
+import { BenchDatabase, freePort, killAllChildren, Server, startOurs, startServer } from './servers';
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: string): string => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -110,13 +110,15 @@ async function writeOpenMetrics(file: string, startMs: number): Promise<void> {
   await once(out, 'finish');
 }
 
-async function startPrometheus(dir: string): Promise<{ url: string; pid: number; stop: () => void }> {
+/** Prometheus over the backfilled blocks under `dir`/data, with this benchmark's limits. */
+async function startPrometheus(dir: string): Promise<Server> {
   const port = await freePort();
   const config = path.join(dir, 'prometheus.yml');
   writeFileSync(config, 'global:\n  scrape_interval: 1m\n');
-  const proc = spawn(
-    PROMETHEUS,
-    [
+  return startServer({
+    name: 'prometheus',
+    command: PROMETHEUS,
+    args: [
       `--config.file=${config}`,
       `--storage.tsdb.path=${path.join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
@@ -124,24 +126,13 @@ async function startPrometheus(dir: string): Promise<{ url: string; pid: number;
       `--query.max-samples=${MAX_SAMPLES}`,
       '--query.timeout=10m',
     ],
-    {
-      stdio: 'ignore',
-    },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(`${url}/-/ready`)).status === 200) {
-        return { url, pid: proc.pid as number, stop: () => void proc.kill('SIGKILL') };
-      }
-    } catch {
-      // starting
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  proc.kill('SIGKILL');
-  throw new Error('prometheus did not become ready');
+    env: { PATH: process.env.PATH },
+    port,
+    readyPath: '/-/ready',
+  });
 }
+
+const urlOf = (s: Server): string => `http://${s.host}:${s.port}`;
 
 async function ask(url: string, c: Case): Promise<{ ms: number; result: unknown }> {
   const t0 = performance.now();
@@ -182,7 +173,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pgw-qvp-'));
   const db = new BenchDatabase(SERVER, `pgw_qvp_${process.pid}`);
   let ours: Server | undefined;
-  let prometheus: { url: string; pid: number; stop: () => void } | undefined;
+  let prometheus: Server | undefined;
   const endMs = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
   const startMs = endMs - (SAMPLES - 1) * STEP_MS;
   try {
@@ -211,21 +202,21 @@ async function main(): Promise<void> {
     let total = 0;
     for (const c of cases(endMs / 1000)) {
       // Warm-up and equality check.
-      const [a, b] = [await ask(`http://${ours.host}:${ours.port}`, c), await ask(prometheus.url, c)];
+      const [a, b] = [await ask(urlOf(ours), c), await ask(urlOf(prometheus), c)];
       if (normalised(a.result) !== normalised(b.result)) {
         throw new Error(`${c.name}: answers differ\nours: ${normalised(a.result).slice(0, 400)}\nprometheus: ${normalised(b.result).slice(0, 400)}`);
       }
       const times: { ours: number[]; prom: number[] } = { ours: [], prom: [] };
       resetPeak(oursPid);
       for (let i = 0; i < RUNS; i++) {
-        times.ours.push((await ask(`http://${ours.host}:${ours.port}`, c)).ms);
+        times.ours.push((await ask(urlOf(ours), c)).ms);
       }
       const oursPeak = peakMiB(oursPid);
-      resetPeak(prometheus.pid);
+      resetPeak(prometheus.pid());
       for (let i = 0; i < RUNS; i++) {
-        times.prom.push((await ask(prometheus.url, c)).ms);
+        times.prom.push((await ask(urlOf(prometheus), c)).ms);
       }
-      const promPeak = peakMiB(prometheus.pid);
+      const promPeak = peakMiB(prometheus.pid());
       const [mo, mp] = [median(times.ours) / 1000, median(times.prom) / 1000];
       const timeOk = mo <= 3 * mp;
       const memOk = oursPeak <= 3 * promPeak;
@@ -256,7 +247,7 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   } finally {
-    prometheus?.stop();
+    await prometheus?.stop();
     await ours?.stop();
     killAllChildren();
     if (!KEEP) {

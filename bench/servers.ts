@@ -38,7 +38,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-interface SpawnSpec {
+export interface SpawnSpec {
   name: string;
   command: string;
   args: string[];
@@ -50,7 +50,7 @@ interface SpawnSpec {
   gracefulStop?: (server: Server) => Promise<void>;
 }
 
-async function startServer(spec: SpawnSpec): Promise<Server> {
+export async function startServer(spec: SpawnSpec): Promise<Server> {
   let log = '';
   const proc = spawn(spec.command, spec.args, { cwd: ROOT, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(proc);
