@@ -66,6 +66,39 @@ describe('array literals for pg parameters', () => {
     },
   );
 
+  itWhen(serverUrl() !== undefined, 'needs a PostgreSQL server (on the embedded engine every push test reads them back)')(
+    'in binary form, by both string paths (all ASCII, and any non-ASCII or NULL element), read back the same',
+    async () => {
+      const ascii = texts.filter((t) => /^[\x00-\x7f]*$/.test(t));
+      const mixed = ['plain', 'ÿ', '😀 four bytes', '', 'x'.repeat(3000)];
+      const client = new Client({ connectionString: serverUrl() });
+      await client.connect();
+      try {
+        const { rows } = await client.query(
+          'SELECT $1::text[] AS a, $2::text[] AS m, $3::text[] AS n, $4::jsonb[] AS ja, $5::jsonb[] AS jn, $6::bytea[] AS bn',
+          [
+            binaryArray('text', ascii),
+            binaryArray('text', mixed),
+            binaryArray('text', ['a', null, 'b']),
+            binaryArray('jsonb', ['{"a":"b"}', '{}']),
+            binaryArray('jsonb', ['{"a":"b"}', null]),
+            binaryArray('bytea', [Buffer.from([1]), null]),
+          ],
+        );
+        const r = rows[0] as Record<string, unknown[]>;
+        expect(ascii.length).toBeGreaterThan(5);
+        expect(r.a).toEqual(ascii);
+        expect(r.m).toEqual(mixed);
+        expect(r.n).toEqual(['a', null, 'b']);
+        expect(r.ja).toEqual([{ a: 'b' }, {}]);
+        expect(r.jn).toEqual([{ a: 'b' }, null]);
+        expect((r.bn as (Buffer | null)[]).map((b) => b?.toString('hex') ?? null)).toEqual(['01', null]);
+      } finally {
+        await client.end();
+      }
+    },
+  );
+
   it('build an empty array as {}', () => {
     expect([textArray([]), numberArray([]), byteaArray([])]).toEqual(['{}', '{}', '{}']);
   });

@@ -141,7 +141,8 @@ describe('suspectTypeMasks', () => {
     let seed = 7;
     const next = (n: number): number => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
+      // The high bits: the low bits of this generator repeat with a short period.
+      return Math.floor((seed / 2147483648) * n);
     };
     for (let i = 0; i < 400; i++) {
       const names = new Set<string>();
@@ -219,7 +220,8 @@ describe('collisionCandidateKeys against its definition', () => {
     let seed = 11;
     const next = (n: number): number => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
+      // The high bits: the low bits of this generator repeat with a short period.
+      return Math.floor((seed / 2147483648) * n);
     };
     const names = ['job', 'instance', 'a', 'b', 'B', 'le_x', 'z', '_u'];
     for (let i = 0; i < 300; i++) {
@@ -229,7 +231,7 @@ describe('collisionCandidateKeys against its definition', () => {
           Array.from({ length: 1 + next(3) }, () => {
             const labels: Record<string, string> = {};
             for (let k = 0; k < next(7); k++) {
-              labels[names[next(names.length)]] = ['', 'v', 'w"q', '\\'][next(4)];
+              labels[names[next(names.length)]] = ['', 'v', 'w"q', '\\', 'tab\there\u0001', 'lone \ud800', '中文 😀', '\u2028'][next(8)];
             }
             return labels;
           }),

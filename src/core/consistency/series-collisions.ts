@@ -19,7 +19,7 @@ export function collisionCandidateKeys(families: MetricFamily[], own: Labels): s
     for (const m of mf.metric) {
       // Each pair's canonical text once; a subset's key is then a concatenation in name order.
       const pairs = byName(m.label);
-      const texts = pairs.map((l) => JSON.stringify([l.name, l.value]));
+      const texts = pairs.map(pairText);
       const setKey = `[${texts.join(',')}]`;
       if (seenLabelSets.has(setKey)) {
         continue;
@@ -30,6 +30,14 @@ export function collisionCandidateKeys(families: MetricFamily[], own: Labels): s
   }
   keys.delete(ownKey);
   return [...keys];
+}
+
+/** Characters JSON.stringify would escape (or, for lone surrogates, might): those take the slow path. */
+const JSON_SPECIAL = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** `JSON.stringify([name, value])`, without building the array for the usual plain strings. */
+function pairText(l: LabelPair): string {
+  return JSON_SPECIAL.test(l.name) || JSON_SPECIAL.test(l.value) ? JSON.stringify([l.name, l.value]) : `["${l.name}","${l.value}"]`;
 }
 
 /** The pairs sorted by name, the last of equal names kept (as a Labels record would hold them). */
