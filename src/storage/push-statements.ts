@@ -62,9 +62,26 @@ function encoded(sqlType: string, value: Value): unknown {
   return binaryArray(sqlType.slice(0, -2) as BinaryElement, value as readonly (string | number | boolean | Buffer | null)[]);
 }
 
-function call(fn: string, args: readonly Arg[], columns = 'kind, name, type, detail, body'): Statement {
+/** Each function's statement text, built on its first call (every call of a function passes the same arguments). */
+const statementTexts = new Map<string, { names: string[]; text: string }>();
+
+function statementText(fn: string, args: readonly Arg[], columns: string): string {
+  const known = statementTexts.get(fn);
+  if (known !== undefined && known.names.length === args.length && args.every(([name], i) => known.names[i] === name)) {
+    return known.text;
+  }
   const list = args.map(([name, sqlType], i) => `${name} => $${i + 1}::${sqlType}`).join(', ');
-  return { name: fn, text: `SELECT ${columns} FROM ${fn}(${list})`, values: args.map(([, sqlType, value]) => encoded(sqlType, value)) };
+  const text = `SELECT ${columns} FROM ${fn}(${list})`;
+  statementTexts.set(fn, { names: args.map(([name]) => name), text });
+  return text;
+}
+
+function call(fn: string, args: readonly Arg[], columns = 'kind, name, type, detail, body'): Statement {
+  const values = new Array<unknown>(args.length);
+  for (let i = 0; i < args.length; i++) {
+    values[i] = encoded(args[i][1], args[i][2]);
+  }
+  return { name: fn, text: statementText(fn, args, columns), values };
 }
 
 function lockArgs(w: PushWrite): Arg[] {
