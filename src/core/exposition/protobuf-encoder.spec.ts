@@ -200,7 +200,9 @@ class FamilyGenerator {
     while (s.length < n) {
       s += head;
     }
-    return s;
+    s = s.slice(0, n);
+    // Cutting may split a surrogate pair, which only odd strings may hold.
+    return this.canonical && /[\ud800-\udbff]$/.test(s) ? `${s.slice(0, -1)}a` : s;
   }
 
   double(): number {
