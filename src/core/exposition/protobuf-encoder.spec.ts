@@ -380,7 +380,13 @@ describe('hand-written MetricFamily encoder = protobufjs reflection encoder', ()
     expect(encodeProtobufDelimited(families).equals(Buffer.concat(families.map(encodeFamilyDelimitedReflective)))).toBe(true);
   });
 
-  it('handles a family larger than any scratch buffer', () => {
+  it('never writes over a Buffer it returned (results share slabs)', () => {
+    const families = randomFamilies(7, 2000, false);
+    const kept = families.map(encodeFamilyDelimited);
+    families.forEach((f, i) => expect(kept[i].equals(encodeFamilyDelimitedReflective(f))).toBe(true));
+  });
+
+  it('handles a family larger than any slab', () => {
     const g = new FamilyGenerator(new Rng(5), false);
     const big: MetricFamily = {
       name: 'big',
