@@ -1,4 +1,4 @@
-import { formatFloat } from 'src/core/exposition/format-float';
+import { exponentForm, formatFloat, formatSpecial, plainForm, shortestDigits } from 'src/core/exposition/format-float';
 
 describe('formatFloat', () => {
   it.each<[string, number, string]>([
@@ -49,5 +49,39 @@ describe('formatFloat', () => {
 
   it.each([0.1, 1 / 3, 2 / 3, 1e-7, 123.456, 9.87654321e200, 4.9e-324, 1795660281.0200646])('round-trips %p through Number()', (value) => {
     expect(Number(formatFloat(value))).toBe(value);
+  });
+});
+
+describe('formatFloat fast path = the general digits-and-form path', () => {
+  /** The general path, composed of the exported steps formatFloat takes outside its fast path. */
+  function general(v: number): string {
+    const special = formatSpecial(v);
+    if (special !== undefined) {
+      return special;
+    }
+    const { digits, exp } = shortestDigits(Math.abs(v));
+    return (v < 0 ? '-' : '') + (exp < -4 || exp >= 6 ? exponentForm(digits, exp) : plainForm(digits, exp + 1));
+  }
+
+  const below = (x: number) => x - Math.max(Number.MIN_VALUE, Math.abs(x) * Number.EPSILON);
+  const above = (x: number) => x + Math.max(Number.MIN_VALUE, Math.abs(x) * Number.EPSILON);
+
+  it('agrees at and around the fast path bounds', () => {
+    const values = [1e-4, 1e6, 1e-5, 1e5, 9.9999e-5, 999999.9999999999, 0.000123, 0.1, 1, 2 ** 31, 123456.5].flatMap((x) => [x, below(x), above(x)]);
+    for (const v of values.flatMap((x) => [x, -x])) {
+      expect([v, formatFloat(v)]).toEqual([v, general(v)]);
+    }
+  });
+
+  it('agrees over seeded random values of every magnitude', () => {
+    let seed = 7;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+    for (let i = 0; i < 200_000; i++) {
+      const v = (next() - 0.5) * 10 ** Math.floor(next() * 24 - 12);
+      const w = i % 3 === 0 ? Math.round(v) : v;
+      if (formatFloat(w) !== general(w)) {
+        expect([w, formatFloat(w)]).toEqual([w, general(w)]);
+      }
+    }
   });
 });

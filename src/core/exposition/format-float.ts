@@ -8,6 +8,12 @@
  * Pure; never throws.
  */
 export function formatFloat(v: number): string {
+  // Fast path: between 1e-4 and 1e6 Go prints the plain form, and so does Number#toString (plain
+  // from 1e-7 to 1e21), with the same shortest digits. The bounds are exact: a double below 1e6
+  // cannot print as 1000000, one at or above the double 1e-4 cannot print below 0.0001.
+  if ((v >= 1e-4 && v < 1e6) || (v <= -1e-4 && v > -1e6)) {
+    return String(v);
+  }
   const special = formatSpecial(v);
   if (special !== undefined) {
     return special;

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as protobuf from 'protobufjs';
 import { ExpositionParseError } from 'src/core/exposition/errors';
+import { encodeMetricFamilyDelimited } from 'src/core/exposition/protobuf-encoder';
 import { Bucket, BucketSpan, Counter, Exemplar, Histogram, LabelPair, Metric, MetricFamily, MetricType, Quantile, Summary } from 'src/core/model/metric-family';
 
 /** A protobufjs int64/uint64 as decoded: a number, or a Long when the `long` package is present. */
@@ -359,13 +360,23 @@ function pbMetric(m: Metric): PbMessage {
 /**
  * Encodes one family as a length-prefixed MetricFamily message. Model fields map one to one onto
  * the schema; `...TimestampMs` fields become google.protobuf.Timestamp, absent optional fields and
- * empty repeated fields are not written, nor is an empty `help`. Pure apart from the one-time
- * schema load.
+ * empty repeated fields are not written, nor is an empty `help` (the model's "no HELP"; Go would
+ * print `# HELP name ` for an explicit empty string). Pure.
+ *
+ * Hand-written (protobuf-encoder.ts) because every push encodes every family; it produces the
+ * same bytes as encodeFamilyDelimitedReflective, which the specs compare it with.
  */
 export function encodeFamilyDelimited(mf: MetricFamily): Buffer {
+  return encodeMetricFamilyDelimited(mf);
+}
+
+/**
+ * encodeFamilyDelimited through protobufjs' reflection encoder on a plain-object copy of the family:
+ * the reference the hand-written encoder is tested and benchmarked against. Not used in production.
+ */
+export function encodeFamilyDelimitedReflective(mf: MetricFamily): Buffer {
   const message: PbMessage = { ...mf, metric: mf.metric.map(pbMetric) };
   if (mf.help === '') {
-    // '' means "no HELP" in the model; Go would print `# HELP name ` for an explicit empty string.
     delete message.help;
   }
   const bytes = metricFamilyType().encodeDelimited(message).finish();
