@@ -30,7 +30,7 @@ const LOAD_BATCH = 1000;
 const COMPACT_AFTER_LOADED = 1000;
 /** Quiet time after a load before compacting, and the least time between two compactions. */
 const COMPACT_DELAY_MS = 1000;
-const COMPACT_INTERVAL_MS = 30_000;
+const COMPACT_INTERVAL_MS = 10_000;
 
 interface CachedGroup {
   group: StoredGroup;
