@@ -202,6 +202,8 @@ export interface OursOptions {
   dataDir: string;
   /** node --cpu-prof into this directory. */
   cpuProfDir?: string;
+  /** More node options (e.g. --heapsnapshot-signal), before the entry point. */
+  nodeArgs?: string[];
   /** Lists this gateway's PostgreSQL backends (undefined for the embedded engine). */
   backendPids?: () => Promise<number[]>;
   /** More settings (environment variables) for the gateway. */
@@ -211,7 +213,7 @@ export interface OursOptions {
 /** Our gateway as its own `node dist/src/main.js` process. */
 export async function startOurs(options: OursOptions): Promise<Server> {
   const port = await freePort();
-  const nodeArgs = options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`];
+  const nodeArgs = [...(options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`]), ...(options.nodeArgs ?? [])];
   return startServer({
     name: options.name,
     command: process.execPath,

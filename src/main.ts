@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from 'src/config/env.schema';
 import { isClusterWorker, QUIT_MESSAGE, runPrimary } from 'src/cluster';
 import cluster from 'node:cluster';
+import { servingHeap, startupHeap } from 'src/runtime/heap';
 
 /** SIGTERM to exit, at most (DESIGN §5). */
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     runPrimary(config.workers);
     return;
   }
+  startupHeap();
   // Loaded only here: a cluster primary never loads the application.
   await import('reflect-metadata');
   const { createApp } = await import('src/app');
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
   await app.listen(config.port, config.host);
+  servingHeap();
   new Logger('Gateway').log(`listening on ${await app.getUrl()}${config.routePrefix}`);
 }
 

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { MetricGroupRepository, StoredGroup } from 'src/storage/metric-group.repository';
+import { MetricGroupRepository, StoredFamily, StoredGroup } from 'src/storage/metric-group.repository';
 import { mergeGroups, MergedFamily, PreparedGroup, prepareGroup } from 'src/core/scrape/render';
+import { SampleText } from 'src/core/scrape/sample-text';
+import { MetricType } from 'src/core/model/metric-family';
+import { compactHeap } from 'src/runtime/heap';
 
 /** What a scrape renders: every stored group, each prepared for merging, and all of them merged. */
 export interface StoreSnapshot {
@@ -19,9 +22,52 @@ const FULL_REFRESH_MS = 10 * 60 * 1000;
 /** Groups loaded per query when many changed (cold start, wipe and refill). */
 const LOAD_BATCH = 1000;
 
+/**
+ * After this many groups (re)loaded, the heap is compacted once the loading settles: a load leaves
+ * its garbage (rows, strings, the old texts) spread over half-empty old-generation pages that V8
+ * keeps resident (at 10k groups ~35 MiB; issue 14).
+ */
+const COMPACT_AFTER_LOADED = 1000;
+/** Quiet time after a load before compacting, and the least time between two compactions. */
+const COMPACT_DELAY_MS = 1000;
+const COMPACT_INTERVAL_MS = 10_000;
+
 interface CachedGroup {
   group: StoredGroup;
   prepared: PreparedGroup;
+}
+
+/**
+ * A stored family whose text is held once: it is itself the SampleText the merged scrape Buffer
+ * shares (one object per family: the cache holds one per family of every group); `exposition`
+ * decodes it for the readers that want a string (status page, JSON API).
+ */
+class CachedFamily extends SampleText implements StoredFamily {
+  readonly name: string;
+  readonly type: MetricType;
+  readonly help: string;
+  readonly pushedAt: number;
+
+  constructor(f: StoredFamily) {
+    super(f.exposition);
+    this.name = f.name;
+    this.type = f.type;
+    this.help = f.help;
+    this.pushedAt = f.pushedAt;
+  }
+
+  get text(): SampleText {
+    return this;
+  }
+
+  get exposition(): string {
+    return this.toString();
+  }
+}
+
+function cached(group: StoredGroup): CachedGroup {
+  const g: StoredGroup = { ...group, families: group.families.map((f) => new CachedFamily(f)) };
+  return { group: g, prepared: prepareGroup(g) };
 }
 
 /**
@@ -42,6 +88,9 @@ export class GroupCache {
   private lastFullMs = 0;
   /** The earliest expiry (Unix seconds) among the groups in the snapshot: rebuild it then. */
   private nextExpiry = Number.POSITIVE_INFINITY;
+  private loadedSinceCompaction = 0;
+  private lastCompactionMs = 0;
+  private compaction: NodeJS.Timeout | undefined;
 
   constructor(private readonly repository: MetricGroupRepository) {}
 
@@ -65,9 +114,10 @@ export class GroupCache {
     // In batches: a cold start loads every group, and one huge result set would be held all at once.
     for (let i = 0; i < stale.length; i += LOAD_BATCH) {
       for (const group of await this.repository.loadGroups(stale.slice(i, i + LOAD_BATCH))) {
-        this.groups.set(group.id, { group, prepared: prepareGroup(group) });
+        this.groups.set(group.id, cached(group));
       }
     }
+    this.noteLoaded(stale.length);
     // Only now: if a load above failed (the database went away), the next refresh must list the
     // same changes again, or the cache would miss them for good.
     this.watermark = list.watermark;
@@ -78,20 +128,43 @@ export class GroupCache {
     if (changed || this.snapshot === undefined || now >= this.nextExpiry) {
       // Expired groups are left out at read time, on every replica, from the instant they expire;
       // the leader removes them from the database shortly after (GroupExpiry).
-      const cached = [...this.groups.values()].filter((c) => c.group.expiresAt === undefined || c.group.expiresAt > now);
+      const live: CachedGroup[] = [];
       this.nextExpiry = Number.POSITIVE_INFINITY;
-      for (const c of cached) {
-        this.nextExpiry = Math.min(this.nextExpiry, c.group.expiresAt ?? Number.POSITIVE_INFINITY);
+      for (const c of this.groups.values()) {
+        if (c.group.expiresAt === undefined || c.group.expiresAt > now) {
+          live.push(c);
+          this.nextExpiry = Math.min(this.nextExpiry, c.group.expiresAt ?? Number.POSITIVE_INFINITY);
+        } else {
+          // Out of the merge below: its texts must not keep an old merged Buffer alive.
+          c.prepared.families.forEach((f) => f.text.detach());
+        }
       }
       this.snapshot = {
-        groups: cached.map((c) => c.group),
-        prepared: new Map(cached.map((c) => [c.group.id, c.prepared])),
+        groups: live.map((c) => c.group),
+        prepared: new Map(live.map((c) => [c.group.id, c.prepared])),
         merged: mergeGroups(
-          cached.map((c) => c.prepared),
+          live.map((c) => c.prepared),
           this.snapshot?.merged,
+          true,
         ),
       };
     }
     return this.snapshot;
+  }
+
+  /** Schedules a heap compaction (see COMPACT_AFTER_LOADED), pushed back while loads continue. */
+  private noteLoaded(count: number): void {
+    this.loadedSinceCompaction += count;
+    if (this.loadedSinceCompaction < COMPACT_AFTER_LOADED) {
+      return;
+    }
+    clearTimeout(this.compaction);
+    const wait = Math.max(COMPACT_DELAY_MS, this.lastCompactionMs + COMPACT_INTERVAL_MS - Date.now());
+    this.compaction = setTimeout(() => {
+      this.loadedSinceCompaction = 0;
+      this.lastCompactionMs = Date.now();
+      compactHeap();
+    }, wait);
+    this.compaction.unref();
   }
 }

@@ -1,34 +1,14 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { Client, ClientConfig, Pool, PoolClient, QueryResultRow } from 'pg';
-import { CreateMetricStore1767225600000 } from '../../migrations/1767225600000-CreateMetricStore';
-import { CreateAuthTokens1795667700000 } from '../../migrations/1795667700000-CreateAuthTokens';
-import { CreatePushHistory1767312000000 } from '../../migrations/1767312000000-CreatePushHistory';
-import { AddGroupChangeWatermark1795670000000 } from '../../migrations/1795670000000-AddGroupChangeWatermark';
-import { AddPushLockAndRead1795680000000 } from '../../migrations/1795680000000-AddPushLockAndRead';
-import { AddOneStatementPush1795690000000 } from '../../migrations/1795690000000-AddOneStatementPush';
-import { EscapeStoredText1795700000000 } from '../../migrations/1795700000000-EscapeStoredText';
-import { AddGroupTtl1795710000000 } from '../../migrations/1795710000000-AddGroupTtl';
-import { EscapeTokenText1795720000000 } from '../../migrations/1795720000000-EscapeTokenText';
-import { AddPushBatch1795730000000 } from '../../migrations/1795730000000-AddPushBatch';
 // Relative imports: jest's globalSetup loads this file without the src/ path mapping.
 import { ConnectionTarget, parseConnectionUrl } from './connection-url';
 import { asUnavailable, DatabaseUnavailableError, sqlStateOf } from './database-errors';
 import { EmbeddedEngine, startEmbedded } from './embedded-engine';
+import { MIGRATIONS, openMigrationSource } from './migration-source';
+import { runMigrationsInWorker, WORKER_AVAILABLE } from './migration-worker';
 
-/** Every migration, in order. Listed explicitly so the build needs no glob at run time. */
-export const MIGRATIONS = [
-  CreateMetricStore1767225600000,
-  CreatePushHistory1767312000000,
-  CreateAuthTokens1795667700000,
-  AddGroupChangeWatermark1795670000000,
-  AddPushLockAndRead1795680000000,
-  AddOneStatementPush1795690000000,
-  EscapeStoredText1795700000000,
-  AddGroupTtl1795710000000,
-  EscapeTokenText1795720000000,
-  AddPushBatch1795730000000,
-];
+export { MIGRATIONS };
 
 export interface DatabaseOptions {
   /** postgres:// URL (libpq multi-host form allowed); undefined selects the embedded engine under dataDir. */
@@ -243,7 +223,11 @@ class PgDatabase implements Database {
     if (!(await this.migrationsPending())) {
       return [];
     }
-    return this.withMigrationSource(async (ds) => (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name));
+    // In a worker thread when it can load the compiled worker (not under ts-jest): TypeORM's
+    // modules and heap then leave with the thread instead of staying resident (issue 14).
+    return WORKER_AVAILABLE
+      ? runMigrationsInWorker(this.hosts.currentUrl(), this.unavailableMs)
+      : this.withMigrationSource(async (ds) => (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name));
   }
 
   /**
@@ -265,17 +249,7 @@ class PgDatabase implements Database {
   }
 
   async withMigrationSource<T>(fn: (dataSource: DataSource) => Promise<T>): Promise<T> {
-    const { DataSource } = await import('typeorm');
-    const ds = await new DataSource({
-      type: 'postgres',
-      synchronize: false,
-      migrationsRun: false,
-      migrations: MIGRATIONS,
-      migrationsTableName: 'migrations',
-      entities: [],
-      // The URL goes to `pg` as is (TypeORM's own URL parsing drops query parameters such as host=).
-      extra: { connectionString: this.hosts.currentUrl(), max: 1, application_name: 'durable-pushgateway', connectionTimeoutMillis: this.unavailableMs },
-    }).initialize();
+    const ds = await openMigrationSource(this.hosts.currentUrl(), this.unavailableMs);
     try {
       return await fn(ds);
     } finally {

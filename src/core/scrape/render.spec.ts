@@ -89,6 +89,37 @@ describe('mergeGroups and rendering', () => {
     expect(second.find((f) => f.name === 'push_time_seconds')?.text.equals(first.find((f) => f.name === 'push_time_seconds')!.text)).toBe(true);
   });
 
+  it('with bind, holds each text once as a range of the merged Buffer, and re-merges to the same bytes', () => {
+    const a = group('a', [g('a', 'x', 1)]);
+    const b = group('b', [g('b', 'x', 2)]);
+    const plain = renderText(mergeGroups([a, b]), []);
+    const first = mergeGroups([a, b], [], true);
+    const shared = first.find((f) => f.name === 'shared')!;
+    expect(a.families[0].text.buffer).toBe(shared.text);
+    expect(b.families[0].text.buffer).toBe(shared.text);
+    expect(renderText(first, []).equals(plain)).toBe(true);
+    const b2 = group('b', [g('b', 'x', 3)]);
+    const second = mergeGroups([a, b2], first, true);
+    expect(a.families[0].text.buffer).toBe(second.find((f) => f.name === 'shared')!.text);
+    expect(renderText(second, []).equals(renderText(mergeGroups([group('a', [g('a', 'x', 1)]), group('b', [g('b', 'x', 3)])]), []))).toBe(true);
+    expect(a.families[0].text.toString()).toBe(encodeSamples(g('a', 'x', 1)));
+  });
+
+  it('with bind, detaches a text left out for its type, so it keeps no merged Buffer alive', () => {
+    const a = group('a', [g('a', 'x', 1)]);
+    const counter: MetricFamily = {
+      ...g('b', 'x', 2),
+      type: MetricType.COUNTER,
+      metric: [{ ...g('b', 'x', 2).metric[0], gauge: undefined, counter: { value: 2 } }],
+    };
+    const b = group('b', [counter]);
+    const lines = encodeSamples(counter);
+    b.families[0].text.bindTo(Buffer.from(`old ${lines}`), 4, 4 + Buffer.byteLength(lines));
+    mergeGroups([a, b], [], true);
+    expect(b.families[0].text.buffer).toBeUndefined();
+    expect(b.families[0].text.toString()).toBe(lines);
+  });
+
   it('drops families without series from both formats', () => {
     const empty: MetricFamily = { name: 'empty', help: 'h', type: MetricType.GAUGE, metric: [] };
     expect(renderText(mergeGroups([group('a', [empty])]), []).toString()).not.toContain('empty');

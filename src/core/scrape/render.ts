@@ -6,6 +6,7 @@ import { MetricFamily, MetricType } from 'src/core/model/metric-family';
 import { encodeFamily, encodeHeader, encodeSamples } from 'src/core/exposition/text-encoder';
 import { encodeFamilyDelimited } from 'src/core/exposition/protobuf-delimited';
 import { PUSH_EXPIRY_TIME_METRIC, PUSH_FAILURE_TIME_METRIC, PUSH_TIME_METRIC } from 'src/core/grouping/sanitize';
+import { SampleText } from 'src/core/scrape/sample-text';
 
 /** Upstream's HELP texts for the per-group gauges, kept verbatim for dashboards that match on them. */
 export const PUSH_TIME_HELP = 'Last Unix time when changing this group in the Pushgateway succeeded.';
@@ -18,7 +19,9 @@ export interface GroupFamily {
   type: MetricType;
   help: string;
   /** Pre-rendered text sample lines ('' for a family without series). */
-  exposition: string;
+  readonly exposition: string;
+  /** The same lines as a SampleText, when the caller holds them so (the scrape cache): shared, not copied. */
+  readonly text?: SampleText;
 }
 
 /** One group, as the scrape needs it. */
@@ -33,16 +36,22 @@ export interface RenderGroup {
   families: GroupFamily[];
 }
 
+/** One family of a prepared group: its sample lines held once (see SampleText). */
+export interface PreparedFamily {
+  readonly name: string;
+  readonly type: MetricType;
+  readonly help: string;
+  readonly text: SampleText;
+}
+
 /**
- * A group ready to be merged: its families with series, what its push_time_seconds and
- * push_failure_time_seconds need, and the key groups are ordered by. Computed once per group
- * revision; kept small because the cache holds one per group.
+ * A group ready to be merged: its families with series, then its push_time_seconds,
+ * push_failure_time_seconds (and push_expiry_time_seconds) gauges, and the key groups are ordered
+ * by. Computed once per group revision; kept small because the cache holds one per group.
  */
 export interface PreparedGroup {
   sortKey: string;
-  families: GroupFamily[];
-  /** A one-sample gauge family per group time metric, rendered only when merging. */
-  times: { labels: Labels; pushTime: number; pushFailureTime: number; expiresAt?: number };
+  families: PreparedFamily[];
 }
 
 /** A family merged across groups, ready to be concatenated into a scrape. */
@@ -52,8 +61,11 @@ export interface MergedFamily {
   help: string;
   /** Sample lines of every group, groups in grouping-key order, UTF-8 encoded. */
   text: Buffer;
-  /** The per-group pieces `text` was built from (shared references, for reuse checks). */
-  chunks: readonly string[];
+  /**
+   * The per-group pieces `text` was built from (shared references, for reuse checks). After a
+   * binding merge (mergeGroups with `bind`) they are ranges of `text` itself.
+   */
+  chunks: readonly SampleText[];
   /**
    * True when the family name or a label name in it is not a legacy name (pushed under
    * PUSH_ENABLE_UTF8_NAMES): scrapes that did not ask for `escaping=allow-utf-8` re-render it.
@@ -63,16 +75,19 @@ export interface MergedFamily {
 
 /** Prepares one group for merging (see PreparedGroup). Families without series are left out. */
 export function prepareGroup(g: RenderGroup): PreparedGroup {
-  return {
-    sortKey: sortKey(g.exposedLabels),
+  const families: PreparedFamily[] = [];
+  for (const f of g.families) {
+    // The caller's object itself when it holds a SampleText: one object per family in the cache.
+    const family = hasText(f) ? f : { name: f.name, type: f.type, help: f.help, text: new SampleText(f.exposition) };
     // A family without series (possible in protobuf) is stored, as upstream does, but not exposed.
-    families: g.families.filter((f) => f.exposition !== ''),
-    times: { labels: g.exposedLabels, pushTime: g.pushTime, pushFailureTime: g.pushFailureTime, expiresAt: g.expiresAt },
-  };
-}
-
-function timeFamilies(g: PreparedGroup): GroupFamily[] {
-  return timeGauges(g.times.labels, g.times).map((t) => t.family);
+    if (!family.text.isEmpty) {
+      families.push(family);
+    }
+  }
+  for (const { family } of timeGauges(g.exposedLabels, g)) {
+    families.push({ name: family.name, type: family.type, help: family.help, text: new SampleText(family.exposition) });
+  }
+  return { sortKey: sortKey(g.exposedLabels), families };
 }
 
 /** push_time_seconds, push_failure_time_seconds and, for a group with a TTL, push_expiry_time_seconds. */
@@ -87,19 +102,29 @@ function timeGauges(labels: Labels, t: { pushTime: number; pushFailureTime: numb
   return gauges;
 }
 
+function hasText(f: GroupFamily): f is GroupFamily & PreparedFamily {
+  return f.text !== undefined;
+}
+
 /**
  * Merges the families of all groups by name. Groups are visited in the order of their exposed
  * labels, so series order and the HELP chosen when groups disagree (the first group's non-empty
  * HELP) are deterministic across replicas. A family whose type differs from the first group's
  * (possible only with the consistency check disabled) is left out of that group's contribution
  * rather than breaking the scrape. Output sorted by family name.
+ *
+ * With `bind` (the one merge of the whole store a cache keeps), every merged SampleText is rebound
+ * to its range of the new Buffer and a left-out one detached, so each text is held once; merges of
+ * a subset (a tenant's groups) copy without rebinding.
  */
-export function mergeGroups(groups: PreparedGroup[], previous: readonly MergedFamily[] = []): MergedFamily[] {
+export function mergeGroups(groups: PreparedGroup[], previous: readonly MergedFamily[] = [], bind = false): MergedFamily[] {
   const sorted = [...groups].sort((a, b) => compareStrings(a.sortKey, b.sortKey));
-  const byName = new Map<string, Merging<string>>();
+  const byName = new Map<string, Merging<SampleText>>();
   for (const g of sorted) {
-    for (const f of [...g.families, ...timeFamilies(g)]) {
-      mergeInto(byName, f, f.exposition);
+    for (const f of g.families) {
+      if (!mergeInto(byName, f, f.text) && bind) {
+        f.text.detach();
+      }
     }
   }
   const before = new Map(previous.map((m) => [m.name, m]));
@@ -111,9 +136,29 @@ export function mergeGroups(groups: PreparedGroup[], previous: readonly MergedFa
       if (old !== undefined && old.type === m.type && old.help === m.help && sameChunks(old.chunks, m.parts)) {
         return old;
       }
-      const utf8 = !isValidMetricName(name) || m.parts.some(hasQuotedLabelName);
-      return { name, type: m.type, help: m.help, text: Buffer.from(m.parts.join(''), 'utf8'), chunks: m.parts, utf8 };
+      const text = concatTexts(m.parts, bind);
+      const utf8 = !isValidMetricName(name) || hasQuotedLabelName(text);
+      return { name, type: m.type, help: m.help, text, chunks: m.parts, utf8 };
     });
+}
+
+/** The texts' bytes in one Buffer; with `bind`, each text becomes its range of it. */
+function concatTexts(texts: readonly SampleText[], bind: boolean): Buffer {
+  let length = 0;
+  for (const t of texts) {
+    length += t.byteLength;
+  }
+  // Not from Node's shared pool: a pooled slice would keep its whole 8 KiB slab alive.
+  const out = Buffer.allocUnsafeSlow(length);
+  let at = 0;
+  for (const t of texts) {
+    const written = t.copyTo(out, at);
+    if (bind) {
+      t.bindTo(out, at, at + written);
+    }
+    at += written;
+  }
+  return out;
 }
 
 /** One family being merged across groups: its type and HELP so far, and each group's part. */
@@ -125,24 +170,25 @@ interface Merging<T> {
 
 /**
  * Adds one group's part of family `f` (groups visited in order): the first group's type wins and a
- * part of another type is left out; the HELP is the first non-empty one. Text and protobuf scrapes
- * both merge through here, so they agree.
+ * part of another type is left out (false); the HELP is the first non-empty one. Text and protobuf
+ * scrapes both merge through here, so they agree.
  */
-function mergeInto<T>(byName: Map<string, Merging<T>>, f: { name: string; type: MetricType; help: string }, part: T): void {
+function mergeInto<T>(byName: Map<string, Merging<T>>, f: { name: string; type: MetricType; help: string }, part: T): boolean {
   let merged = byName.get(f.name);
   if (merged === undefined) {
     merged = { type: f.type, help: f.help, parts: [] };
     byName.set(f.name, merged);
   } else if (merged.type !== f.type) {
-    return;
+    return false;
   }
   if (merged.help === '' && f.help !== '') {
     merged.help = f.help;
   }
   merged.parts.push(part);
+  return true;
 }
 
-function sameChunks(a: readonly string[], b: readonly string[]): boolean {
+function sameChunks<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((chunk, i) => chunk === b[i]);
 }
 
@@ -234,7 +280,7 @@ function escapedText(m: MergedFamily, escaping: EscapingScheme): { name: string;
     let text = '';
     for (const chunk of m.chunks) {
       try {
-        const [mf] = parseText(encodeHeader(m.name, '', m.type) + chunk);
+        const [mf] = parseText(encodeHeader(m.name, '', m.type) + chunk.toString());
         text += mf === undefined ? '' : encodeSamples(escapeFamily(mf, escaping));
       } catch {
         // Left out; see above.
@@ -247,13 +293,15 @@ function escapedText(m: MergedFamily, escaping: EscapingScheme): { name: string;
 }
 
 /**
- * Whether encoded sample text holds a quoted label name: a `"` that is not escaped, followed by
- * `=`. Inside label values every `"` is escaped, so this occurs only at the end of such a name.
+ * Whether encoded sample text (a string, or its UTF-8 bytes) holds a quoted label name: a `"` that
+ * is not escaped, followed by `=`. Inside label values every `"` is escaped, so this occurs only at
+ * the end of such a name.
  */
-export function hasQuotedLabelName(text: string): boolean {
+export function hasQuotedLabelName(text: string | Buffer): boolean {
+  const codeAt = typeof text === 'string' ? (i: number): number => text.charCodeAt(i) : (i: number): number => text[i];
   for (let at = text.indexOf('"='); at >= 0; at = text.indexOf('"=', at + 1)) {
     let backslashes = 0;
-    while (at - backslashes - 1 >= 0 && text.charCodeAt(at - backslashes - 1) === 0x5c) {
+    while (at - backslashes - 1 >= 0 && codeAt(at - backslashes - 1) === 0x5c) {
       backslashes++;
     }
     if (backslashes % 2 === 0) {
