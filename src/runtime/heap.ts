@@ -45,3 +45,14 @@ export function compactHeap(): void {
     v8.setFlagsFromString('--no-compact-on-every-full-gc');
   }
 }
+
+/**
+ * Whether `loaded` groups (re)loaded into a scrape cache of `cached` groups since the last
+ * compaction make one worth its pause: only a bulk load (a cold start, a wipe and refill, at least
+ * `minimum` groups and half the cache) leaves the half-empty pages it reclaims. Steady churn (a busy
+ * gateway reloads its changed groups on every scrape) is left to V8's ordinary collections: a
+ * compacting collection of a large cache blocks the event loop for as long as it takes.
+ */
+export function compactionDue(loaded: number, cached: number, minimum: number): boolean {
+  return loaded >= minimum && loaded * 2 >= cached;
+}

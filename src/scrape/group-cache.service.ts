@@ -3,7 +3,7 @@ import { MetricGroupRepository, StoredFamily, StoredGroup } from 'src/storage/me
 import { mergeGroups, MergedFamily, PreparedGroup, prepareGroup } from 'src/core/scrape/render';
 import { SampleText } from 'src/core/scrape/sample-text';
 import { MetricType } from 'src/core/model/metric-family';
-import { compactHeap } from 'src/runtime/heap';
+import { compactHeap, compactionDue } from 'src/runtime/heap';
 
 /** What a scrape renders: every stored group, each prepared for merging, and all of them merged. */
 export interface StoreSnapshot {
@@ -23,9 +23,10 @@ const FULL_REFRESH_MS = 10 * 60 * 1000;
 const LOAD_BATCH = 1000;
 
 /**
- * After this many groups (re)loaded, the heap is compacted once the loading settles: a load leaves
- * its garbage (rows, strings, the old texts) spread over half-empty old-generation pages that V8
- * keeps resident (at 10k groups ~35 MiB; issue 14).
+ * After a bulk load of at least this many groups (and half the cache, see compactionDue), the heap
+ * is compacted once the loading settles: a load leaves its garbage (rows, strings, the old texts)
+ * spread over half-empty old-generation pages that V8 keeps resident (at 10k groups ~35 MiB;
+ * issue 14).
  */
 const COMPACT_AFTER_LOADED = 1000;
 /** Quiet time after a load before compacting, and the least time between two compactions. */
@@ -155,7 +156,7 @@ export class GroupCache {
   /** Schedules a heap compaction (see COMPACT_AFTER_LOADED), pushed back while loads continue. */
   private noteLoaded(count: number): void {
     this.loadedSinceCompaction += count;
-    if (this.loadedSinceCompaction < COMPACT_AFTER_LOADED) {
+    if (!compactionDue(this.loadedSinceCompaction, this.groups.size, COMPACT_AFTER_LOADED)) {
       return;
     }
     clearTimeout(this.compaction);
