@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Workload } from '../../../bench/workload';
-import { generateCorpus } from '../../../test/fuzz/corpus';
+import { generateCorpus, Rng } from '../../../test/fuzz/corpus';
 import { parseOpenMetrics } from 'src/core/exposition/openmetrics-parser';
 import {
   encodeFamilyDelimited,
@@ -96,31 +96,6 @@ function fuzzFamilies(): MetricFamily[] {
 }
 
 // ---- Seeded random families covering every field. ----
-
-/** mulberry32: deterministic per seed. */
-class Rng {
-  constructor(private state: number) {}
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)];
-  }
-}
 
 const DOUBLES = [
   0,
