@@ -13,6 +13,7 @@
  * `[a-z]*` 300 times: 2 s) or fails with "regular expression is too complex" (`((a+)+)+...`,
  * 20 deep, after 3.7 s), where re2js answers in milliseconds.
  */
+import { labelValue } from 'src/core/model/labels';
 import { LiteralShape, literalShape, requiredPrefix } from 'src/core/promql/regex';
 import type { LabelMatcher } from 'src/core/promql/series-source';
 import { DB_TEXT_ESCAPE, toDbJson, toDbText } from 'src/storage/db-text';
@@ -48,7 +49,7 @@ export function matchersToSql(matchers: readonly LabelMatcher[], params: unknown
           conditions.push(m.value === '' ? 'false' : `s.name = ${text(m.value)}`);
         } else if (m.value === '') {
           conditions.push(`NOT (s.labels ? ${text(m.name)})`);
-        } else if (contained[m.name] !== undefined && contained[m.name] !== m.value) {
+        } else if (labelValue(contained, m.name) !== undefined && contained[m.name] !== m.value) {
           conditions.push('false');
         } else {
           contained[m.name] = m.value;

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { compareStrings, Labels } from 'src/core/model/labels';
+import { compareStrings, Labels, labelValue } from 'src/core/model/labels';
 import type { LabelMatcher, LoadBudget, Sample } from 'src/core/promql/series-source';
 import { compileMatchers, matchesAll } from 'src/core/promql/matchers';
 import { sortAsync } from 'src/core/promql/async-sort';
@@ -396,7 +396,7 @@ export class HistoryReader {
     const where = this.matchWhere(scope, opts.matchers ?? [], params);
     if (where === undefined) {
       return this.collect(scope, opts, (labels, add) => {
-        const v = labels[name];
+        const v = labelValue(labels, name);
         if (v !== undefined && v !== '') {
           add(v);
         }

@@ -24,7 +24,7 @@ export function sanitizeFamilies(families: MetricFamily[], grouping: Labels): Me
 }
 
 function mergeLabels(body: LabelPair[], group: LabelPair[], grouping: Labels): LabelPair[] {
-  const merged = body.filter((l) => !(l.name in grouping)).concat(group);
+  const merged = body.filter((l) => !Object.hasOwn(grouping, l.name)).concat(group);
   if (!merged.some((l) => l.name === 'instance')) {
     merged.push({ name: 'instance', value: '' });
   }

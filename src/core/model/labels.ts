@@ -5,6 +5,15 @@ export type Labels = Record<string, string>;
 const METRIC_NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
+/**
+ * The value of label `name` in a label record, undefined when the record has no such label. Own
+ * properties only: `constructor`, `toString` and `valueOf` are valid label names, and
+ * `labels[name]` or `name in labels` would find Object.prototype's members for them.
+ */
+export function labelValue(labels: Readonly<Record<string, string>>, name: string): string | undefined {
+  return Object.hasOwn(labels, name) ? labels[name] : undefined;
+}
+
 /** A legacy (0.0.4) metric name: `[a-zA-Z_:][a-zA-Z0-9_:]*`. */
 export function isValidMetricName(name: string): boolean {
   return METRIC_NAME_RE.test(name);

@@ -4,6 +4,7 @@
  * series, highest (lowest) first, NaN last; `without` also drops `__name__`.
  */
 
+import { labelValue } from 'src/core/model/labels';
 import type { AggregateExpr } from 'src/core/promql/ast';
 import { PromqlEvalError } from 'src/core/promql/errors';
 import { formatFloat } from 'src/core/exposition/format-float';
@@ -130,7 +131,7 @@ function groupingKey(without: boolean, grouping: string[], labels: Labels): stri
   if (without) {
     return encodePairs(labels, (k) => k !== METRIC_NAME && !grouping.includes(k));
   }
-  return encodeValues(grouping.map((g) => labels[g] ?? ''));
+  return encodeValues(grouping.map((g) => labelValue(labels, g) ?? ''));
 }
 
 function groupLabelsOf(without: boolean, grouping: string[], labels: Labels): Labels {

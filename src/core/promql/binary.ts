@@ -4,6 +4,7 @@
  * `on`/`ignoring` (which always ignores `__name__`) with `group_left`/`group_right`.
  */
 
+import { labelValue } from 'src/core/model/labels';
 import type { BinaryExpr, BinaryOp, VectorMatching } from 'src/core/promql/ast';
 import { isComparisonOp } from 'src/core/promql/ast';
 import { PromqlEvalError } from 'src/core/promql/errors';
@@ -235,7 +236,7 @@ function resultLabels(e: BinaryExpr, lhs: Labels, rhs: Labels, cache: BinaryCach
     }
   }
   for (const name of m.include) {
-    const v = rhs[name];
+    const v = labelValue(rhs, name);
     if (v !== undefined && v !== '') {
       map.set(name, v);
     } else {

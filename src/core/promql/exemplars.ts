@@ -12,6 +12,7 @@
  * `__name__` (`x_total`, `h_bucket`), the series' labels with the grouping labels merged in, and
  * empty values dropped (so the gateway's `instance=""` is absent, as Prometheus drops it).
  */
+import { labelValue } from 'src/core/model/labels';
 import { formatFloat } from 'src/core/exposition/format-float';
 import { Exemplar, LabelPair, MetricFamily, MetricType } from 'src/core/model/metric-family';
 import { compileMatchers, matchesAll, ValuePredicate } from 'src/core/promql/matchers';
@@ -117,7 +118,12 @@ export function familyMayMatch(selection: ExemplarSelection, name: string, type:
     return false;
   }
   return selection.selectors.some(
-    (s) => names.some((n) => s.name.every(([, test]) => test(n))) && s.rest.every(([label, test]) => !(label in groupingLabels) || test(groupingLabels[label])),
+    (s) =>
+      names.some((n) => s.name.every(([, test]) => test(n))) &&
+      s.rest.every(([label, test]) => {
+        const v = labelValue(groupingLabels, label);
+        return v === undefined || test(v);
+      }),
   );
 }
 

@@ -4,6 +4,7 @@
  * see the whole argument vector of one step.
  */
 
+import { labelValue } from 'src/core/model/labels';
 import type { Call, Expr } from 'src/core/promql/ast';
 import { unwrapParens } from 'src/core/promql/ast';
 import { PromqlEvalError } from 'src/core/promql/errors';
@@ -417,7 +418,7 @@ function labelReplace(args: Value[], ctx: InstantContext): Value {
   const regex = compiled;
   return vec(
     vectorArg(args, 0).map((s) => {
-      const m = regex.exec(s.labels[src] ?? '');
+      const m = regex.exec(labelValue(s.labels, src) ?? '');
       if (!m) {
         return s;
       }
@@ -476,7 +477,7 @@ function labelJoin(args: Value[]): Value {
   }
   return vec(
     vectorArg(args, 0).map((s) => {
-      const joined = srcs.map((src) => s.labels[src] ?? '').join(sep);
+      const joined = srcs.map((src) => labelValue(s.labels, src) ?? '').join(sep);
       return { labels: withLabels(s.labels, joined === '' ? {} : { [dst]: joined }, [dst]), v: s.v };
     }),
   );

@@ -1,5 +1,6 @@
 /** Label matcher semantics shared by the parser (validation) and by SeriesSource implementations. */
 
+import { labelValue } from 'src/core/model/labels';
 import { AnchoredRegex, compileAnchored } from 'src/core/promql/regex';
 import type { LabelMatcher } from 'src/core/promql/series-source';
 
@@ -35,7 +36,7 @@ export function compileMatcher(m: LabelMatcher): ValuePredicate {
 /** True when the label set satisfies every matcher. */
 export function matchesAll(labels: Readonly<Record<string, string>>, predicates: readonly [string, ValuePredicate][]): boolean {
   for (const [name, test] of predicates) {
-    if (!test(labels[name] ?? '')) {
+    if (!test(labelValue(labels, name) ?? '')) {
       return false;
     }
   }

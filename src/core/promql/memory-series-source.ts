@@ -4,6 +4,7 @@
  * real store does: no persistence, no retention, no concurrency control.
  */
 
+import { labelValue } from 'src/core/model/labels';
 import { compareLabels, labelsFromRecord } from 'src/core/promql/labels';
 import { compileMatchers, matchesAll } from 'src/core/promql/matchers';
 import { CHECKPOINT_EVERY } from 'src/core/promql/query-budget';
@@ -93,8 +94,9 @@ export class MemorySeriesSource implements SeriesSource {
 function pick(labels: Record<string, string>, only: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of only) {
-    if (labels[name] !== undefined) {
-      out[name] = labels[name];
+    const v = labelValue(labels, name);
+    if (v !== undefined) {
+      out[name] = v;
     }
   }
   return out;

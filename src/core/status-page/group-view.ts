@@ -1,4 +1,4 @@
-import { Labels } from 'src/core/model/labels';
+import { Labels, labelValue } from 'src/core/model/labels';
 import { MetricType, TEXT_TYPE_NAMES } from 'src/core/model/metric-family';
 import { formatAge, groupPath, groupSelector, orderedLabels } from 'src/core/status-page/format';
 import { parseSampleLine } from 'src/core/status-page/sample-line';
@@ -155,5 +155,5 @@ function seriesRow(line: string, exposed: Labels): SeriesRow {
   if (sample === undefined) {
     return { name: '', labels: [], value: '', raw: line };
   }
-  return { name: sample.name, labels: sample.labels.filter(([n, v]) => exposed[n] !== v), value: sample.value };
+  return { name: sample.name, labels: sample.labels.filter(([n, v]) => labelValue(exposed, n) !== v), value: sample.value };
 }
