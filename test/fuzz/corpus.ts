@@ -131,7 +131,7 @@ const METRIC_NAMES = [
   'process_cpu_seconds_total',
   'fz:rule',
 ];
-const LABEL_NAMES = ['l', 'instance', 'job', 'le', 'quantile', 'a_b', 'x', 'zone', 'tenant_userid'];
+const LABEL_NAMES = ['l', 'instance', 'job', 'le', 'quantile', 'a_b', 'x', 'zone', 'tenant_userid', 'constructor', 'toString'];
 const BAD_NAMES = ['', '1a', 'a-b', 'a.b', '__reserved', 'é', 'a b', '"q"', 'a\u0000'];
 
 function metricName(r: Rng): string {
@@ -688,7 +688,7 @@ const CLEAN_FAMILIES: ReadonlyArray<readonly [string, MetricType]> = [
   ['fz_ok_seconds', MetricType.HISTOGRAM],
   ['fz_ok_bytes', MetricType.SUMMARY],
 ];
-const CLEAN_LABELS = ['l', 'zone', 'a_b', 'x'];
+const CLEAN_LABELS = ['l', 'zone', 'a_b', 'x', 'constructor', 'toString'];
 
 /** A grouping path that parses: a job and up to two labels, hostile (valid UTF-8) values percent- or base64-encoded. */
 function cleanGroupingPath(r: Rng): string {
