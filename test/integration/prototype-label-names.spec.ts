@@ -59,6 +59,14 @@ describe('label names shared with Object.prototype', () => {
     expect(joined.map((r) => r.metric.constructor).sort()).toEqual(['c', 'd']);
   });
 
+  it('can be created by PromQL, __proto__ included', async () => {
+    const replaced = await query('label_replace(p_plain, "__proto__", "x", "", "")');
+    // A `__proto__` key in an object literal would set the prototype: the expectations are parsed JSON.
+    expect(replaced.map((r) => r.metric)).toEqual([JSON.parse('{"__name__":"p_plain","__proto__":"x","a":"1","job":"proto"}')]);
+    expect((await query('count_values("__proto__", p_plain)')).map((r) => r.metric)).toEqual([JSON.parse('{"__proto__":"1"}')]);
+    expect((await query('label_join(p_plain, "__proto__", "-", "a", "job")')).map((r) => r.metric.__proto__)).toEqual(['1-proto']);
+  });
+
   it('list their own values only, and none for a name no series has', async () => {
     const values = async (name: string): Promise<string[]> => (await request(gw.url).get(`/api/v1/label/${name}/values`).expect(200)).body.data;
     expect(await values('constructor')).toEqual(['c', 'd']);

@@ -40,9 +40,21 @@ export function labelsFromPairs(pairs: Iterable<readonly [string, string]>): Lab
   const list = [...pairs].filter(([, v]) => v !== '').sort((a, b) => compareStrings(a[0], b[0]));
   const out: Record<string, string> = {};
   for (const [k, v] of list) {
-    out[k] = v;
+    putLabel(out, k, v);
   }
   return out;
+}
+
+/**
+ * Sets label `name` as an own property: `__proto__` is a name PromQL can create (label_replace,
+ * label_join, count_values), and assigning it would set the record's prototype instead.
+ */
+function putLabel(out: Record<string, string>, name: string, value: string): void {
+  if (name === '__proto__') {
+    Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    out[name] = value;
+  }
 }
 
 /** Copies a record from a SeriesSource into a sorted label set (fast path for sorted input). */
@@ -54,7 +66,7 @@ export function labelsFromRecord(record: Readonly<Record<string, string>>): Labe
     if (v === '' || k <= previous) {
       return labelsFromPairs(Object.entries(record));
     }
-    out[k] = v;
+    putLabel(out, k, v);
     previous = k;
   }
   return out;
