@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { errors, runPushes, scrape } from './load';
-import { BenchDatabase, killAllChildren, Server, snapshotBuild, startOurs } from './servers';
+import { BenchDatabase, runBenchMain, Server, snapshotBuild, startOurs } from './servers';
 import { Workload } from './workload';
 import { printHeapSummary, summarizeHeap } from './heap-summary';
 
@@ -240,9 +240,4 @@ async function main(): Promise<void> {
   }
 }
 
-process.on('exit', killAllChildren);
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  killAllChildren();
-  process.exit(1);
-});
+runBenchMain(main);

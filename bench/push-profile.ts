@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { metered, percentile, runPushes, checkedRequest, errors } from './load';
-import { BenchDatabase, killAllChildren, Server, snapshotBuild, startOurs } from './servers';
+import { BenchDatabase, runBenchMain, Server, snapshotBuild, startOurs } from './servers';
 import { Workload } from './workload';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -110,9 +110,4 @@ async function main(): Promise<void> {
   }
 }
 
-process.on('exit', killAllChildren);
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  killAllChildren();
-  process.exit(1);
-});
+runBenchMain(main);

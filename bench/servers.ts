@@ -19,6 +19,19 @@ export function killAllChildren(): void {
   }
 }
 
+/**
+ * Runs a benchmark script's `main`: every child server is killed when the process exits, and a
+ * failure prints its stack and exits 1.
+ */
+export function runBenchMain(main: () => Promise<void>): void {
+  process.on('exit', killAllChildren);
+  main().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    killAllChildren();
+    process.exit(1);
+  });
+}
+
 /** A started server process with its log. */
 export interface Server extends Target {
   proc: ChildProcess;
