@@ -148,7 +148,7 @@ const SPECS: Spec[] = [
     flag: 'scale-groups',
     env: 'BENCH_SCALE_GROUPS',
     kind: 'int',
-    help: 'groups of the scale stage after the replicas (default 0: skipped; 100000 = 1M series)',
+    help: 'groups of the scale stage after the replicas (default 100000 = 1M series; 0 skips it; --quick and --only-empty skip it)',
   },
   {
     key: 'scaleBudgetS',
@@ -188,7 +188,7 @@ const DEFAULTS: Omit<BenchOptions, 'adminDatabaseUrl' | 'resultsDir' | 'scrapeSi
   workers: 1,
   batchMax: 0,
   oursEnv: '',
-  scaleGroups: 0,
+  scaleGroups: 100000,
   scaleBudgetS: 600,
 };
 
@@ -203,6 +203,7 @@ const QUICK: Partial<BenchOptions> = {
   largeScrapes: 3,
   upstreamPreloadBudgetS: 3,
   replicaChecks: 5,
+  scaleGroups: 0,
 };
 
 export class OptionsError extends Error {}

@@ -139,7 +139,7 @@ export function evaluateTargets(r: BenchResults, o: BenchOptions): TargetCheck[]
     goal: 'measured',
     ours: scale?.groups ?? NaN,
     met: scale !== undefined && scale.groups >= (o.scaleGroups || Infinity),
-    note: scale === undefined ? 'not run (--scale-groups 100000 runs it)' : undefined,
+    note: scale === undefined ? 'not run (skipped by --scale-groups 0, --quick or --only-empty)' : undefined,
   });
   return out;
 }
