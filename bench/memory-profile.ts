@@ -4,7 +4,10 @@
  * scraping them (plain and gzip, twice), each snapshot summarised by heap-summary.ts.
  *
  *   npm run build && node dist/bench/memory-profile.js [--groups 10000] [--keep-snapshots]
- *       [--env KEY=VALUE ...] [--node-arg --flag ...]
+ *       [--env KEY=VALUE ...] [--node-arg --flag ...] [--settle S]
+ *
+ * --settle S prints the resident memory and V8's spaces every 5 s for S seconds of quiet after the
+ * scrapes (no GC forced), to see what V8 gives back by itself.
  *
  * Creates pgw_mem_<pid>, drops it at the end. Snapshots (tens of MiB each) go to a temporary
  * directory, deleted unless --keep-snapshots (then bench/results/profiles/mem-<time>/).
@@ -26,6 +29,7 @@ interface Args {
   nodeArgs: string[];
   adminUrl: string;
   top: number;
+  settleS: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -35,6 +39,7 @@ function parseArgs(argv: string[]): Args {
     env: {},
     nodeArgs: [],
     top: 25,
+    settleS: 0,
     adminUrl: process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -43,6 +48,8 @@ function parseArgs(argv: string[]): Args {
       out.groups = Number(argv[++i]);
     } else if (a === '--keep-snapshots') {
       out.keep = true;
+    } else if (a === '--settle') {
+      out.settleS = Number(argv[++i]);
     } else if (a === '--top') {
       out.top = Number(argv[++i]);
     } else if (a === '--env') {
@@ -196,6 +203,10 @@ async function phase(args: Args, entry: string, tmp: string, groups: number, out
         out(`  scrape plain ${plain?.ms.toFixed(1)} ms (${((plain?.bytes ?? 0) / 1024).toFixed(0)} KiB), gzip ${gzip?.ms.toFixed(1)} ms`);
       }
       await new Promise((r) => setTimeout(r, 2000));
+      for (let t = 5; t <= args.settleS; t += 5) {
+        await new Promise((r) => setTimeout(r, 5000));
+        out(`  quiet for ${t + 2} s: ${residentMiB(server.pid())}; ${await heapReport(server, hookOut, '')}`);
+      }
     }
     const label = groups > 0 ? `${groups} groups, 2 s after the scrapes` : 'idle, 2 s after ready';
     out(`${label}: ${residentMiB(server.pid())}`);

@@ -5,14 +5,17 @@
  * A/B tool for the push path; `npm run bench` stays the judge against upstream.
  *
  *   npm run build && node dist/bench/push-profile.js [--pushes 3000] [--concurrency 1,16]
- *       [--cpu-prof] [--env KEY=VALUE ...] [--workload-groups N]
+ *       [--cpu-prof] [--env KEY=VALUE ...] [--preload N]
+ *
+ * --preload N pushes N groups (c=8) and scrapes them twice before each concurrency's warm-up, so
+ * the pushes measured go into a grown store as in the bench's phase 2 (default 0: an empty store).
  *
  * Creates pgw_prof_<pid>, drops it at the end. Profiles go to bench/results/profiles/push-<time>/.
  */
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { metered, percentile, runPushes, checkedRequest, errors } from './load';
+import { metered, percentile, runPushes, checkedRequest, errors, scrape } from './load';
 import { BenchDatabase, runBenchMain, Server, snapshotBuild, startOurs } from './servers';
 import { Workload } from './workload';
 
@@ -24,6 +27,7 @@ interface Args {
   cpuProf: boolean;
   env: Record<string, string>;
   adminUrl: string;
+  preload: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -32,6 +36,7 @@ function parseArgs(argv: string[]): Args {
     concurrency: [1, 16],
     cpuProf: false,
     env: {},
+    preload: 0,
     adminUrl: process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -40,6 +45,8 @@ function parseArgs(argv: string[]): Args {
       out.pushes = Number(argv[++i]);
     } else if (a === '--concurrency') {
       out.concurrency = argv[++i].split(',').map(Number);
+    } else if (a === '--preload') {
+      out.preload = Number(argv[++i]);
     } else if (a === '--cpu-prof') {
       out.cpuProf = true;
     } else if (a === '--env') {
@@ -74,6 +81,11 @@ async function main(): Promise<void> {
         env: { ADMIN_API_ENABLED: 'true', ...args.env },
       });
       try {
+        if (args.preload > 0) {
+          await runPushes(server, { concurrency: 8, max: args.preload, budgetS: 600, path: (i) => wl.path('preload', `p-${i}`), body: (i) => wl.body(i) });
+          await scrape(server, false);
+          await scrape(server, true);
+        }
         const warm = Math.min(400, args.pushes);
         await runPushes(server, { concurrency: Math.max(4, c), max: warm, budgetS: 60, path: (i) => wl.path('warm', `w-${i}`), body: (i) => wl.body(i) });
         const { result, cpu } = await metered(server, () =>
