@@ -5,14 +5,18 @@
  * A/B tool for the push path; `npm run bench` stays the judge against upstream.
  *
  *   npm run build && node dist/bench/push-profile.js [--pushes 3000] [--concurrency 1,16]
- *       [--cpu-prof] [--env KEY=VALUE ...] [--preload N]
+ *       [--cpu-prof] [--env KEY=VALUE ...] [--preload N] [--latency-split]
+ *
+ * --latency-split runs the gateway with bench/latency-hook.ts and prints, per concurrency, the medians
+ * of a push's time inside the gateway: before its statement, the statement's round trip, after it
+ * (exact at concurrency 1 only).
  *
  * --preload N pushes N groups (c=8) and scrapes them twice before each concurrency's warm-up, so
  * the pushes measured go into a grown store as in the bench's phase 2 (default 0: an empty store).
  *
  * Creates pgw_prof_<pid>, drops it at the end. Profiles go to bench/results/profiles/push-<time>/.
  */
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { metered, percentile, runPushes, checkedRequest, errors, scrape } from './load';
@@ -28,6 +32,7 @@ interface Args {
   env: Record<string, string>;
   adminUrl: string;
   preload: number;
+  latencySplit: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -37,6 +42,7 @@ function parseArgs(argv: string[]): Args {
     cpuProf: false,
     env: {},
     preload: 0,
+    latencySplit: false,
     adminUrl: process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -45,6 +51,8 @@ function parseArgs(argv: string[]): Args {
       out.pushes = Number(argv[++i]);
     } else if (a === '--concurrency') {
       out.concurrency = argv[++i].split(',').map(Number);
+    } else if (a === '--latency-split') {
+      out.latencySplit = true;
     } else if (a === '--preload') {
       out.preload = Number(argv[++i]);
     } else if (a === '--cpu-prof') {
@@ -67,6 +75,7 @@ async function main(): Promise<void> {
   const db = new BenchDatabase(args.adminUrl, `pgw_prof_${process.pid}`);
   await db.create();
   const runId = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  const latencyOut = path.join(tmp, 'latency.json');
   const profRoot = path.resolve(ROOT, 'bench/results/profiles', `push-${runId}`);
   try {
     for (const c of args.concurrency) {
@@ -78,7 +87,8 @@ async function main(): Promise<void> {
         dataDir: path.join(tmp, 'unused'),
         cpuProfDir: profDir,
         backendPids: () => db.backendPids(),
-        env: { ADMIN_API_ENABLED: 'true', ...args.env },
+        nodeArgs: args.latencySplit ? ['--require', path.join(__dirname, 'latency-hook.js')] : [],
+        env: { ADMIN_API_ENABLED: 'true', ...(args.latencySplit ? { PGW_LATENCY_HOOK_OUT: latencyOut } : {}), ...args.env },
       });
       try {
         if (args.preload > 0) {
@@ -87,7 +97,18 @@ async function main(): Promise<void> {
           await scrape(server, true);
         }
         const warm = Math.min(400, args.pushes);
+        const split = async (): Promise<string> => {
+          rmSync(latencyOut, { force: true });
+          process.kill(server.pid(), 'SIGHUP');
+          for (let i = 0; i < 50 && !existsSync(latencyOut); i++) {
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          return readFileSync(latencyOut, 'utf8');
+        };
         await runPushes(server, { concurrency: Math.max(4, c), max: warm, budgetS: 60, path: (i) => wl.path('warm', `w-${i}`), body: (i) => wl.body(i) });
+        if (args.latencySplit) {
+          await split(); // forgets the warm-up's timings
+        }
         const { result, cpu } = await metered(server, () =>
           runPushes(server, { concurrency: c, max: args.pushes, budgetS: 120, path: (i) => wl.path(`prof_c${c}`, `g-${i}`), body: (i) => wl.body(i) }),
         );
@@ -100,6 +121,13 @@ async function main(): Promise<void> {
               .map((x) => x.toFixed(2))
               .join(' ')}\n`,
         );
+        if (args.latencySplit) {
+          const m = JSON.parse(await split()) as Record<string, number>;
+          const f = (k: string): string => (m[k] ?? NaN).toFixed(2);
+          process.stdout.write(
+            `  inside the gateway (medians of ${m.requests} PUTs, ${m.statements} statements): request ${f('requestMs')} ms = before the statement ${f('beforeStatementMs')} + statement round trip ${f('statementMs')} + after it ${f('afterStatementMs')} ms${c > 1 ? ' (the split is exact at c=1 only)' : ''}\n`,
+          );
+        }
         // The next concurrency starts from an empty store again.
         await checkedRequest(server, 'PUT', '/api/v1/admin/wipe');
       } finally {
