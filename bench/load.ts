@@ -241,6 +241,54 @@ export async function metered<T>(target: Target, fn: () => Promise<T>): Promise<
   };
 }
 
+/** CPU seconds of a target: its process tree and its database backends. */
+async function targetCpuSeconds(target: Target): Promise<number> {
+  let sum = treeCpuSeconds(target.pid()) ?? 0;
+  for (const s of (await helperCpu(await target.helperPids())).values()) {
+    sum += s;
+  }
+  return sum;
+}
+
+/**
+ * Waits until the machine is quiet: every target below `maxCore` of one core and the whole machine
+ * below `machineMaxCore` over a `windowMs` window, at most `budgetS`. So no server's leftover work
+ * (a Go collector after a burst of large gathers, PostgreSQL's autovacuum of the rows the bench
+ * deleted after the last round, a checkpoint) lands in the next round of either server. Returns the
+ * seconds waited, whether the budget ran out first, and the machine's busy cores in the first window.
+ */
+export async function waitQuiet(
+  targets: Target[],
+  options: { maxCore?: number; machineMaxCore?: number; windowMs?: number; budgetS?: number } = {},
+): Promise<{ waitedS: number; quiet: boolean; firstBusyCores: number }> {
+  const maxCore = options.maxCore ?? 0.05;
+  const machineMaxCore = options.machineMaxCore ?? 0.2;
+  const windowMs = options.windowMs ?? 200;
+  const deadline = Date.now() + (options.budgetS ?? 10) * 1000;
+  const t0 = process.hrtime.bigint();
+  const waited = (): number => Number(process.hrtime.bigint() - t0) / 1e9;
+  let firstBusyCores = NaN;
+  for (;;) {
+    const before = await Promise.all(targets.map((t) => targetCpuSeconds(t)));
+    const m0 = machineCpuSeconds();
+    const w0 = process.hrtime.bigint();
+    await new Promise((r) => setTimeout(r, windowMs));
+    const after = await Promise.all(targets.map((t) => targetCpuSeconds(t)));
+    const m1 = machineCpuSeconds();
+    const windowS = Number(process.hrtime.bigint() - w0) / 1e9;
+    const busyCores = (m1.busy - m0.busy) / windowS;
+    if (Number.isNaN(firstBusyCores)) {
+      firstBusyCores = busyCores;
+    }
+    if (busyCores < machineMaxCore && after.every((a, i) => (a - before[i]) / windowS < maxCore)) {
+      return { waitedS: waited(), quiet: true, firstBusyCores };
+    }
+    if (Date.now() >= deadline) {
+      return { waitedS: waited(), quiet: false, firstBusyCores };
+    }
+  }
+}
+
 /** Nearest-rank percentile (p in 0..100) of unsorted samples; NaN when empty. */
 export function percentile(samples: number[], p: number): number {
   if (samples.length === 0) {

@@ -98,7 +98,7 @@ const SPECS: Spec[] = [
   { key: 'concurrency', flag: 'concurrency', env: 'BENCH_CONCURRENCY', kind: 'ints', help: 'push concurrencies (default 1,16)' },
   { key: 'rounds', flag: 'rounds', env: 'BENCH_ROUNDS', kind: 'int', help: 'alternating rounds per point (default 5)' },
   { key: 'emptyPushes', flag: 'empty-pushes', env: 'BENCH_EMPTY_PUSHES', kind: 'int', help: 'pushes per server per round, empty store (default 200)' },
-  { key: 'fullPushes', flag: 'full-pushes', env: 'BENCH_FULL_PUSHES', kind: 'int', help: 'max pushes per server per round, full store (default 200)' },
+  { key: 'fullPushes', flag: 'full-pushes', env: 'BENCH_FULL_PUSHES', kind: 'int', help: 'max pushes per server per round, full store (default 600)' },
   { key: 'pushBudgetS', flag: 'push-budget', env: 'BENCH_PUSH_BUDGET', kind: 'float', help: 'seconds of issuing per round, empty store (default 20)' },
   {
     key: 'fullPushBudgetS',
@@ -169,7 +169,7 @@ const DEFAULTS: Omit<BenchOptions, 'adminDatabaseUrl' | 'resultsDir' | 'scrapeSi
   concurrency: [1, 16],
   rounds: 5,
   emptyPushes: 200,
-  fullPushes: 200,
+  fullPushes: 600,
   pushBudgetS: 20,
   fullPushBudgetS: 5,
   scrapes: 30,

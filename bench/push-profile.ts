@@ -5,7 +5,8 @@
  * A/B tool for the push path; `npm run bench` stays the judge against upstream.
  *
  *   npm run build && node dist/bench/push-profile.js [--pushes 3000] [--concurrency 1,16]
- *       [--cpu-prof] [--env KEY=VALUE ...] [--preload N] [--latency-split]
+ *       [--cpu-prof] [--env KEY=VALUE ...] [--node-arg --flag ...] [--preload N] [--idle S]
+ *       [--latency-split]
  *
  * --latency-split runs the gateway with bench/latency-hook.ts and prints, per concurrency, the medians
  * of a push's time inside the gateway: before its statement, the statement's round trip, after it
@@ -13,6 +14,9 @@
  *
  * --preload N pushes N groups (c=8) and scrapes them twice before each concurrency's warm-up, so
  * the pushes measured go into a grown store as in the bench's phase 2 (default 0: an empty store).
+ *
+ * --idle S leaves the gateway quiet for S seconds between the warm-up and the measured pushes (as a
+ * server waits while the bench measures the other one): V8's memory reducer runs after ~30 s of quiet.
  *
  * Creates pgw_prof_<pid>, drops it at the end. Profiles go to bench/results/profiles/push-<time>/.
  */
@@ -33,6 +37,8 @@ interface Args {
   adminUrl: string;
   preload: number;
   latencySplit: boolean;
+  nodeArgs: string[];
+  idleS: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -43,6 +49,8 @@ function parseArgs(argv: string[]): Args {
     env: {},
     preload: 0,
     latencySplit: false,
+    nodeArgs: [],
+    idleS: 0,
     adminUrl: process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -51,6 +59,10 @@ function parseArgs(argv: string[]): Args {
       out.pushes = Number(argv[++i]);
     } else if (a === '--concurrency') {
       out.concurrency = argv[++i].split(',').map(Number);
+    } else if (a === '--node-arg') {
+      out.nodeArgs.push(argv[++i]);
+    } else if (a === '--idle') {
+      out.idleS = Number(argv[++i]);
     } else if (a === '--latency-split') {
       out.latencySplit = true;
     } else if (a === '--preload') {
@@ -87,7 +99,7 @@ async function main(): Promise<void> {
         dataDir: path.join(tmp, 'unused'),
         cpuProfDir: profDir,
         backendPids: () => db.backendPids(),
-        nodeArgs: args.latencySplit ? ['--require', path.join(__dirname, 'latency-hook.js')] : [],
+        nodeArgs: [...(args.latencySplit ? ['--require', path.join(__dirname, 'latency-hook.js')] : []), ...args.nodeArgs],
         env: { ADMIN_API_ENABLED: 'true', ...(args.latencySplit ? { PGW_LATENCY_HOOK_OUT: latencyOut } : {}), ...args.env },
       });
       try {
@@ -108,6 +120,9 @@ async function main(): Promise<void> {
         await runPushes(server, { concurrency: Math.max(4, c), max: warm, budgetS: 60, path: (i) => wl.path('warm', `w-${i}`), body: (i) => wl.body(i) });
         if (args.latencySplit) {
           await split(); // forgets the warm-up's timings
+        }
+        if (args.idleS > 0) {
+          await new Promise((r) => setTimeout(r, args.idleS * 1000));
         }
         const { result, cpu } = await metered(server, () =>
           runPushes(server, { concurrency: c, max: args.pushes, budgetS: 120, path: (i) => wl.path(`prof_c${c}`, `g-${i}`), body: (i) => wl.body(i) }),

@@ -6,7 +6,7 @@ export interface PushPoint {
   concurrency: number;
   /** Groups in the store when each round started. */
   storeGroups: number;
-  rounds: { count: number; failed: number; elapsedS: number; throughput: number; budgetHit: boolean }[];
+  rounds: { count: number; failed: number; elapsedS: number; throughput: number; budgetHit: boolean; quietWaitS: number }[];
   /** Median over rounds of pushes per second. */
   throughput: number;
   p50Ms: number;
