@@ -397,7 +397,9 @@ class Bench {
       log(`  upstream helper reached only ${run.count} of ${size} groups in its ${budgetS} s budget`);
       return false;
     }
-    await helper.stop();
+    // Upstream writes its persistence file on SIGTERM: 204 MiB at 100k groups, which once took
+    // longer than the usual 10 s grace on this machine, so the helper gets 5 minutes.
+    await helper.stop(300_000);
     if (!existsSync(file)) {
       throw new Error(`upstream helper wrote no persistence file:\n${helper.output()}`);
     }

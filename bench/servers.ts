@@ -36,8 +36,8 @@ export function runBenchMain(main: () => Promise<void>): void {
 export interface Server extends Target {
   proc: ChildProcess;
   output(): string;
-  /** Stops the process: SIGTERM (or the given request first), SIGKILL after 10 s. */
-  stop(): Promise<void>;
+  /** Stops the process: SIGTERM (or the given request first), SIGKILL after graceMs (10 s). */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -86,7 +86,7 @@ export async function startServer(spec: SpawnSpec): Promise<Server> {
     pid: () => proc.pid as number,
     helperPids: spec.helperPids ?? (async () => []),
     output: () => log,
-    stop: async () => {
+    stop: async (graceMs = 10_000) => {
       if (proc.exitCode !== null || proc.signalCode !== null) {
         return;
       }
@@ -96,7 +96,7 @@ export async function startServer(spec: SpawnSpec): Promise<Server> {
       } else {
         proc.kill('SIGTERM');
       }
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);
       agent.destroy();
