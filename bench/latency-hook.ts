@@ -10,6 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import Module from 'node:module';
+import { median } from './load';
 
 interface Timing {
   start: bigint;
@@ -81,10 +82,6 @@ if (out !== undefined) {
     return loaded;
   };
 
-  const median = (xs: number[]): number => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length === 0 ? NaN : s[Math.floor((s.length - 1) / 2)];
-  };
   process.on('SIGHUP', () => {
     writeFileSync(
       out,

@@ -12,11 +12,11 @@
  * Creates pgw_mem_<pid>, drops it at the end. Snapshots (tens of MiB each) go to a temporary
  * directory, deleted unless --keep-snapshots (then bench/results/profiles/mem-<time>/).
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { errors, runPushes, scrape } from './load';
-import { BenchDatabase, runBenchMain, Server, snapshotBuild, startOurs } from './servers';
+import { askHook, BenchDatabase, runBenchMain, Server, snapshotBuild, startOurs } from './servers';
 import { Workload } from './workload';
 import { printHeapSummary, summarizeHeap } from './heap-summary';
 
@@ -119,15 +119,7 @@ function anonBreakdown(pid: number): string {
  */
 async function heapReport(server: Server, hookOut: string, gc: '' | 'gc' | 'last-resort'): Promise<string> {
   writeFileSync(`${hookOut}.ask`, gc);
-  if (existsSync(hookOut)) {
-    unlinkSync(hookOut);
-  }
-  process.kill(server.pid(), 'SIGHUP');
-  for (let i = 0; i < 100 && !existsSync(hookOut); i++) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await new Promise((r) => setTimeout(r, 100));
-  const r = JSON.parse(readFileSync(hookOut, 'utf8')) as {
+  const r = JSON.parse(await askHook(server, hookOut)) as {
     memory: NodeJS.MemoryUsage;
     spaces: Record<string, { size: number; used: number; physical: number }>;
   };

@@ -20,11 +20,11 @@
  *
  * Creates pgw_prof_<pid>, drops it at the end. Profiles go to bench/results/profiles/push-<time>/.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { metered, percentile, runPushes, checkedRequest, errors, scrape } from './load';
-import { BenchDatabase, runBenchMain, Server, snapshotBuild, startOurs } from './servers';
+import { askHook, BenchDatabase, runBenchMain, Server, snapshotBuild, startOurs } from './servers';
 import { Workload } from './workload';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -109,17 +109,9 @@ async function main(): Promise<void> {
           await scrape(server, true);
         }
         const warm = Math.min(400, args.pushes);
-        const split = async (): Promise<string> => {
-          rmSync(latencyOut, { force: true });
-          process.kill(server.pid(), 'SIGHUP');
-          for (let i = 0; i < 50 && !existsSync(latencyOut); i++) {
-            await new Promise((r) => setTimeout(r, 100));
-          }
-          return readFileSync(latencyOut, 'utf8');
-        };
         await runPushes(server, { concurrency: Math.max(4, c), max: warm, budgetS: 60, path: (i) => wl.path('warm', `w-${i}`), body: (i) => wl.body(i) });
         if (args.latencySplit) {
-          await split(); // forgets the warm-up's timings
+          await askHook(server, latencyOut); // forgets the warm-up's timings
         }
         if (args.idleS > 0) {
           await new Promise((r) => setTimeout(r, args.idleS * 1000));
@@ -137,7 +129,7 @@ async function main(): Promise<void> {
               .join(' ')}\n`,
         );
         if (args.latencySplit) {
-          const m = JSON.parse(await split()) as Record<string, number>;
+          const m = JSON.parse(await askHook(server, latencyOut)) as Record<string, number>;
           const f = (k: string): string => (m[k] ?? NaN).toFixed(2);
           process.stdout.write(
             `  inside the gateway (medians of ${m.requests} PUTs, ${m.statements} statements): request ${f('requestMs')} ms = before the statement ${f('beforeStatementMs')} + statement round trip ${f('statementMs')} + after it ${f('afterStatementMs')} ms${c > 1 ? ' (the split is exact at c=1 only)' : ''}\n`,

@@ -242,7 +242,8 @@ class Bench {
       for (let r = 0; r < o.rounds; r++) {
         for (const t of rotate(this.targets, r)) {
           const prefix = `${kind[0]}${c}-r${r}-`;
-          const idleS = (Date.now() - (lastPush.get(t.name) ?? 0)) / 1000;
+          const last = lastPush.get(t.name);
+          const idleS = last === undefined ? Infinity : (Date.now() - last) / 1000;
           let warmed = '';
           if (idleS > IDLE_REWARM_S) {
             const warm = await runPushes(t, {
@@ -257,7 +258,7 @@ class Bench {
               'bench_push',
               Array.from({ length: warm.count + warm.failed }, (_, i) => `${prefix}warm-${pad(i)}`),
             );
-            warmed = idleS > 1e6 ? '; after an unmeasured burst' : `; idle ${fmt(idleS, 0)} s, so after an unmeasured burst of ${warm.count}`;
+            warmed = last === undefined ? '; after an unmeasured burst' : `; idle ${fmt(idleS, 0)} s, so after an unmeasured burst of ${warm.count}`;
           }
           const settle = await waitQuiet(this.targets);
           const { result: run, cpu } = await metered(t, () =>

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -38,6 +38,21 @@ export interface Server extends Target {
   output(): string;
   /** Stops the process: SIGTERM (or the given request first), SIGKILL after graceMs (10 s). */
   stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Asks a `--require`d hook in the server (memory-hook.ts, latency-hook.ts) for its report: removes
+ * the old report, sends SIGHUP, waits up to 10 s for the hook to write `outFile`, and reads it.
+ */
+export async function askHook(server: Server, outFile: string): Promise<string> {
+  rmSync(outFile, { force: true });
+  process.kill(server.pid(), 'SIGHUP');
+  for (let i = 0; i < 100 && !existsSync(outFile); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // The file exists once the hook opened it; give its synchronous write time to finish.
+  await new Promise((r) => setTimeout(r, 100));
+  return readFileSync(outFile, 'utf8');
 }
 
 export async function freePort(): Promise<number> {
