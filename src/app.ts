@@ -8,6 +8,7 @@ import { AppConfig } from 'src/config/env.schema';
 import { GatewayMetrics } from 'src/telemetry/gateway-metrics.service';
 import { serverLimitOptions } from 'src/http/server-limits';
 import { handleClientError } from 'src/http/client-errors';
+import { GatewayLogger } from 'src/runtime/gateway-logger';
 
 const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   error: ['error', 'fatal'],
@@ -57,7 +58,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bodyParser: false,
-    logger: LOG_LEVELS[config.logLevel],
+    logger: new GatewayLogger({ logLevels: LOG_LEVELS[config.logLevel] }),
   });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeAllContentTypeParsers();

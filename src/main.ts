@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from 'src/config/env.schema';
 import { isClusterWorker, QUIT_MESSAGE, runPrimary } from 'src/cluster';
 import cluster from 'node:cluster';
 import { servingHeap, startupHeap } from 'src/runtime/heap';
+import { withDeferredDateTimeFormat } from 'src/runtime/deferred-intl';
 
 /** SIGTERM to exit, at most (DESIGN §5). */
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -24,6 +25,9 @@ async function main(): Promise<void> {
   startupHeap();
   // Loaded only here: a cluster primary never loads the application.
   await import('reflect-metadata');
+  // Before anything else loads it: its logger's unused date formatter would map ICU's data.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  withDeferredDateTimeFormat(() => require('@nestjs/common') as unknown);
   const { createApp } = await import('src/app');
   const { LIFECYCLE } = await import('src/api/lifecycle');
   const { Logger } = await import('@nestjs/common');

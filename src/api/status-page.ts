@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { displayLabelName } from 'src/core/status-page/format';
+import { displayLabelName, formatCount } from 'src/core/status-page/format';
 import { GroupView, SeriesRow, TimeView } from 'src/core/status-page/group-view';
 import { HelpExample } from 'src/core/status-page/help-examples';
 import { DEFAULT_LINES, DEFAULT_PAGE_SIZE, StatusPageRequest, StatusTab, statusPageQuery } from 'src/core/status-page/page-request';
@@ -248,11 +248,11 @@ function groupsTab(view: StatusPageView, tab: GroupsTabView): string {
   }
   const first = tab.items.length === 0 ? 0 : r.start;
   const last = r.start + tab.items.length - 1;
-  const filtered = tab.total === tab.visible ? '' : ` (${tab.visible.toLocaleString('en-US')} in all)`;
+  const filtered = tab.total === tab.visible ? '' : ` (${formatCount(tab.visible)} in all)`;
   const caption =
     tab.total === 0
       ? `No groups${tab.visible === 0 ? ' yet' : ' match'}`
-      : `Groups <b>${first.toLocaleString('en-US')}–${last.toLocaleString('en-US')}</b> of <b>${tab.total.toLocaleString('en-US')}</b>${filtered}, ${
+      : `Groups <b>${formatCount(first)}–${formatCount(last)}</b> of <b>${formatCount(tab.total)}</b>${filtered}, ${
           r.order === 'push' ? 'newest push first' : 'by grouping key'
         }`;
   const actions =
@@ -339,9 +339,9 @@ function statusTab(s: StatusTabView): string {
     s.counts === undefined
       ? '<p class="notok">The store could not be read.</p>'
       : dl([
-          ['Groups', s.counts.groups.toLocaleString('en-US')],
-          ['Metric families', s.counts.families.toLocaleString('en-US')],
-          ['Series', s.counts.series.toLocaleString('en-US')],
+          ['Groups', formatCount(s.counts.groups)],
+          ['Metric families', formatCount(s.counts.families)],
+          ['Series', formatCount(s.counts.series)],
         ]);
   return `<div class="cards">
 <section class="card"><h2>Build</h2>${dl(s.build)}</section>

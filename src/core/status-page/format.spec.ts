@@ -1,4 +1,4 @@
-import { displayLabelName, escapeLabelName, formatAge, groupPath, groupSelector, orderedLabels } from 'src/core/status-page/format';
+import { displayLabelName, escapeLabelName, formatAge, formatCount, groupPath, groupSelector, orderedLabels } from 'src/core/status-page/format';
 import { parseGroupingPath, unescapeLabelName } from 'src/core/grouping/grouping-path';
 import { compileSelection, parseGroupSelector } from 'src/core/grouping/group-selection';
 import { Labels } from 'src/core/model/labels';
@@ -17,6 +17,20 @@ describe('formatAge', () => {
     ['many days', 400 * 86400, '400d'],
   ])('%s', (_name, seconds, expected) => {
     expect(formatAge(seconds)).toBe(expected);
+  });
+});
+
+describe('formatCount', () => {
+  it.each([0, 7, 999, 1000, 12345, 999999, 1000000, 1234567890, -1, -1234, -1000000, Number.MAX_SAFE_INTEGER])('%d as en-US writes it', (n) => {
+    expect(formatCount(n)).toBe(n.toLocaleString('en-US'));
+  });
+
+  it.each([
+    [1.5, '1.5'],
+    [NaN, 'NaN'],
+    [Infinity, 'Infinity'],
+  ])('%d as it is', (n, expected) => {
+    expect(formatCount(n)).toBe(expected);
   });
 });
 
