@@ -75,6 +75,8 @@ const STORED_TYPES: MetricType[] = [
   MetricType.GAUGE_HISTOGRAM,
 ];
 
+const EVERY_STORED_TYPE = STORED_TYPES.reduce((mask, type) => mask | (1 << type), 0);
+
 /**
  * For each of `lookupNames`, a bit mask of the types (bit `1 << type`) a stored family of that
  * name (outside what the push replaces) may not have: one such family would make
@@ -101,13 +103,16 @@ export function suspectTypeMasks(pushed: FamilyTypeRef[], lookupNames: string[])
     }
   }
   return lookupNames.map((name) => {
+    if (anyType.has(name)) {
+      return EVERY_STORED_TYPE;
+    }
     let mask = 0;
+    const pushedTypes = sameName.get(name);
+    const bases = baseOf.get(name);
     for (const type of STORED_TYPES) {
-      const pushedTypes = sameName.get(name);
       const suspect =
-        anyType.has(name) ||
-        (pushedTypes !== undefined && [...pushedTypes].some((t) => t !== type)) ||
-        (baseOf.get(name) ?? []).some((p) => derivedNames(name, type).includes(p));
+        (pushedTypes !== undefined && (pushedTypes.size > 1 || !pushedTypes.has(type))) ||
+        (bases !== undefined && derivedNames(name, type).some((d) => bases.includes(d)));
       if (suspect) {
         mask |= 1 << type;
       }
