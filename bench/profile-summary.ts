@@ -21,7 +21,8 @@ interface Profile {
   timeDeltas?: number[];
 }
 
-function area(url: string): string {
+/** The package (or `dist/` area, or `node:` module) a script URL belongs to. */
+export function area(url: string): string {
   if (url === '') {
     return '(native/V8)';
   }
@@ -44,7 +45,8 @@ function area(url: string): string {
   return url;
 }
 
-function label(n: Node): string {
+/** `function file:line`, the file relative to `dist/` or `node_modules/`. */
+export function label(n: { callFrame: Node['callFrame'] }): string {
   const url = n.callFrame.url;
   const short = url.includes('/dist/')
     ? url.slice(url.indexOf('/dist/') + 6)
@@ -125,4 +127,6 @@ function main(): void {
   print('inclusive time of our functions (dist/src)', inclusiveOwn);
 }
 
-main();
+if (require.main === module) {
+  main();
+}

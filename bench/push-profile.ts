@@ -5,25 +5,32 @@
  * A/B tool for the push path; `npm run bench` stays the judge against upstream.
  *
  *   npm run build && node dist/bench/push-profile.js [--pushes 3000] [--concurrency 1,16]
- *       [--cpu-prof] [--env KEY=VALUE ...] [--node-arg --flag ...] [--preload N] [--idle S]
- *       [--latency-split]
+ *       [--cpu-prof] [--env KEY=VALUE ...] [--node-arg --flag ...] [--preload N] [--idle S] [--rewarm S]
+ *       [--latency-split | --alloc-prof]
  *
  * --latency-split runs the gateway with bench/latency-hook.ts and prints, per concurrency, the medians
  * of a push's time inside the gateway: before its statement, the statement's round trip, after it
  * (exact at concurrency 1 only).
  *
+ * --alloc-prof runs the gateway with bench/alloc-hook.ts and prints, per concurrency, the bytes a
+ * measured push allocates (V8's sampling heap profiler, freed objects included) by package and by
+ * function; the profile is kept as bench/results/profiles/push-<time>/c<N>-alloc.heapprofile.
+ *
  * --preload N pushes N groups (c=8) and scrapes them twice before each concurrency's warm-up, so
  * the pushes measured go into a grown store as in the bench's phase 2 (default 0: an empty store).
+ *
+ * --rewarm S pushes for S seconds, unmeasured, right before the measured pushes (after --idle).
  *
  * --idle S leaves the gateway quiet for S seconds between the warm-up and the measured pushes (as a
  * server waits while the bench measures the other one): V8's memory reducer runs after ~30 s of quiet.
  *
  * Creates pgw_prof_<pid>, drops it at the end. Profiles go to bench/results/profiles/push-<time>/.
  */
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { metered, percentile, runPushes, checkedRequest, errors, scrape } from './load';
+import { formatAllocations, summariseAllocations } from './alloc-summary';
 import { askHook, BenchDatabase, runBenchMain, Server, snapshotBuild, startOurs } from './servers';
 import { Workload } from './workload';
 
@@ -37,8 +44,10 @@ interface Args {
   adminUrl: string;
   preload: number;
   latencySplit: boolean;
+  allocProf: boolean;
   nodeArgs: string[];
   idleS: number;
+  rewarmS: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -49,8 +58,10 @@ function parseArgs(argv: string[]): Args {
     env: {},
     preload: 0,
     latencySplit: false,
+    allocProf: false,
     nodeArgs: [],
     idleS: 0,
+    rewarmS: 0,
     adminUrl: process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -63,8 +74,12 @@ function parseArgs(argv: string[]): Args {
       out.nodeArgs.push(argv[++i]);
     } else if (a === '--idle') {
       out.idleS = Number(argv[++i]);
+    } else if (a === '--rewarm') {
+      out.rewarmS = Number(argv[++i]);
     } else if (a === '--latency-split') {
       out.latencySplit = true;
+    } else if (a === '--alloc-prof') {
+      out.allocProf = true;
     } else if (a === '--preload') {
       out.preload = Number(argv[++i]);
     } else if (a === '--cpu-prof') {
@@ -75,6 +90,9 @@ function parseArgs(argv: string[]): Args {
     } else {
       throw new Error(`unknown argument ${a}`);
     }
+  }
+  if (out.latencySplit && out.allocProf) {
+    throw new Error('--latency-split and --alloc-prof both answer SIGHUP: use one at a time');
   }
   return out;
 }
@@ -88,6 +106,7 @@ async function main(): Promise<void> {
   await db.create();
   const runId = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
   const latencyOut = path.join(tmp, 'latency.json');
+  const allocOut = path.join(tmp, 'alloc.heapprofile');
   const profRoot = path.resolve(ROOT, 'bench/results/profiles', `push-${runId}`);
   try {
     for (const c of args.concurrency) {
@@ -99,8 +118,17 @@ async function main(): Promise<void> {
         dataDir: path.join(tmp, 'unused'),
         cpuProfDir: profDir,
         backendPids: () => db.backendPids(),
-        nodeArgs: [...(args.latencySplit ? ['--require', path.join(__dirname, 'latency-hook.js')] : []), ...args.nodeArgs],
-        env: { ADMIN_API_ENABLED: 'true', ...(args.latencySplit ? { PGW_LATENCY_HOOK_OUT: latencyOut } : {}), ...args.env },
+        nodeArgs: [
+          ...(args.latencySplit ? ['--require', path.join(__dirname, 'latency-hook.js')] : []),
+          ...(args.allocProf ? ['--require', path.join(__dirname, 'alloc-hook.js')] : []),
+          ...args.nodeArgs,
+        ],
+        env: {
+          ADMIN_API_ENABLED: 'true',
+          ...(args.latencySplit ? { PGW_LATENCY_HOOK_OUT: latencyOut } : {}),
+          ...(args.allocProf ? { PGW_ALLOC_HOOK_OUT: allocOut } : {}),
+          ...args.env,
+        },
       });
       try {
         if (args.preload > 0) {
@@ -115,6 +143,16 @@ async function main(): Promise<void> {
         }
         if (args.idleS > 0) {
           await new Promise((r) => setTimeout(r, args.idleS * 1000));
+        }
+        if (args.rewarmS > 0) {
+          const burst = await runPushes(server, { concurrency: c, max: 100_000, budgetS: args.rewarmS, path: (i) => wl.path('rewarm', `r-${i}`), body: (i) => wl.body(i) });
+          process.stdout.write(`c=${c}: ${burst.count} unmeasured pushes in ${burst.elapsedS.toFixed(2)} s before the measured ones\n`);
+        }
+        if (args.allocProf) {
+          const started = await askHook(server, allocOut);
+          if (started !== 'started') {
+            throw new Error(`allocation sampling did not start: ${started}`);
+          }
         }
         const { result, cpu } = await metered(server, () =>
           runPushes(server, { concurrency: c, max: args.pushes, budgetS: 120, path: (i) => wl.path(`prof_c${c}`, `g-${i}`), body: (i) => wl.body(i) }),
@@ -134,6 +172,14 @@ async function main(): Promise<void> {
           process.stdout.write(
             `  inside the gateway (medians of ${m.requests} PUTs, ${m.statements} statements): request ${f('requestMs')} ms = before the statement ${f('beforeStatementMs')} + statement round trip ${f('statementMs')} + after it ${f('afterStatementMs')} ms${c > 1 ? ' (the split is exact at c=1 only)' : ''}\n`,
           );
+        }
+        if (args.allocProf) {
+          const profile = await askHook(server, allocOut);
+          mkdirSync(profRoot, { recursive: true });
+          const kept = path.join(profRoot, `c${c}-alloc.heapprofile`);
+          writeFileSync(kept, profile);
+          process.stdout.write(formatAllocations(summariseAllocations(JSON.parse(profile) as Parameters<typeof summariseAllocations>[0]), n, 15));
+          process.stdout.write(`  profile: ${path.relative(process.cwd(), kept)}\n`);
         }
         // The next concurrency starts from an empty store again.
         await checkedRequest(server, 'PUT', '/api/v1/admin/wipe');

@@ -29,6 +29,10 @@ function rotate<T>(items: T[], by: number): T[] {
 }
 
 const pad = (n: number): string => String(n).padStart(6, '0');
+/** Pushes per server and measured concurrency before anything is measured (see warmup()). */
+const WARMUP_PUSHES = 3000;
+/** The warm-up pushes in slices of this many groups, each deleted before the next. */
+const WARMUP_SLICE = 500;
 /** A server idle longer than this before a push round gets REWARM_PUSHES unmeasured pushes first. */
 const IDLE_REWARM_S = 5;
 const REWARM_PUSHES = 50;
@@ -176,24 +180,38 @@ class Bench {
   }
 
   /**
-   * Steady state, not start-up, is measured: pushes at the highest measured concurrency (V8 has
-   * optimised the hot paths, every pooled database connection is open with its statements
-   * prepared) and a few scrapes per server, not measured and deleted again.
+   * Steady state, not start-up, is measured: every server takes WARMUP_PUSHES pushes at each
+   * measured concurrency (in slices, each deleted again, so upstream's store stays small), then a
+   * few scrapes; nothing of it is measured. Ours needs that many: V8 optimises the push path over
+   * the first few thousand pushes of each concurrency (gateway CPU per push at c=1 2.5 → 0.9 ms, at
+   * c=16 1.6 → 0.6 ms; README, "Phases"), and c=1 runs code (one push per statement) that c=16
+   * (batches) hardly touches. Every pooled database connection is open with its statements prepared.
    */
   private async warmup(): Promise<void> {
-    const n = this.o.quick ? 20 : 400;
-    const concurrency = Math.max(4, ...this.o.concurrency);
+    const n = this.o.quick ? 20 : WARMUP_PUSHES;
     for (const t of this.targets) {
-      const run = await runPushes(t, { concurrency, max: n, budgetS: 60, path: (i) => this.wl.path('bench_warmup', `w-${i}`), body: (i) => this.wl.body(i) });
+      let pushes = 0;
+      let seconds = 0;
+      for (const concurrency of this.o.concurrency) {
+        for (let from = 0; from < n; from += WARMUP_SLICE) {
+          const instances = Array.from({ length: Math.min(WARMUP_SLICE, n - from) }, (_, i) => `w${concurrency}-${from + i}`);
+          const run = await runPushes(t, {
+            concurrency,
+            max: instances.length,
+            budgetS: 60,
+            path: (i) => this.wl.path('bench_warmup', instances[i]),
+            body: (i) => this.wl.body(from + i),
+          });
+          pushes += run.count;
+          seconds += run.elapsedS;
+          await this.deleteGroups(t, 'bench_warmup', instances);
+        }
+      }
       for (let i = 0; i < 3; i++) {
         await scrape(t, i % 2 === 1);
       }
-      await this.deleteGroups(
-        t,
-        'bench_warmup',
-        Array.from({ length: n }, (_, i) => `w-${i}`),
-      );
-      this.results.warmup[t.name] = { pushes: run.count, seconds: run.elapsedS };
+      this.results.warmup[t.name] = { pushes, seconds };
+      log(`  ${t.name} warmed up: ${pushes} pushes in ${fmt(seconds, 1)} s of pushing`);
     }
     if (errors.non2xx + errors.transport > 0) {
       throw new Error(`a server failed during the warm-up; not measuring a broken build:\n  ${errors.samples.join('\n  ')}`);
