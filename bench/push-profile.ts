@@ -145,7 +145,13 @@ async function main(): Promise<void> {
           await new Promise((r) => setTimeout(r, args.idleS * 1000));
         }
         if (args.rewarmS > 0) {
-          const burst = await runPushes(server, { concurrency: c, max: 100_000, budgetS: args.rewarmS, path: (i) => wl.path('rewarm', `r-${i}`), body: (i) => wl.body(i) });
+          const burst = await runPushes(server, {
+            concurrency: c,
+            max: 100_000,
+            budgetS: args.rewarmS,
+            path: (i) => wl.path('rewarm', `r-${i}`),
+            body: (i) => wl.body(i),
+          });
           process.stdout.write(`c=${c}: ${burst.count} unmeasured pushes in ${burst.elapsedS.toFixed(2)} s before the measured ones\n`);
         }
         if (args.allocProf) {
