@@ -96,7 +96,7 @@ const SPECS: Spec[] = [
   { key: 'labels', flag: 'labels', env: 'BENCH_LABELS', kind: 'int', help: 'extra labels per series (default 2)' },
   { key: 'buckets', flag: 'buckets', env: 'BENCH_BUCKETS', kind: 'int', help: 'histogram buckets without +Inf (default 5)' },
   { key: 'concurrency', flag: 'concurrency', env: 'BENCH_CONCURRENCY', kind: 'ints', help: 'push concurrencies (default 1,16)' },
-  { key: 'rounds', flag: 'rounds', env: 'BENCH_ROUNDS', kind: 'int', help: 'alternating rounds per point (default 5)' },
+  { key: 'rounds', flag: 'rounds', env: 'BENCH_ROUNDS', kind: 'int', help: 'rounds per push point (default 5)' },
   { key: 'emptyPushes', flag: 'empty-pushes', env: 'BENCH_EMPTY_PUSHES', kind: 'int', help: 'pushes per server per round, empty store (default 200)' },
   { key: 'fullPushes', flag: 'full-pushes', env: 'BENCH_FULL_PUSHES', kind: 'int', help: 'max pushes per server per round, full store (default 600)' },
   { key: 'pushBudgetS', flag: 'push-budget', env: 'BENCH_PUSH_BUDGET', kind: 'float', help: 'seconds of issuing per round, empty store (default 20)' },

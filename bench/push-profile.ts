@@ -5,7 +5,7 @@
  * A/B tool for the push path; `npm run bench` stays the judge against upstream.
  *
  *   npm run build && node dist/bench/push-profile.js [--pushes 3000] [--concurrency 1,16]
- *       [--cpu-prof] [--env KEY=VALUE ...] [--node-arg --flag ...] [--preload N] [--idle S] [--rewarm S]
+ *       [--cpu-prof] [--env KEY=VALUE ...] [--node-arg --flag ...] [--preload N] [--idle S] [--rewarm S] [--warmup N]
  *       [--latency-split | --alloc-prof]
  *
  * --latency-split runs the gateway with bench/latency-hook.ts and prints, per concurrency, the medians
@@ -18,6 +18,9 @@
  *
  * --preload N pushes N groups (c=8) and scrapes them twice before each concurrency's warm-up, so
  * the pushes measured go into a grown store as in the bench's phase 2 (default 0: an empty store).
+ *
+ * --warmup N: unmeasured pushes at the measured concurrency before the measured ones (default 3000;
+ * until 2026-12-04 400 at max(4, c), which left the push path half-optimised).
  *
  * --rewarm S pushes for S seconds, unmeasured, right before the measured pushes (after --idle).
  *
@@ -48,6 +51,7 @@ interface Args {
   nodeArgs: string[];
   idleS: number;
   rewarmS: number;
+  warmup: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -62,6 +66,7 @@ function parseArgs(argv: string[]): Args {
     nodeArgs: [],
     idleS: 0,
     rewarmS: 0,
+    warmup: 3000,
     adminUrl: process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -74,6 +79,8 @@ function parseArgs(argv: string[]): Args {
       out.nodeArgs.push(argv[++i]);
     } else if (a === '--idle') {
       out.idleS = Number(argv[++i]);
+    } else if (a === '--warmup') {
+      out.warmup = Number(argv[++i]);
     } else if (a === '--rewarm') {
       out.rewarmS = Number(argv[++i]);
     } else if (a === '--latency-split') {
@@ -136,8 +143,8 @@ async function main(): Promise<void> {
           await scrape(server, false);
           await scrape(server, true);
         }
-        const warm = Math.min(400, args.pushes);
-        await runPushes(server, { concurrency: Math.max(4, c), max: warm, budgetS: 60, path: (i) => wl.path('warm', `w-${i}`), body: (i) => wl.body(i) });
+        // As the bench's warm-up: ours' push path takes a few thousand pushes at a concurrency to be optimised.
+        await runPushes(server, { concurrency: c, max: args.warmup, budgetS: 120, path: (i) => wl.path('warm', `w-${i}`), body: (i) => wl.body(i) });
         if (args.latencySplit) {
           await askHook(server, latencyOut); // forgets the warm-up's timings
         }

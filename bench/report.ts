@@ -206,7 +206,9 @@ export function renderReport(r: BenchResults, o: BenchOptions): string {
   lines.push(
     `workload: ${String(wl.familyMix)}, ${String(wl.labelsPerSeries)} labels/series; ${String(wl.seriesPerGroup)} series = ${String(wl.sampleLinesPerGroup)} sample lines per group; ${String(wl.bodyBytes)} B bodies, ${String(wl.format)}; full store ${o.groups} groups = ${o.groups * Number(wl.seriesPerGroup)} series`,
   );
-  lines.push(`duration ${fmt(r.durationS, 0)} s; throughput = median of ${o.rounds} alternating rounds; latency percentiles pooled over rounds`);
+  lines.push(
+    `duration ${fmt(r.durationS, 0)} s; throughput = median of ${o.rounds} rounds (alternating in the empty store); latency percentiles pooled over rounds`,
+  );
   lines.push('');
 
   const header = ['measure', ...servers.flatMap((s) => (s === OURS ? [s] : s === UP ? [s, 'ours/up'] : [s, 'emb/up']))];
