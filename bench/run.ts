@@ -274,9 +274,10 @@ class Bench {
           latencies: [],
         });
       }
-      // When each server last took pushes: one left idle for a while (ours, while upstream spends
-      // 5-15 s per round in the full store) answers its first pushes slower, which a 0.3 s round
-      // cannot absorb, so such a server gets an unmeasured burst first (see README, "Phases").
+      // When each server last took pushes: one left idle for a while (every server before its first
+      // round of a phase; in the empty store, one whose turn came after a slow round of the other)
+      // answers its first pushes slower, which a 0.3 s round cannot absorb, so such a server gets
+      // an unmeasured burst first (see README, "Phases").
       const lastPush = new Map<string, number>();
       for (const [r, t] of roundOrder(kind, o.rounds, this.targets)) {
         const prefix = `${kind[0]}${c}-r${r}-`;
