@@ -5,7 +5,7 @@
  * A/B tool for the push path; `npm run bench` stays the judge against upstream.
  *
  *   npm run build && node dist/bench/push-profile.js [--pushes 3000] [--concurrency 1,16]
- *       [--cpu-prof] [--env KEY=VALUE ...] [--node-arg --flag ...] [--preload N] [--idle S] [--rewarm S] [--warmup N]
+ *       [--cpu-prof] [--env KEY=VALUE ...] [--node-arg --flag ...] [--preload N] [--idle S] [--rewarm S] [--warmup N] [--db-sql SQL]
  *       [--latency-split | --alloc-prof]
  *
  * --latency-split runs the gateway with bench/latency-hook.ts and prints, per concurrency, the medians
@@ -26,6 +26,9 @@
  *
  * --idle S leaves the gateway quiet for S seconds between the warm-up and the measured pushes (as a
  * server waits while the bench measures the other one): V8's memory reducer runs after ~30 s of quiet.
+ *
+ * --db-sql SQL runs SQL on the profile's database once the gateway has migrated it (before any push):
+ * the A/B tool for the database side (an index dropped, a table setting changed). Repeatable.
  *
  * Creates pgw_prof_<pid>, drops it at the end. Profiles go to bench/results/profiles/push-<time>/.
  */
@@ -52,6 +55,7 @@ interface Args {
   idleS: number;
   rewarmS: number;
   warmup: number;
+  dbSql: string[];
 }
 
 function parseArgs(argv: string[]): Args {
@@ -67,6 +71,7 @@ function parseArgs(argv: string[]): Args {
     idleS: 0,
     rewarmS: 0,
     warmup: 3000,
+    dbSql: [],
     adminUrl: process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -83,6 +88,8 @@ function parseArgs(argv: string[]): Args {
       out.warmup = Number(argv[++i]);
     } else if (a === '--rewarm') {
       out.rewarmS = Number(argv[++i]);
+    } else if (a === '--db-sql') {
+      out.dbSql.push(argv[++i]);
     } else if (a === '--latency-split') {
       out.latencySplit = true;
     } else if (a === '--alloc-prof') {
@@ -138,6 +145,9 @@ async function main(): Promise<void> {
         },
       });
       try {
+        for (const sql of args.dbSql) {
+          await db.query(sql);
+        }
         if (args.preload > 0) {
           await runPushes(server, { concurrency: 8, max: args.preload, budgetS: 600, path: (i) => wl.path('preload', `p-${i}`), body: (i) => wl.body(i) });
           await scrape(server, false);
