@@ -143,10 +143,33 @@ class PgDatabase implements Database {
   ) {
     this.hosts = new HostSelector(target, Math.max(250, unavailableMs / 2), this.logger);
     const hosts = this.hosts;
+    // The embedded engine has one session for every connection: a connection opened after another
+    // was closed must not trip over prepared statements the closed one left behind. The reset is
+    // part of connecting, so the pool lends the connection only after it (a query sent beside it
+    // would be a second query on a busy client, which pg 8 warns about and pg 9 refuses).
+    const resetOnConnect = kind === 'embedded';
     // Each new connection goes to the host currently chosen (see HostSelector).
     class RoutedClient extends Client {
       constructor(config?: ClientConfig) {
         super({ ...config, connectionString: hosts.currentUrl() });
+      }
+
+      connect(): Promise<void>;
+      connect(callback: (err: Error) => void): void;
+      connect(callback?: (err: Error) => void): Promise<void> | void {
+        const connected = super.connect();
+        const ready = resetOnConnect
+          ? connected.then(() =>
+              super.query('DEALLOCATE ALL').then(
+                () => undefined,
+                () => undefined,
+              ),
+            )
+          : connected;
+        if (callback === undefined) {
+          return ready;
+        }
+        ready.then(() => callback(undefined as unknown as Error), callback);
       }
     }
     this.pool = new Pool({
@@ -160,11 +183,6 @@ class PgDatabase implements Database {
     // An idle connection that dies (server restart, terminated backend) is removed by the pool;
     // this only records it. Without a listener the process would exit.
     this.pool.on('error', (error) => this.noteFailure(error));
-    if (kind === 'embedded') {
-      // The engine has one session for every connection: a connection opened after another was
-      // closed must not trip over prepared statements the closed one left behind.
-      this.pool.on('connect', (client) => void client.query('DEALLOCATE ALL').catch(() => undefined));
-    }
   }
 
   query<T extends QueryResultRow>(sql: string, params?: readonly unknown[]): Promise<T[]> {
