@@ -208,6 +208,16 @@ const QUICK: Partial<BenchOptions> = {
 
 export class OptionsError extends Error {}
 
+/** Gateway settings written `KEY=VALUE,KEY=VALUE` (--ours-env, push-ab's --a / --b); entries without `=` are skipped. */
+export function parseSettings(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split(',')
+      .filter((kv) => kv.includes('='))
+      .map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]),
+  );
+}
+
 export function usage(): string {
   const lines = SPECS.map((s) => `  --${s.flag.padEnd(24)} ${s.env.padEnd(30)} ${s.help}`);
   return `npm run bench -- [flags]\n\n  flag                       environment variable           meaning\n${lines.join('\n')}\n`;

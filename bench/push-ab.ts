@@ -18,6 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { checkedRequest, errors, median, metered, percentile, runPushes, waitQuiet } from './load';
+import { parseSettings } from './options';
 import { BenchDatabase, runBenchMain, Server, snapshotBuild, startOurs } from './servers';
 import { Workload } from './workload';
 
@@ -29,15 +30,6 @@ interface Args {
   pushes: number;
   warmup: number;
   adminUrl: string;
-}
-
-function settings(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const kv of text.split(',').filter((s) => s !== '')) {
-    const [k, ...v] = kv.split('=');
-    out[k] = v.join('=');
-  }
-  return out;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -54,7 +46,7 @@ function parseArgs(argv: string[]): Args {
     const a = argv[i];
     const next = (): string => argv[++i];
     if (a === '--a' || a === '--b') {
-      out.env[a === '--a' ? 0 : 1] = settings(next());
+      out.env[a === '--a' ? 0 : 1] = parseSettings(next());
     } else if (a === '--a-sql' || a === '--b-sql') {
       out.sql[a === '--a-sql' ? 0 : 1].push(next());
     } else if (a === '--concurrency') {

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { addCpu, checkedRequest, emptyCpu, errors, median, metered, percentile, runPushes, scrape, Target, waitQuiet } from './load';
-import { BenchOptions, OptionsError, parseOptions, usage } from './options';
+import { BenchOptions, OptionsError, parseOptions, parseSettings, usage } from './options';
 import { machineInfo, treeMemoryKiB } from './procstat';
 import { BenchResults, MemoryPoint, PreloadStep, PushPoint, ReplicaResult, ScaleResult, ScrapePoint } from './results';
 import { evaluateTargets, renderReport } from './report';
@@ -185,12 +185,7 @@ class Bench {
     return {
       ...(this.o.workers > 1 ? { WORKERS: String(this.o.workers) } : {}),
       ...(this.o.batchMax > 0 ? { PUSH_BATCH_MAX: String(this.o.batchMax) } : {}),
-      ...Object.fromEntries(
-        this.o.oursEnv
-          .split(',')
-          .filter((kv) => kv.includes('='))
-          .map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]),
-      ),
+      ...parseSettings(this.o.oursEnv),
     };
   }
 
@@ -293,9 +288,10 @@ class Bench {
         });
       }
       // When each server last took pushes: one left idle for a while (every server before its first
-      // round of a phase; in the empty store, one whose turn came after a slow round of the other)
+      // round of the empty-store phase; there, one whose turn came after a slow round of the other)
       // answers its first pushes slower, which a 0.3 s round cannot absorb, so such a server gets
-      // an unmeasured burst first (see README, "Phases").
+      // an unmeasured burst first (see README, "Phases"). The full-store phase repeats the whole
+      // warm-up before each server's first round instead.
       const lastPush = new Map<string, number>();
       for (const [r, t] of roundOrder(kind, o.rounds, this.targets)) {
         const prefix = `${kind[0]}${c}-r${r}-`;
@@ -311,19 +307,8 @@ class Bench {
           const warm = await this.warmPushes(t, c, o.quick ? 20 : WARMUP_PUSHES, FULL_REWARM_BUDGET_S, `${prefix}warm-`);
           warmed = `; after the warm-up again (${warm.pushes} pushes in ${fmt(warm.seconds, 1)} s)`;
         } else if (idleS > IDLE_REWARM_S) {
-          const warm = await runPushes(t, {
-            concurrency: c,
-            max: REWARM_PUSHES,
-            budgetS: 1,
-            path: (i) => this.wl.path('bench_push', `${prefix}warm-${pad(i)}`),
-            body: (i) => this.wl.body(i),
-          });
-          await this.deleteGroups(
-            t,
-            'bench_push',
-            Array.from({ length: warm.count + warm.failed }, (_, i) => `${prefix}warm-${pad(i)}`),
-          );
-          warmed = last === undefined ? '; after an unmeasured burst' : `; idle ${fmt(idleS, 0)} s, so after an unmeasured burst of ${warm.count}`;
+          const warm = await this.warmPushes(t, c, REWARM_PUSHES, 1, `${prefix}warm-`);
+          warmed = last === undefined ? '; after an unmeasured burst' : `; idle ${fmt(idleS, 0)} s, so after an unmeasured burst of ${warm.pushes}`;
         }
         const settle = await waitQuiet(this.targets);
         const { result: run, cpu } = await metered(t, () =>
