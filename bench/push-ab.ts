@@ -7,8 +7,11 @@
  * it in time; the verdict is the median of the per-pair ratios B/A.
  *
  *   npm run build && node dist/bench/push-ab.js [--a K=V,K=V] [--b K=V,K=V] [--a-sql SQL] [--b-sql SQL]
- *       [--concurrency 16] [--rounds 12] [--pushes 1000] [--warmup 3000]
+ *       [--a-root DIR] [--b-root DIR] [--concurrency 16] [--rounds 12] [--pushes 1000] [--warmup 3000]
  *
+ * --a-root / --b-root: run the build in that checkout's dist/ instead of this one's, to compare two
+ * versions of the code (e.g. `git worktree add /tmp/base HEAD~1`, `npm run build` there with this
+ * checkout's node_modules linked in).
  * --a / --b: settings (environment variables) of each gateway; --a-sql / --b-sql: SQL run on its
  * database once it is migrated (an index dropped, a table setting). Each round pushes new groups,
  * which are wiped (admin API) before the next round, as the bench's phase 1 deletes its rounds'
@@ -25,6 +28,7 @@ import { Workload } from './workload';
 interface Args {
   env: [Record<string, string>, Record<string, string>];
   sql: [string[], string[]];
+  roots: [string | undefined, string | undefined];
   concurrency: number;
   rounds: number;
   pushes: number;
@@ -36,6 +40,7 @@ function parseArgs(argv: string[]): Args {
   const out: Args = {
     env: [{}, {}],
     sql: [[], []],
+    roots: [undefined, undefined],
     concurrency: 16,
     rounds: 12,
     pushes: 1000,
@@ -49,6 +54,8 @@ function parseArgs(argv: string[]): Args {
       out.env[a === '--a' ? 0 : 1] = parseSettings(next());
     } else if (a === '--a-sql' || a === '--b-sql') {
       out.sql[a === '--a-sql' ? 0 : 1].push(next());
+    } else if (a === '--a-root' || a === '--b-root') {
+      out.roots[a === '--a-root' ? 0 : 1] = path.resolve(next());
     } else if (a === '--concurrency') {
       out.concurrency = Number(next());
     } else if (a === '--rounds') {
@@ -75,7 +82,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const wl = new Workload({ families: 10, seriesPerFamily: 1, labels: 2, buckets: 5 });
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'pgw-ab-'));
-  const entry = await snapshotBuild(path.join(tmp, 'gateway'));
+  const entries = await Promise.all(args.roots.map((root, i) => snapshotBuild(path.join(tmp, `gateway-${i}`), root)));
   const dbs = [new BenchDatabase(args.adminUrl, `pgw_ab_${process.pid}_a`), new BenchDatabase(args.adminUrl, `pgw_ab_${process.pid}_b`)];
   const servers: Server[] = [];
   const c = args.concurrency;
@@ -85,7 +92,7 @@ async function main(): Promise<void> {
       servers.push(
         await startOurs({
           name: i === 0 ? 'A' : 'B',
-          entry,
+          entry: entries[i],
           databaseUrl: db.url,
           dataDir: path.join(tmp, 'unused'),
           backendPids: () => db.backendPids(),
@@ -126,7 +133,7 @@ async function main(): Promise<void> {
     const med = (i: number, k: keyof Round): string => median(rounds[i].map((x) => x[k])).toFixed(k === 'rate' ? 1 : 3);
     for (const i of [0, 1]) {
       process.stdout.write(
-        `${i === 0 ? 'A' : 'B'} ${JSON.stringify(args.env[i])}${args.sql[i].length > 0 ? ` + ${JSON.stringify(args.sql[i])}` : ''}: median ${med(i, 'rate')}/s, p50 ${med(i, 'p50Ms')} ms, CPU per push gateway ${med(i, 'gatewayMs')} ms, postgres ${med(i, 'databaseMs')} ms\n`,
+        `${i === 0 ? 'A' : 'B'}${args.roots[i] === undefined ? '' : ` ${args.roots[i]}`} ${JSON.stringify(args.env[i])}${args.sql[i].length > 0 ? ` + ${JSON.stringify(args.sql[i])}` : ''}: median ${med(i, 'rate')}/s, p50 ${med(i, 'p50Ms')} ms, CPU per push gateway ${med(i, 'gatewayMs')} ms, postgres ${med(i, 'databaseMs')} ms\n`,
       );
     }
     const ratios = rounds[0].map((a, r) => rounds[1][r].rate / a.rate).sort((x, y) => x - y);

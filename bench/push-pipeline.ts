@@ -19,6 +19,7 @@ import { HistoryWriter } from 'src/storage/history-writer';
 import { HistoryPartitions } from 'src/storage/history-partitions';
 import type { AppConfig } from 'src/config/env.schema';
 import type { Database } from 'src/storage/database';
+import { GatewayMetrics } from 'src/telemetry/gateway-metrics.service';
 import { Workload } from './workload';
 
 function arg(name: string, fallback: number): number {
@@ -28,12 +29,14 @@ function arg(name: string, fallback: number): number {
 
 const STEPS = ['parse', 'sanitise+validate', 'plan', 'history args', 'statement'] as const;
 
-function main(): void {
+async function main(): Promise<void> {
   const pushes = arg('pushes', 5000);
   const runs = arg('runs', 7);
   const batch = arg('batch', 16);
   const wl = new Workload({ families: 10, seriesPerFamily: 1, labels: 2, buckets: 5 });
   const bodies = Array.from({ length: 64 }, (_, i) => wl.body(i));
+  // The gateway's own families, which every push is checked against as in the service.
+  const own = await new GatewayMetrics().types();
   // The writer only needs its partitions' day cache and the recording flag here: no database call.
   const partitions = new HistoryPartitions(undefined as unknown as Database);
   const history = new HistoryWriter(undefined as unknown as Database, { history: { enabled: true } } as AppConfig, partitions);
@@ -63,7 +66,7 @@ function main(): void {
         validatePushedFamilies(s, {});
         return s;
       });
-      const plan = time('plan', () => planPushCheck(sanitized, exposedLabels, [], true));
+      const plan = time('plan', () => planPushCheck(sanitized, exposedLabels, own, true));
       const now = Date.now() / 1000;
       const write: PushWrite = { group, mode: 'replace', now, plan };
       const h = time('history args', () => history.pushArgs({ tenant: '', exposedLabels, mode: 'replace', families: sanitized, now }));
@@ -99,4 +102,11 @@ function main(): void {
   }
 }
 
-main();
+// GatewayMetrics' default collectors may hold the event loop open: exit when done.
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

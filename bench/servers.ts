@@ -183,12 +183,12 @@ export function upstreamVersion(bin: string): string {
  * meanwhile (tsc writes `require("src/...")` before tsc-alias rewrites it). Retries while the copy
  * looks half-built. Returns the entry point.
  */
-export async function snapshotBuild(dir: string): Promise<string> {
+export async function snapshotBuild(dir: string, root = ROOT): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     mkdirSync(dir, { recursive: true });
     for (const part of ['dist/src', 'dist/migrations', 'proto', 'package.json']) {
-      if (existsSync(path.join(ROOT, part))) {
-        cpSync(path.join(ROOT, part), path.join(dir, part), { recursive: true, force: true });
+      if (existsSync(path.join(root, part))) {
+        cpSync(path.join(root, part), path.join(dir, part), { recursive: true, force: true });
       }
     }
     if (!existsSync(path.join(dir, 'node_modules'))) {
