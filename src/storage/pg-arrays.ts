@@ -48,8 +48,8 @@ const FIXED_WIDTH: Partial<Record<BinaryElement, number>> = { int2: 2, int4: 4, 
  * numbers are written in the element's width; null is SQL NULL.
  *
  * Each element kind has its own writer so that each stays monomorphic for V8 (one generic loop over
- * mixed element types was 14% of a push's gateway CPU); strings that are all ASCII, as pushes
- * almost always are, are measured once for the whole array and written as Latin-1 (the same bytes, no UTF-8 pass).
+ * mixed element types was 14% of a push's gateway CPU); strings are written in one pass when all
+ * are ASCII, as pushes almost always are (see stringArray).
  */
 export function binaryArray(element: BinaryElement, values: readonly (string | number | boolean | Buffer | null)[]): Buffer {
   if (values.length === 0) {
@@ -80,30 +80,59 @@ function arrayHeader(size: number, hasNull: boolean, oid: number, n: number): Bu
   return out;
 }
 
-/** text or jsonb elements; `prefix` is jsonb's version byte (1) or nothing (0). */
+/**
+ * text or jsonb elements; `prefix` is jsonb's version byte (1) or nothing (0).
+ *
+ * Written in one pass on the guess that every element is ASCII (one UTF-8 byte per UTF-16 unit,
+ * as pushes almost always are): each element is written as UTF-8 into the room its length gives
+ * it, and the guess holds exactly when every write took as many bytes as the element has units.
+ * A non-ASCII element takes more (a complete write), or fills all the room left and then at least
+ * one byte more than its units, since 4 spare bytes follow the last element (a UTF-8 character is
+ * at most 4 bytes, so a write cut at the end leaves at most 3 unused). Then the array is written
+ * again with each element measured.
+ */
 function stringArray(values: readonly (string | null)[], oid: number, prefix: 0 | 1): Buffer {
   const n = values.length;
   let chars = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v === null) {
+      return measuredStringArray(values, oid, prefix);
+    }
+    chars += v.length;
+  }
+  const size = 20 + (4 + prefix) * n + chars;
+  const out = arrayHeader(size + 4, false, oid, n);
+  let at = 20;
+  for (let i = 0; i < n; i++) {
+    const v = values[i] as string;
+    out.writeInt32BE(v.length + prefix, at);
+    at += 4;
+    if (prefix === 1) {
+      out[at++] = 1;
+    }
+    if (out.write(v, at, 'utf8') !== v.length) {
+      return measuredStringArray(values, oid, prefix);
+    }
+    at += v.length;
+  }
+  return out.subarray(0, size);
+}
+
+/** stringArray for arrays with a NULL or a non-ASCII element: each element's UTF-8 length first. */
+function measuredStringArray(values: readonly (string | null)[], oid: number, prefix: 0 | 1): Buffer {
+  const n = values.length;
+  const lengths = new Int32Array(n);
   let hasNull = false;
+  let size = 20 + 4 * n;
   for (let i = 0; i < n; i++) {
     const v = values[i];
     if (v === null) {
       hasNull = true;
+      lengths[i] = -1;
     } else {
-      chars += v.length;
-    }
-  }
-  // UTF-8 takes exactly one byte per UTF-16 unit only when every character is ASCII.
-  const ascii = !hasNull && Buffer.byteLength(values.join(''), 'utf8') === chars;
-  let size = 20 + 4 * n + prefix * n;
-  const lengths = ascii ? undefined : new Int32Array(n);
-  if (lengths === undefined) {
-    size += chars;
-  } else {
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      lengths[i] = v === null ? -1 : Buffer.byteLength(v, 'utf8');
-      size += v === null ? -prefix : lengths[i];
+      lengths[i] = Buffer.byteLength(v, 'utf8');
+      size += prefix + lengths[i];
     }
   }
   const out = arrayHeader(size, hasNull, oid, n);
@@ -115,12 +144,12 @@ function stringArray(values: readonly (string | null)[], oid: number, prefix: 0 
       at += 4;
       continue;
     }
-    out.writeInt32BE((lengths === undefined ? v.length : lengths[i]) + prefix, at);
+    out.writeInt32BE(lengths[i] + prefix, at);
     at += 4;
     if (prefix === 1) {
       out[at++] = 1;
     }
-    at += out.write(v, at, lengths === undefined ? 'latin1' : 'utf8');
+    at += out.write(v, at, 'utf8');
   }
   return out;
 }

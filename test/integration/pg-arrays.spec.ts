@@ -66,6 +66,45 @@ describe('array literals for pg parameters', () => {
     },
   );
 
+  it('in binary form, byte for byte as array_send would write them, wherever a non-ASCII element sits', () => {
+    // The reference: each element measured, then written (what the one-pass ASCII path must equal).
+    const reference = (values: (string | null)[], oid: number, prefix: number): Buffer => {
+      const parts = values.map((v) => (v === null ? null : Buffer.concat([Buffer.alloc(prefix, 1), Buffer.from(v, 'utf8')])));
+      const header = Buffer.alloc(20);
+      header.writeInt32BE(1, 0);
+      header.writeInt32BE(values.includes(null) ? 1 : 0, 4);
+      header.writeUInt32BE(oid, 8);
+      header.writeInt32BE(values.length, 12);
+      header.writeInt32BE(1, 16);
+      const body = parts.flatMap((p) => {
+        const len = Buffer.alloc(4);
+        len.writeInt32BE(p === null ? -1 : p.length);
+        return p === null ? [len] : [len, p];
+      });
+      return Buffer.concat([header, ...body]);
+    };
+    const odd = ['é', 'ÿ', '中', '😀', '\ud800', 'a\udc00', '\u0000', 'x'.repeat(70) + '€'];
+    const cases: (string | null)[][] = [['a', 'bc', '']];
+    for (const o of odd) {
+      cases.push([o], ['plain', 'text', o], [o, 'plain', 'text'], ['plain', o, ''], ['', o], [o, null], ['abc', 'defgh', `${o}${o}`]);
+    }
+    for (const values of cases) {
+      expect(binaryArray('text', values)).toEqual(reference(values, 25, 0));
+      expect(
+        binaryArray(
+          'jsonb',
+          values.map((v) => (v === null ? null : JSON.stringify(v))),
+        ),
+      ).toEqual(
+        reference(
+          values.map((v) => (v === null ? null : JSON.stringify(v))),
+          3802,
+          1,
+        ),
+      );
+    }
+  });
+
   itWhen(serverUrl() !== undefined, 'needs a PostgreSQL server (on the embedded engine every push test reads them back)')(
     'in binary form, by both string paths (all ASCII, and any non-ASCII or NULL element), read back the same',
     async () => {

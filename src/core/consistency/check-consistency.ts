@@ -31,17 +31,26 @@ export function consistencyLookupNames(pushed: FamilyTypeRef[]): string[] {
   return [...names];
 }
 
+/** Families by name (the last of a name wins), what checkConsistency compares with. */
+export type FamilyIndex = ReadonlyMap<string, FamilyTypeRef>;
+
+export function familyIndex(families: readonly FamilyTypeRef[]): FamilyIndex {
+  const byName = new Map<string, FamilyTypeRef>();
+  for (const f of families) {
+    byName.set(f.name, f);
+  }
+  return byName;
+}
+
 /**
  * Checks pushed family types against families stored elsewhere (other groups, or the gateway's own
  * metrics): the same name must have the same type, and a histogram/summary must not collide with
  * another family's `_bucket`/`_sum`/`_count` name. `existing` must not contain the families this
- * push replaces. Throws InconsistentPushError naming each conflict.
+ * push replaces; a FamilyIndex of them may be passed instead (built once for a list checked often).
+ * Throws InconsistentPushError naming each conflict.
  */
-export function checkConsistency(pushed: FamilyTypeRef[], existing: FamilyTypeRef[]): void {
-  const byName = new Map<string, FamilyTypeRef>();
-  for (const e of existing) {
-    byName.set(e.name, e);
-  }
+export function checkConsistency(pushed: FamilyTypeRef[], existing: FamilyTypeRef[] | FamilyIndex): void {
+  const byName = Array.isArray(existing) ? familyIndex(existing) : existing;
   const problems: string[] = [];
   for (const p of pushed) {
     const same = byName.get(p.name);

@@ -3,6 +3,7 @@ import { validatePushedFamilies } from 'src/core/consistency/validate-push';
 import { checkConsistency, consistencyLookupNames, FamilyTypeRef, suspectTypeMasks } from 'src/core/consistency/check-consistency';
 import { collisionCandidateKeys, findSeriesCollisions } from 'src/core/consistency/series-collisions';
 import { InconsistentPushError } from 'src/core/consistency/errors';
+import { planPushCheck } from 'src/core/consistency/push-check';
 import { canonicalLabels } from 'src/core/grouping/grouping-key';
 
 const l = (o: Record<string, string>) => Object.entries(o).map(([name, value]) => ({ name, value }));
@@ -244,5 +245,21 @@ describe('collisionCandidateKeys against its definition', () => {
       const own = { job: 'j', instance: '' };
       expect(collisionCandidateKeys(families, own).sort()).toEqual(reference(families, own));
     }
+  });
+});
+
+describe("planPushCheck against the gateway's own families", () => {
+  const own: FamilyTypeRef[] = [{ name: 'process_cpu_seconds_total', type: MetricType.COUNTER, where: "the gateway's own metrics" }];
+
+  it('needs the context exactly when a pushed family clashes with an own one, for each list it is given', () => {
+    const clash = [gauge('process_cpu_seconds_total')];
+    const fine = [gauge('batch_last_success')];
+    // The same list twice (its index is reused), then a different list with the same name retyped.
+    expect(planPushCheck(clash, { job: 'j' }, own, true).needsContext).toBe(true);
+    expect(planPushCheck(clash, { job: 'j' }, own, true).needsContext).toBe(true);
+    expect(planPushCheck(fine, { job: 'j' }, own, true).needsContext).toBe(false);
+    const ownAsGauge: FamilyTypeRef[] = [{ ...own[0], type: MetricType.GAUGE }];
+    expect(planPushCheck(clash, { job: 'j' }, ownAsGauge, true).needsContext).toBe(false);
+    expect(planPushCheck(clash, { job: 'j' }, own, false).needsContext).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { Labels } from 'src/core/model/labels';
 import { MetricFamily } from 'src/core/model/metric-family';
 import { parseProtobufDelimited } from 'src/core/exposition/protobuf-delimited';
-import { checkConsistency, consistencyLookupNames, FamilyTypeRef, suspectTypeMasks } from 'src/core/consistency/check-consistency';
+import { checkConsistency, consistencyLookupNames, FamilyIndex, familyIndex, FamilyTypeRef, suspectTypeMasks } from 'src/core/consistency/check-consistency';
 import { collisionCandidateKeys, findSeriesCollisions } from 'src/core/consistency/series-collisions';
 import { InconsistentPushError } from 'src/core/consistency/errors';
 
@@ -85,9 +85,19 @@ export function checkPushAgainstStore(plan: PushCheckPlan, stored: StoredContext
   }
 }
 
-function conflictsWith(pushed: FamilyTypeRef[], existing: FamilyTypeRef[]): boolean {
+/**
+ * The index of each list of the gateway's own families: the service passes the same cached list to
+ * every push, so its index is built once instead of per push.
+ */
+const ownIndexes = new WeakMap<readonly FamilyTypeRef[], FamilyIndex>();
+
+function conflictsWith(pushed: FamilyTypeRef[], own: FamilyTypeRef[]): boolean {
+  let index = ownIndexes.get(own);
+  if (index === undefined) {
+    ownIndexes.set(own, (index = familyIndex(own)));
+  }
   try {
-    checkConsistency(pushed, existing);
+    checkConsistency(pushed, index);
     return false;
   } catch {
     return true;
