@@ -10,14 +10,17 @@ import { MergedFamily, mergeGroups, renderPart, renderProtobuf, scrapeParts } fr
 import { MetricFamily } from 'src/core/model/metric-family';
 import { acceptsGzip, negotiateScrape } from 'src/core/scrape/negotiation';
 import { EscapingScheme } from 'src/core/exposition/escaping';
-import { gzipParts } from 'src/scrape/gzip-assembly';
+import { gzipParts, gzipPieces } from 'src/scrape/gzip-assembly';
 import { visibleItems } from 'src/core/auth/rules';
 
 /** A rendered scrape response. */
 export interface ScrapeResponse {
   contentType: string;
   contentEncoding?: string;
-  /** A stream for large plain-text scrapes: the cached family Buffers are written as they are, uncopied. */
+  /**
+   * A stream for text scrapes: the cached family Buffers (or, gzipped, their cached deflate chunks)
+   * are written as they are, uncopied.
+   */
   body: Buffer | Readable;
 }
 
@@ -50,15 +53,8 @@ export class ScrapeService {
       const [head, ...rest] = renderPart(part, escaping);
       return [{ data: head, stable: false }, ...rest.map((data) => ({ data, stable: true }))];
     });
-    return gzip
-      ? { contentType, contentEncoding: 'gzip', body: gzipParts(parts) }
-      : {
-          contentType,
-          body: Readable.from(
-            parts.map((p) => p.data),
-            { objectMode: false },
-          ),
-        };
+    const pieces = gzip ? gzipPieces(parts) : parts.map((p) => p.data);
+    return { contentType, contentEncoding: gzip ? 'gzip' : undefined, body: Readable.from(pieces, { objectMode: false }) };
   }
 
   private async protobuf(snapshot: StoreSnapshot, own: MetricFamily[], tenant: string | undefined, escaping: EscapingScheme): Promise<Buffer> {
