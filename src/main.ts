@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from 'src/config/env.schema';
 import { isClusterWorker, QUIT_MESSAGE, runPrimary } from 'src/cluster';
 import cluster from 'node:cluster';
-import { servingHeap, startupHeap } from 'src/runtime/heap';
+import { servingHeap, startupHeap, trimWhenQuiet } from 'src/runtime/heap';
 import { withDeferredDateTimeFormat } from 'src/runtime/deferred-intl';
 
 /** SIGTERM to exit, at most (DESIGN §5). */
@@ -57,6 +57,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', shutdown);
   await app.listen(config.port, config.host);
   servingHeap();
+  trimWhenQuiet();
   new Logger('Gateway').log(`listening on ${await app.getUrl()}${config.routePrefix}`);
 }
 

@@ -25,7 +25,18 @@ export function servingHeap(): void {
   v8.setFlagsFromString(`--semi-space-growth-factor=${DEFAULT_GROWTH_FACTOR}`);
 }
 
-let gc: (() => void) | undefined;
+type GcFunction = (options?: { type: 'minor' | 'major' }) => void;
+
+let gcFunction: GcFunction | undefined;
+
+/** The gc() of a fresh context, exposed without a command-line flag. */
+function collect(): GcFunction {
+  if (gcFunction === undefined) {
+    v8.setFlagsFromString('--expose-gc');
+    gcFunction = vm.runInNewContext('gc') as GcFunction;
+  }
+  return gcFunction;
+}
 
 /**
  * A full collection that compacts every page, so the old generation gives back the pages the
@@ -33,17 +44,66 @@ let gc: (() => void) | undefined;
  * per 50 MiB of live heap: call it after bulk work, not per request.
  */
 export function compactHeap(): void {
-  if (gc === undefined) {
-    // The gc() of a fresh context, exposed without a command-line flag.
-    v8.setFlagsFromString('--expose-gc');
-    gc = vm.runInNewContext('gc') as () => void;
-  }
+  const gc = collect();
   v8.setFlagsFromString('--compact-on-every-full-gc');
   try {
     gc();
   } finally {
     v8.setFlagsFromString('--no-compact-on-every-full-gc');
   }
+}
+
+/** When the young generation is given back (see trimWhenQuiet). */
+export interface QuietTrimOptions {
+  /** How often the event loop's utilisation is sampled. */
+  checkMs: number;
+  /** Utilisation (0-1) at or below which an interval counts as quiet. */
+  quietUtilization: number;
+  /** Quiet intervals in a row before the young generation is collected. */
+  quietChecks: number;
+  /** Only a young generation holding more than this many bytes is collected. */
+  minNewSpaceBytes: number;
+}
+
+export const QUIET_TRIM: QuietTrimOptions = { checkMs: 1000, quietUtilization: 0.05, quietChecks: 6, minNewSpaceBytes: 8 * 1024 * 1024 };
+
+/**
+ * Whether a quiet spell should end in a young-generation collection: `quiet` intervals in a row at
+ * or below the utilisation limit, and a young generation still grown.
+ */
+export function trimDue(quietIntervals: number, newSpaceBytes: number, o: QuietTrimOptions): boolean {
+  return quietIntervals >= o.quietChecks && newSpaceBytes > o.minNewSpaceBytes;
+}
+
+function newSpaceBytes(): number {
+  return v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+}
+
+/**
+ * Gives the young generation back once the process has gone quiet. A burst of pushes grows it to
+ * V8's maximum (two 16 MiB semi-spaces, ~30 MiB resident), and V8 shrinks it only in a collection
+ * that finds the allocation rate of the last 5 s low; with no allocation there is no collection,
+ * so a gateway left quiet after a burst held the 30 MiB until V8's memory reducer ran ~30 s later
+ * (bench/README.md, "Memory"). After `quietChecks` seconds of an idle event loop this runs one
+ * minor collection (well under a millisecond on an empty young generation), which shrinks it; if
+ * V8 still finds the rate too high, the next quiet spell tries again. A busy gateway never
+ * triggers it and keeps its young generation. Returns a function that stops the timer.
+ */
+export function trimWhenQuiet(o: QuietTrimOptions = QUIET_TRIM): () => void {
+  let last = performance.eventLoopUtilization();
+  let quiet = 0;
+  const timer = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    const utilization = performance.eventLoopUtilization(now, last).utilization;
+    last = now;
+    quiet = utilization <= o.quietUtilization ? quiet + 1 : 0;
+    if (trimDue(quiet, newSpaceBytes(), o)) {
+      collect()({ type: 'minor' });
+      quiet = 0;
+    }
+  }, o.checkMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /**
