@@ -5,6 +5,7 @@ import { ExpositionParseError } from 'src/core/exposition/errors';
 import { InconsistentPushError } from 'src/core/consistency/errors';
 import { GroupCollisionError } from 'src/storage/metric-group.repository';
 import { DatabaseUnavailableError } from 'src/storage/database-errors';
+import { PushTooLargeError } from 'src/storage/storable-sizes';
 import { TenantRefusedError } from 'src/core/auth/rules';
 import { GroupTtlError } from 'src/core/grouping/group-ttl';
 import { BodyDecodeError, BodyTooLargeError } from 'src/http/body-decoding';
@@ -33,7 +34,8 @@ export function toTextError(error: unknown): TextError | undefined {
     error instanceof InconsistentPushError ||
     error instanceof GroupCollisionError ||
     error instanceof BodyDecodeError ||
-    error instanceof GroupTtlError
+    error instanceof GroupTtlError ||
+    error instanceof PushTooLargeError
   ) {
     return { status: 400, message: error.message };
   }

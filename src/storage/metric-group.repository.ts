@@ -1,3 +1,4 @@
+import { checkPushStorable } from 'src/storage/storable-sizes';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Labels } from 'src/core/model/labels';
 import { MetricType } from 'src/core/model/metric-family';
@@ -194,6 +195,7 @@ export class MetricGroupRepository {
       families: write.plan.families,
       now: write.now,
     });
+    checkPushStorable(write, history);
     try {
       let written = false;
       if (!write.plan.needsContext) {

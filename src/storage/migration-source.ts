@@ -9,6 +9,7 @@ import { EscapeStoredText1795700000000 } from '../../migrations/1795700000000-Es
 import { AddGroupTtl1795710000000 } from '../../migrations/1795710000000-AddGroupTtl';
 import { EscapeTokenText1795720000000 } from '../../migrations/1795720000000-EscapeTokenText';
 import { AddPushBatch1795730000000 } from '../../migrations/1795730000000-AddPushBatch';
+import { BoundPushLocks1795740000000 } from '../../migrations/1795740000000-BoundPushLocks';
 /** Every migration, in order. Listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
   CreateMetricStore1767225600000,
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   AddGroupTtl1795710000000,
   EscapeTokenText1795720000000,
   AddPushBatch1795730000000,
+  BoundPushLocks1795740000000,
 ];
 
 /**

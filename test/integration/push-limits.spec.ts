@@ -1,0 +1,74 @@
+import request from 'supertest';
+import { useGateway } from '../support/gateway';
+import { pushedLines } from '../support/scrape';
+import { MAX_FAMILIES_PER_PUSH, MAX_INDEXED_BYTES } from 'src/storage/storable-sizes';
+
+/**
+ * Pushes the store cannot index, and pushes that would have filled PostgreSQL's shared lock table
+ * (found by a hostile-input campaign, 2026-12-04): each answered 500 before. Now a push whose
+ * grouping key, metric name or series labels exceed what a B-tree index entry holds is refused
+ * with a 400 that writes nothing (src/storage/storable-sizes.ts), and a push of thousands of metric
+ * names takes one lock covering every name instead of one lock per name (push.v4.sql).
+ */
+describe('push size limits and lock bounds', () => {
+  const gw = useGateway();
+  const scrape = async (): Promise<string[]> => pushedLines((await request(gw.url).get('/metrics').expect(200)).text);
+  // Every stored group, failure-only ones included (upstream's JSON API lists those too).
+  const groups = async (): Promise<number> => ((await request(gw.url).get('/api/v1/metrics').expect(200)).body.data as unknown[]).length;
+
+  it('refuses a grouping label value too long to index with a 400, storing nothing (not even a failure time)', async () => {
+    const before = await groups();
+    const res = await request(gw.url)
+      .put(`/metrics/job/limits/big/${'v'.repeat(MAX_INDEXED_BYTES)}`)
+      .send('m 1\n');
+    expect(res.status).toBe(400);
+    expect(res.text).toMatch(/grouping key takes \d+ bytes, more than the 2400/);
+    // An invalid body under such a key: still the key's 400, and no failure row either.
+    await request(gw.url)
+      .put(`/metrics/job/limits/big/${'w'.repeat(MAX_INDEXED_BYTES)}`)
+      .send('not a metric line\n')
+      .expect(400);
+    expect(await groups()).toBe(before);
+  });
+
+  it('refuses series labels and metric names too long to index, storing nothing; just below the limit is stored', async () => {
+    const before = await scrape();
+    const long = 'x'.repeat(MAX_INDEXED_BYTES);
+    let res = await request(gw.url).put('/metrics/job/limits_body').send(`lim_metric{detail="${long}"} 1\n`);
+    expect(res.status).toBe(400);
+    expect(res.text).toMatch(/label set of a series of "lim_metric" takes \d+ bytes/);
+    res = await request(gw.url)
+      .put('/metrics/job/limits_body')
+      .send(`${'n'.repeat(MAX_INDEXED_BYTES + 1)} 1\n`);
+    expect(res.status).toBe(400);
+    expect(res.text).toMatch(/name of metric family "n{80}"… takes 2401 bytes/);
+    expect(await scrape()).toEqual(before);
+    const fits = 'y'.repeat(2000);
+    await request(gw.url).put('/metrics/job/limits_body').send(`lim_metric{detail="${fits}"} 2\n`).expect(200);
+    expect(await scrape()).toContain(`lim_metric{detail="${fits}",instance="",job="limits_body"} 2`);
+  });
+
+  it(`refuses more than ${MAX_FAMILIES_PER_PUSH} families in one push`, async () => {
+    const body = Array.from({ length: MAX_FAMILIES_PER_PUSH + 1 }, (_, i) => `lim_many_${i} 1\n`).join('');
+    const res = await request(gw.url).put('/metrics/job/limits_many').send(body);
+    expect(res.status).toBe(400);
+    expect(res.text).toContain(`holds ${MAX_FAMILIES_PER_PUSH + 1} metric families, at most ${MAX_FAMILIES_PER_PUSH}`);
+  });
+
+  it('takes a push of thousands of metric names (more locks than the server has slots) while small pushes go on', async () => {
+    // 4,000 histograms: 16,000 lookup names, twice the ~7,800 lock slots of a default server.
+    const body = Array.from({ length: 4000 }, (_, i) => {
+      const n = `lim_hist_${i}`;
+      return `# TYPE ${n} histogram\n${n}_bucket{le="1"} 1\n${n}_bucket{le="+Inf"} 2\n${n}_sum 3\n${n}_count 2\n`;
+    }).join('');
+    const small = Array.from({ length: 20 }, (_, i) => request(gw.url).put(`/metrics/job/limits_small/instance/${i}`).send(`lim_small ${i}\n`));
+    const [big, ...rest] = await Promise.all([request(gw.url).put('/metrics/job/limits_hist').send(body), ...small]);
+    expect(big.status).toBe(200);
+    expect(rest.map((r) => r.status)).toEqual(rest.map(() => 200));
+    const lines = await scrape();
+    expect(lines).toContain('lim_hist_3999_count{instance="",job="limits_hist"} 2');
+    expect(lines).toContain('lim_small{instance="19",job="limits_small"} 19');
+    // A second such push takes the same path over the stored names.
+    await request(gw.url).put('/metrics/job/limits_hist').send(body).expect(200);
+  }, 120_000);
+});
