@@ -13,7 +13,7 @@ import { isOpenMetricsPush, isProtobufPush } from 'src/core/scrape/negotiation';
 import { MetricFamily } from 'src/core/model/metric-family';
 import { GroupRef, MetricGroupRepository } from 'src/storage/metric-group.repository';
 import { planPushCheck } from 'src/core/consistency/push-check';
-import { checkGroupStorable } from 'src/storage/storable-sizes';
+import { checkGroupStorable, checkParsedSeries } from 'src/storage/storable-sizes';
 import { groupTtl } from 'src/core/grouping/group-ttl';
 import { decodeBody } from 'src/http/body-decoding';
 import { GatewayMetrics } from 'src/telemetry/gateway-metrics.service';
@@ -70,6 +70,7 @@ export class IngestService {
     // Before anything can be written (a failed push records its failure time in the group's row).
     checkGroupStorable(group);
     const families = this.parseBody(req);
+    checkParsedSeries(families);
     if (req.principal !== undefined) {
       enforceDecision(checkPushedSeries(req.principal, families));
     }

@@ -10,6 +10,7 @@
 import type { GroupRef, PushWrite } from 'src/storage/push-statements';
 import type { PushHistoryArgs } from 'src/storage/history-writer';
 import { toDbText } from 'src/storage/db-text';
+import type { MetricFamily } from 'src/core/model/metric-family';
 
 /**
  * Bytes of text one index entry may hold (the sum of its text columns: tenant and grouping key,
@@ -29,8 +30,10 @@ const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 /** A name for the message: JSON-quoted, cut after 80 characters. */
 const excerpt = (s: string): string => (s.length > 80 ? `${JSON.stringify(s.slice(0, 80))}…` : JSON.stringify(s));
 
-function tooLong(what: string, size: number): PushTooLargeError {
-  return new PushTooLargeError(`push refused: ${what} takes ${size} bytes, more than the ${MAX_INDEXED_BYTES} a stored key may hold (shorten its labels)`);
+function tooLong(what: string, size: number, bound = ''): PushTooLargeError {
+  return new PushTooLargeError(
+    `push refused: ${what} takes ${bound}${size} bytes, more than the ${MAX_INDEXED_BYTES} a stored key may hold (shorten its labels)`,
+  );
 }
 
 /** The group's keys; checked before anything of the push, including a recorded failure, is written. */
@@ -42,6 +45,25 @@ export function checkGroupStorable(group: Pick<GroupRef, 'tenant' | 'groupingKey
   const exposed = bytes(group.exposedKey);
   if (exposed > MAX_INDEXED_BYTES) {
     throw tooLong('the grouping key with its tenant', exposed);
+  }
+}
+
+/**
+ * A first, cheap look right after parsing, before the push's series are sorted, checked and keyed
+ * (work that grows with their labels): a series whose label names and values alone have more
+ * characters than a key may hold bytes is refused at once. checkPushStorable does the exact check.
+ */
+export function checkParsedSeries(families: readonly MetricFamily[]): void {
+  for (const f of families) {
+    for (const m of f.metric) {
+      let chars = f.name.length;
+      for (const l of m.label) {
+        chars += l.name.length + l.value.length;
+      }
+      if (chars > MAX_INDEXED_BYTES) {
+        throw tooLong(`a series of ${excerpt(f.name)} (its name and labels)`, chars, 'at least ');
+      }
+    }
   }
 }
 

@@ -10,6 +10,14 @@ import { MAX_FAMILIES_PER_PUSH, MAX_INDEXED_BYTES } from 'src/storage/storable-s
  * with a 400 that writes nothing (src/storage/storable-sizes.ts), and a push of thousands of metric
  * names takes one lock covering every name instead of one lock per name (push.v4.sql).
  */
+/** A delimited protobuf MetricFamily with a name, type gauge and no metric. */
+function emptyFamily(name: string): Buffer {
+  const nameBytes = Buffer.from(name);
+  const varint = (n: number): number[] => (n < 128 ? [n] : [(n & 0x7f) | 0x80, ...varint(n >>> 7)]);
+  const message = Buffer.concat([Buffer.from([0x0a, ...varint(nameBytes.length)]), nameBytes, Buffer.from([0x18, 0x01])]);
+  return Buffer.concat([Buffer.from(varint(message.length)), message]);
+}
+
 describe('push size limits and lock bounds', () => {
   const gw = useGateway();
   const scrape = async (): Promise<string[]> => pushedLines((await request(gw.url).get('/metrics').expect(200)).text);
@@ -36,12 +44,25 @@ describe('push size limits and lock bounds', () => {
     const long = 'x'.repeat(MAX_INDEXED_BYTES);
     let res = await request(gw.url).put('/metrics/job/limits_body').send(`lim_metric{detail="${long}"} 1\n`);
     expect(res.status).toBe(400);
-    expect(res.text).toMatch(/label set of a series of "lim_metric" takes \d+ bytes/);
+    expect(res.text).toMatch(/a series of "lim_metric" \(its name and labels\) takes at least 2416 bytes/);
     res = await request(gw.url)
       .put('/metrics/job/limits_body')
       .send(`${'n'.repeat(MAX_INDEXED_BYTES + 1)} 1\n`);
     expect(res.status).toBe(400);
-    expect(res.text).toMatch(/name of metric family "n{80}"… takes 2401 bytes/);
+    expect(res.text).toMatch(/a series of "n{80}"… \(its name and labels\) takes at least 2401 bytes/);
+    // Few characters, many bytes: only the exact check, on the stored key, finds it.
+    res = await request(gw.url)
+      .put('/metrics/job/limits_body')
+      .send(`lim_metric{detail="${'€'.repeat(800)}"} 1\n`);
+    expect(res.status).toBe(400);
+    expect(res.text).toMatch(/label set of a series of "lim_metric" takes \d+ bytes, more than the 2400/);
+    // A protobuf family without series has a name but no series: the exact check on names finds it.
+    res = await request(gw.url)
+      .put('/metrics/job/limits_body')
+      .set('Content-Type', 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited')
+      .send(emptyFamily('p'.repeat(MAX_INDEXED_BYTES + 1)));
+    expect(res.status).toBe(400);
+    expect(res.text).toMatch(/name of metric family "p{80}"… takes 2401 bytes/);
     expect(await scrape()).toEqual(before);
     const fits = 'y'.repeat(2000);
     await request(gw.url).put('/metrics/job/limits_body').send(`lim_metric{detail="${fits}"} 2\n`).expect(200);

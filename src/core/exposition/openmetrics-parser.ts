@@ -7,6 +7,7 @@
  * Line oriented: the grammar allows single spaces only, no blank lines and no free comments, so each
  * line is matched whole and an error always names one line.
  */
+import { LabelNamesSeen } from 'src/core/exposition/label-names-seen';
 import { ExpositionParseError } from 'src/core/exposition/errors';
 import { goQuote } from 'src/core/exposition/go-syntax';
 import { LabelSetIndex } from 'src/core/exposition/label-set-index';
@@ -611,6 +612,7 @@ class OpenMetricsParser {
     if (c.eat('}')) {
       return labels;
     }
+    const seen = new LabelNamesSeen(labels);
     for (;;) {
       const name = c.take(/[^=,}" ]*/y);
       if (!isValidLabelName(name)) {
@@ -623,10 +625,11 @@ class OpenMetricsParser {
       if (!c.eat('"')) {
         throw this.error(`unterminated value of label ${goQuote(name)}`);
       }
-      if (labels.some((l) => l.name === name)) {
+      if (seen.has(name)) {
         throw this.error(`duplicate label name ${goQuote(name)}`);
       }
       labels.push({ name, value: this.unescape(raw) });
+      seen.added(name);
       if (c.eat('}')) {
         return labels;
       }

@@ -382,3 +382,16 @@ describe('parseText: quoted names', () => {
     expect(() => parseText(input, { nameValidation: scheme })).toThrow(message);
   });
 });
+
+describe('parseText duplicate label names beyond a handful of labels', () => {
+  const labels = (n: number): string => Array.from({ length: n }, (_, i) => `l${i}="v"`).join(',');
+
+  it('finds a duplicate wherever it sits, and takes many distinct labels', () => {
+    for (const n of [3, 16, 17, 40, 5000]) {
+      expect(parseText(`m{${labels(n)}} 1\n`)[0].metric[0].label).toHaveLength(n);
+      for (const dup of [0, n - 1]) {
+        expect(() => parseText(`m{${labels(n)},l${dup}="w"} 1\n`)).toThrow('duplicate label names for metric "m"');
+      }
+    }
+  });
+});

@@ -3,6 +3,7 @@
  * `expfmt.TextParser` (prometheus/common), which Pushgateway uses for every non-protobuf push.
  * A hand-written scanner over the string by index: no per-character regexes, one substring per token.
  */
+import { LabelNamesSeen } from 'src/core/exposition/label-names-seen';
 import { ExpositionParseError } from 'src/core/exposition/errors';
 import { formatFloat } from 'src/core/exposition/format-float';
 import { goCharOfByte, goQuote, goQuoteByte, parseGoFloat, parseGoInt64 } from 'src/core/exposition/go-syntax';
@@ -268,6 +269,7 @@ class TextScanner {
 
   /** Reads `{name="value",...}` from the current '{' up to the first non-blank after '}'. */
   private readLabels(labels: LabelPair[], type: MetricType): void {
+    const seen = new LabelNamesSeen(labels);
     for (;;) {
       this.skipBlankTab();
       if (this.cur === RBRACE) {
@@ -288,7 +290,7 @@ class TextScanner {
         throw this.error('label name "__name__" is reserved');
       }
       const special = (type === MetricType.SUMMARY && name === 'quantile') || (isHistogram(type) && name === 'le');
-      if (!special && hasLabel(labels, name)) {
+      if (!special && seen.has(name)) {
         throw this.error(`duplicate label names for metric ${goQuote(this.fam.family.name)}`);
       }
       if (this.skipBlankTab() !== QUOTE) {
@@ -299,6 +301,7 @@ class TextScanner {
         this.point = this.parsePoint(name, value);
       } else {
         labels.push({ name, value });
+        seen.added(name);
       }
       const next = this.skipBlankTab();
       if (next === RBRACE) {
@@ -708,15 +711,6 @@ function suffixOf(name: string): string | undefined {
     }
   }
   return undefined;
-}
-
-function hasLabel(labels: LabelPair[], name: string): boolean {
-  for (let i = 0; i < labels.length; i++) {
-    if (labels[i].name === name) {
-      return true;
-    }
-  }
-  return false;
 }
 
 /** Gives each histogram without a `+Inf` bucket one holding its sample count. */
