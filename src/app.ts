@@ -7,7 +7,7 @@ import { AppModule } from 'src/app.module';
 import { AppConfig } from 'src/config/env.schema';
 import { GatewayMetrics } from 'src/telemetry/gateway-metrics.service';
 import { serverLimitOptions } from 'src/http/server-limits';
-import { handleClientError } from 'src/http/client-errors';
+import { answerConnect, handleClientError } from 'src/http/client-errors';
 import { GatewayLogger } from 'src/runtime/gateway-logger';
 
 const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
@@ -61,6 +61,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     logger: new GatewayLogger({ logLevels: LOG_LEVELS[config.logLevel] }),
   });
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.server.on('connect', answerConnect);
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.bodyLimitBytes }, (_req, body, done) => done(null, body));
   const metrics = app.get(GatewayMetrics);

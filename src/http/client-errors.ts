@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /** The answer to a request Node's HTTP parser refused before any route ran. */
 export interface ClientErrorAnswer {
@@ -43,4 +44,19 @@ export function handleClientError(error: Error & { code?: string }, socket: Sock
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nX-Error: ${message}\r\nContent-Length: 0\r\n\r\n`);
   }
   socket.destroy();
+}
+
+const NOT_FOUND = '404 page not found\n';
+
+/**
+ * The server's `connect` listener. Node hands a CONNECT request to that event instead of the
+ * router and, with no listener, closes the connection without a word; the gateway serves no
+ * CONNECT route, so it answers as it does any method no route takes (`PATCH`: 404), then closes.
+ */
+export function answerConnect(_req: unknown, socket: Duplex): void {
+  socket.on('error', () => undefined);
+  socket.end(
+    'HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n' +
+      `Content-Length: ${NOT_FOUND.length}\r\nConnection: close\r\n\r\n${NOT_FOUND}`,
+  );
 }

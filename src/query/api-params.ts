@@ -9,13 +9,18 @@ export class ApiParams {
 
   /** From a raw URL (path plus optional query string), body and Content-Type header. */
   static fromRequest(url: string, body: unknown, contentType: string | undefined): ApiParams {
+    // Appended one by one: spreading a form of a million parameters into push() overflowed the stack.
     const pairs: [string, string][] = [];
     if (Buffer.isBuffer(body) && body.length > 0 && isFormContentType(contentType)) {
-      pairs.push(...new URLSearchParams(body.toString('utf8')));
+      for (const pair of new URLSearchParams(body.toString('utf8'))) {
+        pairs.push(pair);
+      }
     }
     const q = url.indexOf('?');
     if (q >= 0) {
-      pairs.push(...new URLSearchParams(url.slice(q + 1)));
+      for (const pair of new URLSearchParams(url.slice(q + 1))) {
+        pairs.push(pair);
+      }
     }
     return new ApiParams(pairs);
   }

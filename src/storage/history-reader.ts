@@ -14,6 +14,16 @@ import { matchersToSql } from 'src/storage/history-matchers';
 import { DB_TEXT_ESCAPE, decodeSortedDbTexts, fromDbLabels, fromDbText, toDbText } from 'src/storage/db-text';
 
 /** Which series a read may see, and when they must have existed. */
+
+/**
+ * A time in ms as a bigint parameter. PromQL can name times no sample can have (`x @ 1e18` is 1e21
+ * ms, beyond bigint, which failed the statement with a 500); those are held to JavaScript's date
+ * range (±8.64e15 ms, ±275,760 years), which selects the same nothing.
+ */
+function dbMs(ms: number): number {
+  return Math.min(Math.max(ms, -8.64e15), 8.64e15);
+}
+
 export interface SeriesScope {
   /** Only this tenant's series; undefined: every tenant. */
   tenant?: string;
@@ -148,7 +158,7 @@ export class HistoryReader {
    * and is checkpointed between pages (throws PromqlEvalError('timeout'/'canceled') through).
    */
   async findSeries(matchers: readonly LabelMatcher[], scope: SeriesScope, presentBefore = true, opts: ReadOptions = {}): Promise<HistorySeries[]> {
-    const params: unknown[] = [scope.startMs, scope.endMs];
+    const params: unknown[] = [dbMs(scope.startMs), dbMs(scope.endMs)];
     const { where, residual } = seriesWhere(matchers, scope, presentBefore, params);
     const limited = opts.limit !== undefined && Number.isFinite(opts.limit) && residual.length === 0;
     const from = limited
@@ -178,7 +188,7 @@ export class HistoryReader {
     budget?: LoadBudget,
     only?: readonly string[],
   ): AsyncGenerator<HistorySeries[]> {
-    const params: unknown[] = [scope.startMs, scope.endMs];
+    const params: unknown[] = [dbMs(scope.startMs), dbMs(scope.endMs)];
     const { where, residual } = seriesWhere(matchers, scope, presentBefore, params);
     const sql = `${PACKED} FROM (${PACKED_COLUMNS} FROM ${SERIES_WITH_EXPIRY} WHERE ${where} ORDER BY s.series_key, s.id) s`;
     const [row] = await this.read<PackedRow>(sql, params, budget);
@@ -352,8 +362,12 @@ export class HistoryReader {
     }
     const dense = isDense(ids);
     const [range, previous] = (await Promise.all([
-      this.read(dense ? LOAD_RANGE_DENSE : LOAD_RANGE, dense ? [ids, startMs, endMs, ids[0], ids[ids.length - 1]] : [ids, startMs, endMs], budget),
-      includePrevious ? this.read(LOAD_PREVIOUS, [ids, startMs], budget) : Promise.resolve([]),
+      this.read(
+        dense ? LOAD_RANGE_DENSE : LOAD_RANGE,
+        dense ? [ids, dbMs(startMs), dbMs(endMs), ids[0], ids[ids.length - 1]] : [ids, dbMs(startMs), dbMs(endMs)],
+        budget,
+      ),
+      includePrevious ? this.read(LOAD_PREVIOUS, [ids, dbMs(startMs)], budget) : Promise.resolve([]),
     ])) as [{ id: number; t: Buffer; v: Buffer; s: string }[], { id: number; t: number; v: number; stale: boolean }[]];
     for (const p of previous) {
       out.set(p.id, [p.stale ? { t: p.t, v: NaN, stale: true } : { t: p.t, v: p.v }]);
@@ -376,7 +390,7 @@ export class HistoryReader {
    * otherwise from the matching series read page by page.
    */
   async labelNames(scope: SeriesScope, opts: LabelReadOptions = {}): Promise<LabelAnswer> {
-    const params: unknown[] = [scope.startMs, scope.endMs];
+    const params: unknown[] = [dbMs(scope.startMs), dbMs(scope.endMs)];
     const where = this.matchWhere(scope, opts.matchers ?? [], params);
     if (where === undefined) {
       return this.collect(scope, opts, (labels, add) => Object.keys(labels).forEach(add));
@@ -392,7 +406,7 @@ export class HistoryReader {
    * match any of `opts.matchers`, sorted, at most `opts.limit`; as labelNames.
    */
   async labelValues(name: string, scope: SeriesScope, opts: LabelReadOptions = {}): Promise<LabelAnswer> {
-    const params: unknown[] = [scope.startMs, scope.endMs];
+    const params: unknown[] = [dbMs(scope.startMs), dbMs(scope.endMs)];
     const where = this.matchWhere(scope, opts.matchers ?? [], params);
     if (where === undefined) {
       return this.collect(scope, opts, (labels, add) => {

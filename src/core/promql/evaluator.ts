@@ -639,6 +639,10 @@ class Evaluator {
     const step = state.stepMs;
     const first = Math.ceil((refT - sq.rangeMs) / step) * step;
     let u = state.nextT === undefined || first > state.nextT ? first : state.nextT;
+    // Each step adds at least one point per series the inner expression returns: a subquery with
+    // more steps than the query may hold samples fails as soon as anything is returned, so it
+    // fails before the steps run (Prometheus runs them until the limit or its timeout).
+    this.budget.ensureRoom(Math.max(0, Math.floor((refT - u) / step) + 1));
     for (; u <= refT; u += step) {
       await this.checkpoint();
       const samples = await this.evalVector(sq.expr, u);

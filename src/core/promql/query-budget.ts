@@ -94,6 +94,17 @@ export class QueryBudget implements LoadBudget {
     }
   }
 
+  /**
+   * Refuses up front work that would hold `samples` more than the limit allows, with the error
+   * hold() would throw once they were held (a subquery of 3e10 steps would otherwise run until
+   * the query's timeout before it held enough to hit the limit).
+   */
+  ensureRoom(samples: number): void {
+    if (this.heldSamples + samples > this.maxSamples) {
+      throw new PromqlEvalError('execution', TOO_MANY_SAMPLES);
+    }
+  }
+
   /** Releases samples no longer held (a step's intermediate values, a page handed on). */
   release(samples: number): void {
     this.heldSamples -= samples;
