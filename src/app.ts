@@ -7,6 +7,7 @@ import { AppModule } from 'src/app.module';
 import { AppConfig } from 'src/config/env.schema';
 import { GatewayMetrics } from 'src/telemetry/gateway-metrics.service';
 import { serverLimitOptions } from 'src/http/server-limits';
+import { isWellFormedMediaType } from 'src/http/body-decoding';
 import { answerConnect, handleClientError } from 'src/http/client-errors';
 import { GatewayLogger } from 'src/runtime/gateway-logger';
 
@@ -62,6 +63,13 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.server.on('connect', answerConnect);
+  fastify.addHook('onRequest', (req: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+    const contentType = req.headers['content-type'];
+    if (contentType !== undefined && !isWellFormedMediaType(contentType)) {
+      delete req.headers['content-type'];
+    }
+    done();
+  });
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.bodyLimitBytes }, (_req, body, done) => done(null, body));
   const metrics = app.get(GatewayMetrics);

@@ -122,3 +122,18 @@ function chunkData(type: number, payload: Buffer): Buffer {
   }
   return data;
 }
+
+const MEDIA_TYPE_NAME = /^[\w!#$%&'*+.^`|~-]+$/;
+const MEDIA_SUBTYPE_NAME = /^[\w!#$%&'*+.^`|~-]+\s*$/;
+
+/**
+ * Whether a Content-Type header is a `type/subtype[; params]` Fastify can route (the same test as
+ * its own: a value like `text` or `foo` is answered 415 before any handler runs). Upstream reads a
+ * push whose Content-Type does not parse as text format, so the gateway drops such a header first.
+ */
+export function isWellFormedMediaType(header: string): boolean {
+  const semicolon = header.indexOf(';');
+  const mediaType = semicolon < 0 ? header : header.slice(0, semicolon);
+  const slash = mediaType.indexOf('/');
+  return slash >= 0 && MEDIA_TYPE_NAME.test(mediaType.slice(0, slash).trimStart()) && MEDIA_SUBTYPE_NAME.test(mediaType.slice(slash + 1).trimEnd());
+}

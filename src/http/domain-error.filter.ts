@@ -66,6 +66,11 @@ export function toTextError(error: unknown): TextError | undefined {
   if (error instanceof DatabaseUnavailableError) {
     return { status: 503, message: error.message };
   }
+  // The client closed the connection while its body was being read (Node's 'aborted'): its own
+  // doing, and nobody is left to answer; not an error of the gateway's to log with a stack.
+  if (fastifyCode === 'ECONNRESET' && (error as Error).message === 'aborted') {
+    return { status: 400, message: 'request aborted by the client' };
+  }
   return undefined;
 }
 

@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import request from 'supertest';
-import { useGateway } from '../support/gateway';
+import { createTestDatabase, GatewayProcess, startProcess, TestDatabase, useGateway } from '../support/gateway';
 import { MAX_MADE_LABEL_VALUE } from 'src/core/promql/functions';
 
 /**
@@ -27,6 +27,14 @@ describe('hostile requests', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 404 Not Found\r\n/);
     expect(answer.endsWith('\r\n\r\n404 page not found\n')).toBe(true);
     await request(gw.url).get('/-/healthy').expect(200);
+  });
+
+  it('reads a push whose Content-Type does not parse as text format, as upstream does (Fastify answered 415)', async () => {
+    for (const [i, type] of ['text', 'foo', 'foo; charset=utf-8', '/plain'].entries()) {
+      await request(gw.url).put('/metrics/job/hostile_ct').set('Content-Type', type).send(`hct ${i}\n`).expect(200);
+      const scrape = (await request(gw.url).get('/metrics').expect(200)).text;
+      expect(scrape).toContain(`hct{instance="",job="hostile_ct"} ${i}\n`);
+    }
   });
 
   it('reads a form of a million parameters (spreading them overflowed the stack: 500)', async () => {
@@ -68,5 +76,35 @@ describe('hostile requests', () => {
     // A subquery within the limit still runs.
     const fine = await query('max_over_time(hq[1h:1m])');
     expect(fine.status).toBe(200);
+  });
+});
+
+describe('a client that hangs up in the middle of its body', () => {
+  let db: TestDatabase;
+  let gw: GatewayProcess;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    gw = await startProcess(db);
+  });
+
+  afterAll(async () => {
+    await gw?.stop();
+    await db?.drop();
+  });
+
+  it('is not logged as an error of the gateway (it was, with a stack trace)', async () => {
+    const { port } = new URL(gw.url);
+    await new Promise<void>((resolve) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => {
+        socket.write('PUT /metrics/job/hangup HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nhang_m 1\n');
+        setTimeout(() => socket.destroy(), 300);
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve());
+    });
+    // A push after it is answered, and by then the abort has been handled.
+    await request(gw.url).put('/metrics/job/hangup').send('hang_m 2\n').expect(200);
+    expect(gw.output()).not.toMatch(/ERROR|aborted/);
   });
 });
