@@ -13,7 +13,7 @@ import { isOpenMetricsPush, isProtobufPush } from 'src/core/scrape/negotiation';
 import { MetricFamily } from 'src/core/model/metric-family';
 import { GroupRef, MetricGroupRepository } from 'src/storage/metric-group.repository';
 import { planPushCheck } from 'src/core/consistency/push-check';
-import { checkGroupStorable, checkParsedSeries } from 'src/storage/storable-sizes';
+import { checkGroupStorable, checkParsedSeries, LARGE_PUSH_SERIES, yieldToLoop } from 'src/storage/storable-sizes';
 import { groupTtl } from 'src/core/grouping/group-ttl';
 import { decodeBody } from 'src/http/body-decoding';
 import { GatewayMetrics } from 'src/telemetry/gateway-metrics.service';
@@ -70,7 +70,11 @@ export class IngestService {
     // Before anything can be written (a failed push records its failure time in the group's row).
     checkGroupStorable(group);
     const families = this.parseBody(req);
-    checkParsedSeries(families);
+    // A large push lets other requests run between its steps, each linear in its series.
+    const large = checkParsedSeries(families) > LARGE_PUSH_SERIES;
+    if (large) {
+      await yieldToLoop();
+    }
     if (req.principal !== undefined) {
       enforceDecision(checkPushedSeries(req.principal, families));
     }
@@ -84,13 +88,14 @@ export class IngestService {
       throw error;
     }
     const own = this.config.consistencyCheck ? await this.metrics.types() : [];
-    await this.repository.applyPush({
-      group,
-      mode: req.mode,
-      now,
-      ttlSeconds,
-      plan: planPushCheck(sanitized, group.exposedLabels, own, this.config.consistencyCheck),
-    });
+    if (large) {
+      await yieldToLoop();
+    }
+    const plan = planPushCheck(sanitized, group.exposedLabels, own, this.config.consistencyCheck);
+    if (large) {
+      await yieldToLoop();
+    }
+    await this.repository.applyPush({ group, mode: req.mode, now, ttlSeconds, plan });
   }
 
   /** Deletes one group by its exact grouping key. Resolves after the commit. */

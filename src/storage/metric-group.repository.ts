@@ -1,4 +1,4 @@
-import { checkPushStorable } from 'src/storage/storable-sizes';
+import { checkPushStorable, LARGE_PUSH_SERIES, yieldToLoop } from 'src/storage/storable-sizes';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Labels } from 'src/core/model/labels';
 import { MetricType } from 'src/core/model/metric-family';
@@ -196,6 +196,9 @@ export class MetricGroupRepository {
       now: write.now,
     });
     checkPushStorable(write, history);
+    if (history !== undefined && history.keys.length > LARGE_PUSH_SERIES) {
+      await yieldToLoop();
+    }
     try {
       let written = false;
       if (!write.plan.needsContext) {

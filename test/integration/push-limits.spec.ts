@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { useGateway } from '../support/gateway';
 import { pushedLines } from '../support/scrape';
-import { MAX_FAMILIES_PER_PUSH, MAX_INDEXED_BYTES } from 'src/storage/storable-sizes';
+import { MAX_FAMILIES_PER_PUSH, MAX_INDEXED_BYTES, MAX_SERIES_PER_PUSH } from 'src/storage/storable-sizes';
 
 /**
  * Pushes the store cannot index, and pushes that would have filled PostgreSQL's shared lock table
@@ -75,6 +75,20 @@ describe('push size limits and lock bounds', () => {
     expect(res.status).toBe(400);
     expect(res.text).toContain(`holds ${MAX_FAMILIES_PER_PUSH + 1} metric families, at most ${MAX_FAMILIES_PER_PUSH}`);
   });
+
+  it(`refuses more than ${MAX_SERIES_PER_PUSH} series in one push; a large push below it is stored whole`, async () => {
+    const body = (n: number) => Array.from({ length: n }, (_, i) => `lim_series{i="${i}"} ${i}\n`).join('');
+    const res = await request(gw.url)
+      .put('/metrics/job/limits_series')
+      .send(body(MAX_SERIES_PER_PUSH + 1));
+    expect(res.status).toBe(400);
+    expect(res.text).toContain(`holds ${MAX_SERIES_PER_PUSH + 1} series, at most ${MAX_SERIES_PER_PUSH} per push`);
+    // 20,000 series: the push yields between its steps (LARGE_PUSH_SERIES) and keeps every series.
+    await request(gw.url).put('/metrics/job/limits_series').send(body(20_000)).expect(200);
+    const lines = (await scrape()).filter((l) => l.startsWith('lim_series{'));
+    expect(lines).toHaveLength(20_000);
+    expect(lines).toContain('lim_series{i="19999",instance="",job="limits_series"} 19999');
+  }, 120_000);
 
   it('takes a push of thousands of metric names (more locks than the server has slots) while small pushes go on', async () => {
     // 4,000 histograms: 16,000 lookup names, twice the ~7,800 lock slots of a default server.
