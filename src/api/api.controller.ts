@@ -1,4 +1,5 @@
 import { Controller, Delete, Get, Header, HttpCode, Inject, NotFoundException, Options, Put, Req, UseFilters } from '@nestjs/common';
+import { MAX_MATCH_SELECTORS } from 'src/query/api-params';
 import { FastifyRequest } from 'fastify';
 import { readTenantOfRequest } from 'src/auth/request-principal';
 import { ApiService } from 'src/api/api.service';
@@ -31,8 +32,12 @@ function selectionOf(query: Query): GroupSelection {
   try {
     const before = firstOf(query, 'pushed_before');
     const after = firstOf(query, 'pushed_after');
+    const selectors = allOf(query, 'match[]');
+    if (selectors.length > MAX_MATCH_SELECTORS) {
+      throw new ApiError('bad_data', `too many match[] selectors: ${selectors.length}, at most ${MAX_MATCH_SELECTORS}`);
+    }
     return {
-      selectors: allOf(query, 'match[]').map(parseGroupSelector),
+      selectors: selectors.map(parseGroupSelector),
       pushedBefore: before === undefined ? undefined : parseTimeBound('pushed_before', before),
       pushedAfter: after === undefined ? undefined : parseTimeBound('pushed_after', after),
     };

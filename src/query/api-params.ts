@@ -45,3 +45,10 @@ export class ApiParams {
 function isFormContentType(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';')[0].trim().toLowerCase() === 'application/x-www-form-urlencoded';
 }
+
+/**
+ * Most `match[]` selectors one request may give, in the query API and the group API (Prometheus
+ * has no bound; Grafana sends one). Each is a selection of its own, so 100,000 of them in one form
+ * kept a request busy past any timeout.
+ */
+export const MAX_MATCH_SELECTORS = 1000;

@@ -8,7 +8,8 @@ import { MAX_MADE_LABEL_VALUE } from 'src/core/promql/functions';
  * answer, or only at the query timeout. Each is now a clear answer.
  */
 describe('hostile requests', () => {
-  const gw = useGateway({ QUERY_TIMEOUT: '20s' });
+  // A larger request head, so the group API can be given 1,001 selectors in its query string.
+  const gw = useGateway({ QUERY_TIMEOUT: '20s', HTTP_MAX_HEADER_BYTES: '131072' });
   const query = (q: string) => request(gw.url).post('/api/v1/query').type('form').send({ query: q });
 
   beforeAll(async () => {
@@ -42,6 +43,18 @@ describe('hostile requests', () => {
     const res = await request(gw.url).post('/api/v1/query').type('form').send(form);
     expect(res.status).toBe(200);
     expect(res.body.data.result).toHaveLength(1);
+  });
+
+  it('refuses more than 1,000 match[] selectors in the query and group APIs (100,000 kept a request busy past any timeout)', async () => {
+    const form = Array.from({ length: 1001 }, (_, i) => `match[]=${encodeURIComponent(`hq{i="${i}"}`)}`).join('&');
+    const series = await request(gw.url).post('/api/v1/series').type('form').send(form);
+    expect(series.status).toBe(400);
+    expect(series.body).toMatchObject({ status: 'error', errorType: 'bad_data', error: 'too many match[] selectors: 1001, at most 1000' });
+    const groups = await request(gw.url).get(`/api/v1/groups?${form}`);
+    expect(groups.status).toBe(400);
+    expect(groups.body.error).toBe('too many match[] selectors: 1001, at most 1000');
+    const fine = await request(gw.url).post('/api/v1/series').type('form').send(form.split('&').slice(0, 1000).join('&'));
+    expect(fine.status).toBe(200);
   });
 
   it('evaluates @ at times beyond any sample (a bigint overflow in the statement: 500)', async () => {
