@@ -19,7 +19,8 @@ import { itWhen, serverUrl } from '../support/test-env';
  * ratio with a floor, no absolute timing.
  */
 
-const LONG_A = 'a'.repeat(10000);
+// Near the longest value a stored series can have (its labels take at most 2,400 bytes in all).
+const LONG_A = 'a'.repeat(2300);
 /** The issue's reproduction: one push to this job, then `{job!~"(a+)+b"}`. */
 const REDOS_JOB = `${'a'.repeat(27)}c`;
 
@@ -106,7 +107,7 @@ function summary(body: unknown): string[] {
     .sort();
 }
 
-describe('pathological regexes on a 10,000-character label value', () => {
+describe('pathological regexes on a 2,300-character label value', () => {
   jest.setTimeout(180000);
   let db: TestDatabase;
   let gw: GatewayProcess;
@@ -133,16 +134,16 @@ describe('pathological regexes on a 10,000-character label value', () => {
   it.each([
     ['the issue: 28 characters, negated', query('redos_m{job!~"(a+)+b"}'), ['']],
     ['nested plus', query('hostile_m{v=~"(a+)+b"}'), []],
-    ['nested plus, negated', query('hostile_m{v!~"(a+)+b"}'), [`v=aaa…10000`, 'v=aaa…10001', 'v=short']],
-    ['overlapping alternation', query('hostile_m{v=~"(a|aa)*c"}'), ['v=aaa…10001']],
-    ['counted star group', query('hostile_m{v=~"(.*a){20}"}'), ['v=aaa…10000']],
-    ['counted star group, negated', query('hostile_m{v!~"(.*a){20}"}'), ['v=aaa…10001', 'v=short']],
+    ['nested plus, negated', query('hostile_m{v!~"(a+)+b"}'), [`v=aaa…2300`, 'v=aaa…2301', 'v=short']],
+    ['overlapping alternation', query('hostile_m{v=~"(a|aa)*c"}'), ['v=aaa…2301']],
+    ['counted star group', query('hostile_m{v=~"(.*a){20}"}'), ['v=aaa…2300']],
+    ['counted star group, negated', query('hostile_m{v!~"(.*a){20}"}'), ['v=aaa…2301', 'v=short']],
     ['nested stars', query('hostile_m{v=~"(a*)*b"}'), []],
-    ['stacked dot stars', query('hostile_m{v=~".*.*.*.*.*.*.*.*c"}'), ['v=aaa…10001']],
+    ['stacked dot stars', query('hostile_m{v=~".*.*.*.*.*.*.*.*c"}'), ['v=aaa…2301']],
     ['triple nesting, case-insensitive', query('hostile_m{v=~"(?i)((A+)+)+B"}'), []],
-    ['label_replace captures', query('label_replace(hostile_m, "x", "$2", "v", "(a+)+(c)")'), ['v=aaa…10000', 'v=aaa…10001,x=c', 'v=short']],
-    ['series API', series('hostile_m{v=~"(a|aa)*c"}'), ['v=aaa…10001']],
-    ['series API, negated', series('hostile_m{v!~"(a+)+b", v!="short"}'), ['v=aaa…10000', 'v=aaa…10001']],
+    ['label_replace captures', query('label_replace(hostile_m, "x", "$2", "v", "(a+)+(c)")'), ['v=aaa…2300', 'v=aaa…2301,x=c', 'v=short']],
+    ['series API', series('hostile_m{v=~"(a|aa)*c"}'), ['v=aaa…2301']],
+    ['series API, negated', series('hostile_m{v!~"(a+)+b", v!="short"}'), ['v=aaa…2300', 'v=aaa…2301']],
   ])('%s', async (_name, path, expected) => {
     const p = await probeDuring(gw.url, path);
     const worst = Math.max(...p.duringMs);
