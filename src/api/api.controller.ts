@@ -1,11 +1,11 @@
 import { Controller, Delete, Get, Header, HttpCode, Inject, NotFoundException, Options, Put, Req, UseFilters } from '@nestjs/common';
-import { MAX_MATCH_SELECTORS } from 'src/query/api-params';
 import { FastifyRequest } from 'fastify';
 import { readTenantOfRequest } from 'src/auth/request-principal';
 import { ApiService } from 'src/api/api.service';
 import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
 import { ApiError, QueryErrorFilter } from 'src/query/api-error';
+import { boundedMatchSelectors } from 'src/query/api-params';
 import { GroupSelection, GroupSelectorError, isRestricted, PageRequest, parseGroupSelector, parseTimeBound } from 'src/core/grouping/group-selection';
 
 /** Largest page of `GET /api/v1/groups`, and the default. */
@@ -32,12 +32,8 @@ function selectionOf(query: Query): GroupSelection {
   try {
     const before = firstOf(query, 'pushed_before');
     const after = firstOf(query, 'pushed_after');
-    const selectors = allOf(query, 'match[]');
-    if (selectors.length > MAX_MATCH_SELECTORS) {
-      throw new ApiError('bad_data', `too many match[] selectors: ${selectors.length}, at most ${MAX_MATCH_SELECTORS}`);
-    }
     return {
-      selectors: selectors.map(parseGroupSelector),
+      selectors: boundedMatchSelectors(allOf(query, 'match[]')).map(parseGroupSelector),
       pushedBefore: before === undefined ? undefined : parseTimeBound('pushed_before', before),
       pushedAfter: after === undefined ? undefined : parseTimeBound('pushed_after', after),
     };

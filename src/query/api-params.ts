@@ -4,6 +4,8 @@
  * query string; `+` is a space, keys are percent-decoded (`match%5B%5D` → `match[]`), repeated
  * keys keep every value.
  */
+import { ApiError } from 'src/query/api-error';
+
 export class ApiParams {
   private constructor(private readonly pairs: readonly [string, string][]) {}
 
@@ -52,3 +54,11 @@ function isFormContentType(contentType: string | undefined): boolean {
  * kept a request busy past any timeout.
  */
 export const MAX_MATCH_SELECTORS = 1000;
+
+/** The `match[]` values of a request, refused with `bad_data` beyond MAX_MATCH_SELECTORS. */
+export function boundedMatchSelectors(values: string[]): string[] {
+  if (values.length > MAX_MATCH_SELECTORS) {
+    throw new ApiError('bad_data', `too many match[] selectors: ${values.length}, at most ${MAX_MATCH_SELECTORS}`);
+  }
+  return values;
+}

@@ -18,7 +18,7 @@ import { APP_CONFIG } from 'src/config/config.module';
 import { GroupCache } from 'src/scrape/group-cache.service';
 import { BUILD_INFO } from 'src/telemetry/build-info';
 import { ApiError } from 'src/query/api-error';
-import { ApiParams, MAX_MATCH_SELECTORS } from 'src/query/api-params';
+import { ApiParams, boundedMatchSelectors } from 'src/query/api-params';
 import { HistorySeriesSource } from 'src/storage/history-series-source';
 import { queryResultJson } from 'src/query/api-json';
 
@@ -280,11 +280,7 @@ function scopeParams(p: ApiParams, ctx: QueryContext): SeriesScope {
 
 /** Every `match[]` as a matcher list; each must be a plain selector with a non-empty matcher. */
 function matchSets(p: ApiParams): LabelMatcher[][] {
-  const texts = p.all('match[]');
-  if (texts.length > MAX_MATCH_SELECTORS) {
-    throw new ApiError('bad_data', `too many match[] selectors: ${texts.length}, at most ${MAX_MATCH_SELECTORS}`);
-  }
-  return texts.map((text) => {
+  return boundedMatchSelectors(p.all('match[]')).map((text) => {
     let expr: Expr;
     try {
       expr = parseExpr(text);

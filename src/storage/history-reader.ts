@@ -13,8 +13,6 @@ import { DATABASE } from 'src/storage/storage.tokens';
 import { matchersToSql } from 'src/storage/history-matchers';
 import { DB_TEXT_ESCAPE, decodeSortedDbTexts, fromDbLabels, fromDbText, toDbText } from 'src/storage/db-text';
 
-/** Which series a read may see, and when they must have existed. */
-
 /**
  * A time in ms as a bigint parameter. PromQL can name times no sample can have (`x @ 1e18` is 1e21
  * ms, beyond bigint, which failed the statement with a 500); those are held to JavaScript's date
@@ -24,6 +22,7 @@ function dbMs(ms: number): number {
   return Math.min(Math.max(ms, -8.64e15), 8.64e15);
 }
 
+/** Which series a read may see, and when they must have existed. */
 export interface SeriesScope {
   /** Only this tenant's series; undefined: every tenant. */
   tenant?: string;
