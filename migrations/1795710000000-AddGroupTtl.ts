@@ -1,11 +1,5 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { MigrationInterface, QueryRunner } from 'typeorm';
-
-/** A versioned SQL file of migrations/sql (copied next to the compiled migrations by the build). */
-function sqlFile(name: string): string {
-  return readFileSync(path.join(__dirname, 'sql', name), 'utf8');
-}
+import { sqlFile } from './sql-file';
 
 /**
  * Group expiry (TTL) and the push protocol's SQL as separate functions (push.v2.sql: lock, suspect

@@ -1,11 +1,5 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { MigrationInterface, QueryRunner } from 'typeorm';
-
-/** A versioned SQL file of migrations/sql (copied next to the compiled migrations by the build). */
-function sqlFile(name: string): string {
-  return readFileSync(path.join(__dirname, 'sql', name), 'utf8');
-}
+import { sqlFile } from './sql-file';
 
 /**
  * Group commit (issue 14): push.v3.sql adds pgw_push_batch, which applies several pushes to
