@@ -15,6 +15,11 @@ export function startupHeap(): void {
   v8.setFlagsFromString('--semi-space-growth-factor=1');
 }
 
+/** Whether servingHeap ran (until then the growth factor stays 1 whatever bulk work does). */
+let serving = false;
+/** Bulk loads running (see withoutYoungGrowth). */
+let bulkHolds = 0;
+
 /**
  * Once serving: the young generation grows with the load again, up to V8's default maximum (both
  * semi-spaces 32 MiB together). A cap at 16 MiB saved ~15 MiB at 10k groups but cost 20-25% push
@@ -22,7 +27,31 @@ export function startupHeap(): void {
  * the scrape cache; bench/README.md, "Issue 14"), so the young generation is left to V8 here.
  */
 export function servingHeap(): void {
-  v8.setFlagsFromString(`--semi-space-growth-factor=${DEFAULT_GROWTH_FACTOR}`);
+  serving = true;
+  if (bulkHolds === 0) {
+    v8.setFlagsFromString(`--semi-space-growth-factor=${DEFAULT_GROWTH_FACTOR}`);
+  }
+}
+
+/**
+ * Runs one-off bulk work (a cold load of thousands of groups into the scrape cache) with the young
+ * generation held at its size: such a load allocates fast enough for V8 to grow it to its 32 MiB
+ * maximum, and that growth outlives the load (V8 shrinks it only after seconds of low allocation;
+ * see trimWhenQuiet), though nothing after a one-off load needs it. The cost is more objects
+ * promoted during the load, which the compaction after a bulk load gives back. Pushes meanwhile
+ * run with the young generation they had. Overlapping holds nest.
+ */
+export async function withoutYoungGrowth<T>(work: () => Promise<T>): Promise<T> {
+  if (bulkHolds++ === 0) {
+    v8.setFlagsFromString('--semi-space-growth-factor=1');
+  }
+  try {
+    return await work();
+  } finally {
+    if (--bulkHolds === 0 && serving) {
+      v8.setFlagsFromString(`--semi-space-growth-factor=${DEFAULT_GROWTH_FACTOR}`);
+    }
+  }
 }
 
 type GcFunction = (options?: { type: 'minor' | 'major' }) => void;

@@ -3,7 +3,7 @@ import { MetricGroupRepository, StoredFamily, StoredGroup } from 'src/storage/me
 import { mergeGroups, MergedFamily, PreparedGroup, prepareGroup } from 'src/core/scrape/render';
 import { SampleText } from 'src/core/scrape/sample-text';
 import { MetricType } from 'src/core/model/metric-family';
-import { compactHeap, compactionDue } from 'src/runtime/heap';
+import { compactHeap, compactionDue, withoutYoungGrowth } from 'src/runtime/heap';
 
 /** What a scrape renders: every stored group, each prepared for merging, and all of them merged. */
 export interface StoreSnapshot {
@@ -113,11 +113,14 @@ export class GroupCache {
       changed = this.groups.delete(id) || changed;
     }
     // In batches: a cold start loads every group, and one huge result set would be held all at once.
-    for (let i = 0; i < stale.length; i += LOAD_BATCH) {
-      for (const group of await this.repository.loadGroups(stale.slice(i, i + LOAD_BATCH))) {
-        this.groups.set(group.id, cached(group));
+    const load = async (): Promise<void> => {
+      for (let i = 0; i < stale.length; i += LOAD_BATCH) {
+        for (const group of await this.repository.loadGroups(stale.slice(i, i + LOAD_BATCH))) {
+          this.groups.set(group.id, cached(group));
+        }
       }
-    }
+    };
+    await (stale.length >= COMPACT_AFTER_LOADED ? withoutYoungGrowth(load) : load());
     this.noteLoaded(stale.length);
     // Only now: if a load above failed (the database went away), the next refresh must list the
     // same changes again, or the cache would miss them for good.

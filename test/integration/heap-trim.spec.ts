@@ -55,3 +55,36 @@ describe('trimWhenQuiet (a process of its own, real V8)', () => {
     expect(r.trimmed).toBeLessThanOrEqual(4 * MiB);
   }, 40_000);
 });
+
+/** A burst like the one above, inside withoutYoungGrowth and then outside it, in a process of its own. */
+const HOLD_SCRIPT = `
+const v8 = require('node:v8');
+const { servingHeap, withoutYoungGrowth } = require(process.argv[1]);
+const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+const burst = async () => {
+  let keep = [];
+  const start = Date.now();
+  while (Date.now() - start < 1500) {
+    keep.push(new Array(100).fill({ a: 1 }));
+    if (keep.length > 20000) keep = keep.slice(10000);
+  }
+};
+(async () => {
+  servingHeap();
+  const before = newSpace();
+  await withoutYoungGrowth(burst);
+  const held = newSpace();
+  await burst();
+  process.stdout.write(JSON.stringify({ before, held, free: newSpace() }));
+})();
+`;
+
+describe('withoutYoungGrowth (a process of its own, real V8)', () => {
+  it('keeps a bulk load from growing the young generation, and lets it grow again afterwards', async () => {
+    const heap = path.resolve(__dirname, '../../dist/src/runtime/heap.js');
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', HOLD_SCRIPT, heap], { timeout: 30_000 });
+    const r = JSON.parse(stdout) as { before: number; held: number; free: number };
+    expect(r.held).toBeLessThanOrEqual(Math.max(r.before, 4 * MiB));
+    expect(r.free).toBeGreaterThan(8 * MiB);
+  }, 40_000);
+});
