@@ -241,8 +241,8 @@ class PgDatabase implements Database {
     if (!(await this.migrationsPending())) {
       return [];
     }
-    // In a worker thread when it can load the compiled worker (not under ts-jest): TypeORM's
-    // modules and heap then leave with the thread instead of staying resident (issue 14).
+    // In a child process when it can run the compiled file (not under ts-jest): TypeORM's modules
+    // and heap then leave with it instead of staying resident (issue 14).
     return WORKER_AVAILABLE
       ? runMigrationsInWorker(this.hosts.currentUrl(), this.unavailableMs)
       : this.withMigrationSource(async (ds) => (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name));

@@ -1,4 +1,4 @@
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { fork } from 'node:child_process';
 import { DatabaseError } from 'pg';
 // Relative import: jest's globalSetup loads this file without the src/ path mapping.
 import { openMigrationSource } from './migration-source';
@@ -9,7 +9,7 @@ interface Request {
   connectTimeoutMs: number;
 }
 
-/** An error as it crosses the thread boundary: what asUnavailable and sqlStateOf look at. */
+/** An error as it crosses the process boundary: what asUnavailable and sqlStateOf look at. */
 interface ErrorReply {
   message: string;
   code?: string;
@@ -18,23 +18,41 @@ interface ErrorReply {
 
 type Reply = { applied: string[] } | { error: ErrorReply };
 
-/** False under ts-jest, where this file is TypeScript a worker thread cannot load. */
+/** False under ts-jest, where this file is TypeScript a plain `node` cannot load. */
 export const WORKER_AVAILABLE = __filename.endsWith('.js');
 
+/** The environment variable that makes this file, run as a program, the migrating child. */
+const CHILD_MARK = 'PGW_MIGRATION_CHILD';
+
 /**
- * Applies pending migrations in a worker thread and resolves with the names applied. TypeORM's
- * modules and heap (10 MiB resident) leave with the thread instead of staying in the gateway for
- * good (issue 14). A failure is rethrown as the same kind of error (`pg`'s DatabaseError with its
- * SQLSTATE, or an Error with its errno code), so callers classify it as they would in-process.
+ * Applies pending migrations in a child process and resolves with the names applied. TypeORM's
+ * modules and heap (10 MiB resident) leave with it instead of staying in the gateway for good,
+ * and so does what a thread would have left behind in the gateway's own allocator (a worker
+ * thread, used until 2026-12-04, left ~4.5 MiB of malloc arenas resident; issue 14). A failure is
+ * rethrown as the same kind of error (`pg`'s DatabaseError with its SQLSTATE, or an Error with
+ * its errno code), so callers classify it as they would in-process. The child gets none of the
+ * gateway's node flags (a profiler or inspector flag is the gateway's, not the child's).
  */
 export function runMigrationsInWorker(url: string, connectTimeoutMs: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const request: Request = { pgwMigrate: true, url, connectTimeoutMs };
-    const worker = new Worker(__filename, { workerData: request });
-    worker.once('message', (reply: Reply) => ('applied' in reply ? resolve(reply.applied) : reject(rebuild(reply.error))));
-    worker.once('error', reject);
-    // After a reply this changes nothing; without one (the thread died), the caller hears of it.
-    worker.once('exit', (code) => reject(new Error(`migration worker exited (${code}) without an answer`)));
+    const child = fork(__filename, [], { env: { ...process.env, [CHILD_MARK]: '1' }, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let answered = false;
+    child.once('message', (reply: Reply) => {
+      answered = true;
+      if ('applied' in reply) {
+        resolve(reply.applied);
+      } else {
+        reject(rebuild(reply.error));
+      }
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (!answered) {
+        reject(new Error(`migration process exited (${signal ?? code}) without an answer`));
+      }
+    });
+    child.send(request);
   });
 }
 
@@ -66,6 +84,8 @@ async function migrate(request: Request): Promise<Reply> {
   }
 }
 
-if (!isMainThread && (workerData as Partial<Request> | null)?.pgwMigrate === true) {
-  void migrate(workerData as Request).then((reply) => parentPort?.postMessage(reply));
+if (process.env[CHILD_MARK] === '1' && require.main === module) {
+  process.once('message', (request: Request) => {
+    void migrate(request).then((reply) => process.send?.(reply, undefined, undefined, () => process.disconnect()));
+  });
 }
