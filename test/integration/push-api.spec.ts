@@ -72,6 +72,27 @@ describe('push API over HTTP on a real database', () => {
     expect((await request(gw.url).get('/metrics')).status).toBe(200);
   });
 
+  it('reads a text or OpenMetrics body that starts with a UTF-8 byte order mark without the mark (upstream: 400)', async () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    await request(gw.url)
+      .put('/metrics/job/bom')
+      .set('Content-Type', 'text/plain; version=0.0.4')
+      .send(Buffer.concat([bom, Buffer.from('bom_metric 1\n')]))
+      .expect(200);
+    await request(gw.url)
+      .put('/metrics/job/bom_om')
+      .set('Content-Type', 'application/openmetrics-text; version=1.0.0')
+      .send(Buffer.concat([bom, Buffer.from('# TYPE bom_om gauge\nbom_om 2\n# EOF\n')]))
+      .expect(200);
+    const lines = await scrape();
+    expect(lines).toContain('bom_metric{instance="",job="bom"} 1');
+    expect(lines).toContain('bom_om{instance="",job="bom_om"} 2');
+    expect(lines.filter((l) => l.includes('\ufeff'))).toEqual([]);
+    // Only a leading mark: one further on is a character like any other, here in a metric name.
+    const refused = await request(gw.url).put('/metrics/job/bom2').send(Buffer.concat([Buffer.from('a 1\n'), bom, Buffer.from('b 2\n')]));
+    expect(refused.status).toBe(400);
+  });
+
   it('refuses a grouping key that would expose the same series as another group', async () => {
     await request(gw.url).put('/metrics/job/ei').send('ei_metric 1\n').expect(200);
     const res = await request(gw.url).put('/metrics/job/ei/instance@base64/=').send('ei_metric 2\n').expect(400);
