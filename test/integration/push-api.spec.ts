@@ -89,7 +89,9 @@ describe('push API over HTTP on a real database', () => {
     expect(lines).toContain('bom_om{instance="",job="bom_om"} 2');
     expect(lines.filter((l) => l.includes('\ufeff'))).toEqual([]);
     // Only a leading mark: one further on is a character like any other, here in a metric name.
-    const refused = await request(gw.url).put('/metrics/job/bom2').send(Buffer.concat([Buffer.from('a 1\n'), bom, Buffer.from('b 2\n')]));
+    const refused = await request(gw.url)
+      .put('/metrics/job/bom2')
+      .send(Buffer.concat([Buffer.from('a 1\n'), bom, Buffer.from('b 2\n')]));
     expect(refused.status).toBe(400);
   });
 
