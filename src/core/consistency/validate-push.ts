@@ -1,6 +1,7 @@
 import { isReservedLabelName, isValidLabelName, isValidMetricName } from 'src/core/model/labels';
 import { Metric, MetricFamily, MetricType } from 'src/core/model/metric-family';
 import { isWellFormedText } from 'src/core/exposition/protobuf-delimited';
+import { goQuote } from 'src/core/exposition/go-syntax';
 import { InconsistentPushError } from 'src/core/consistency/errors';
 import { derivedNames, isHistogramType, typeName } from 'src/core/consistency/family-names';
 
@@ -47,7 +48,7 @@ const UTF8_NAMES: NameRules = { metric: (name) => name !== '' && isWellFormedTex
 
 function validateFamily(mf: MetricFamily, problems: string[], rules: NameRules): void {
   if (!rules.metric(mf.name)) {
-    problems.push(`invalid metric name ${JSON.stringify(mf.name)}`);
+    problems.push(`invalid metric name ${isWellFormedText(mf.name) ? JSON.stringify(mf.name) : goQuote(mf.name)}`);
     return;
   }
   if (!isWellFormedText(mf.help)) {
@@ -88,7 +89,7 @@ function metricProblem(mf: MetricFamily, m: Metric, rules: NameRules): string | 
   // refuses such label values here too, with the failure time recorded.
   const bad = m.label.find((l) => !isWellFormedText(l.value));
   if (bad !== undefined) {
-    return `collected metric "${mf.name}" ${describe(m)} has a label named "${bad.name}" whose value is not utf8`;
+    return `collected metric "${mf.name}" ${describe(m)} has a label named "${bad.name}" whose value is not utf8: ${goQuote(bad.value)}`;
   }
   if (!hasValueFor(mf.type, m)) {
     return `collected metric "${mf.name}" ${describe(m)} is not a ${typeName(mf.type)}`;
@@ -138,5 +139,5 @@ function seriesKey(m: Metric): string {
 }
 
 function describe(m: Metric): string {
-  return `{${m.label.map((l) => `${l.name}=${JSON.stringify(l.value)}`).join(',')}}`;
+  return `{${m.label.map((l) => `${l.name}=${isWellFormedText(l.value) ? JSON.stringify(l.value) : goQuote(l.value)}`).join(',')}}`;
 }

@@ -72,6 +72,10 @@ function escapeCodePoint(cp: number, ch: string): string {
   if (cp === 0x20 || (cp < 0x7f && cp > 0x20) || PRINTABLE.test(ch)) {
     return ch;
   }
+  if (cp >= 0xdc80 && cp <= 0xdcff) {
+    // A byte that is not UTF-8, as protobuf bodies are decoded (decodeEscapingInvalid): Go's `\xff`.
+    return `\\x${(cp - 0xdc00).toString(16)}`;
+  }
   if (cp >= 0xd800 && cp <= 0xdfff) {
     return '\\ufffd';
   }

@@ -49,17 +49,63 @@ function findSchema(from: string): string {
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-const lossyUtf8 = new TextDecoder('utf-8');
 
 /**
- * Starts every decoded string whose bytes are not valid UTF-8: a lone surrogate, which decoding
- * valid UTF-8 never yields, so `isWellFormedText` tells such strings apart from every valid one.
+ * Decodes bytes that are not valid UTF-8 without losing any: every byte that starts no well-formed
+ * sequence becomes the lone surrogate U+DC80 + (byte - 0x80) (all such bytes are 0x80 or above),
+ * one byte at a time as Go's decoder resynchronises. Decoding valid UTF-8 never yields a lone
+ * surrogate, so `isWellFormedText` tells such strings apart, and goQuote prints those characters
+ * as the bytes they stand for (`"\xff"`), as upstream's messages do. One linear pass into UTF-16
+ * code units (never more than bytes), made a string by Buffer's UTF-16 decoding, which keeps lone
+ * surrogates (TextDecoder would replace them).
  */
-const INVALID_UTF8_MARK = '\uDC00';
+function decodeEscapingInvalid(b: Uint8Array): string {
+  const units = new Uint16Array(b.length);
+  let n = 0;
+  const isCont = (at: number): boolean => at < b.length && (b[at] & 0xc0) === 0x80;
+  for (let i = 0; i < b.length;) {
+    const lead = b[i];
+    if (lead < 0x80) {
+      units[n++] = lead;
+      i++;
+      continue;
+    }
+    let cp = -1;
+    let len = 0;
+    if (lead >= 0xc2 && lead <= 0xdf && isCont(i + 1)) {
+      cp = ((lead & 0x1f) << 6) | (b[i + 1] & 0x3f);
+      len = 2;
+    } else if (lead >= 0xe0 && lead <= 0xef && isCont(i + 1) && isCont(i + 2)) {
+      cp = ((lead & 0x0f) << 12) | ((b[i + 1] & 0x3f) << 6) | (b[i + 2] & 0x3f);
+      len = 3;
+      if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)) {
+        cp = -1; // overlong, or an encoded surrogate
+      }
+    } else if (lead >= 0xf0 && lead <= 0xf4 && isCont(i + 1) && isCont(i + 2) && isCont(i + 3)) {
+      cp = ((lead & 0x07) << 18) | ((b[i + 1] & 0x3f) << 12) | ((b[i + 2] & 0x3f) << 6) | (b[i + 3] & 0x3f);
+      len = 4;
+      if (cp < 0x10000 || cp > 0x10ffff) {
+        cp = -1;
+      }
+    }
+    if (cp < 0) {
+      units[n++] = 0xdc00 + lead;
+      i++;
+    } else if (cp < 0x10000) {
+      units[n++] = cp;
+      i += len;
+    } else {
+      units[n++] = 0xd800 + ((cp - 0x10000) >> 10);
+      units[n++] = 0xdc00 + ((cp - 0x10000) & 0x3ff);
+      i += len;
+    }
+  }
+  return Buffer.from(units.buffer, 0, n * 2).toString('utf16le');
+}
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** False for a string parseProtobufDelimited marked as not valid UTF-8 (any lone surrogate). */
+/** False for a string parseProtobufDelimited decoded from bytes that are not valid UTF-8 (any lone surrogate). */
 export function isWellFormedText(s: string): boolean {
   return !LONE_SURROGATE.test(s);
 }
@@ -67,8 +113,9 @@ export function isWellFormedText(s: string): boolean {
 /**
  * protobufjs' BufferReader silently clamps a string that runs past the end of its message (Go
  * reports `unexpected EOF`); this reader throws. It also turns invalid UTF-8 into U+FFFD, which
- * would hide it: this reader marks such strings instead (INVALID_UTF8_MARK), so that the push check
- * refuses them as upstream's does (with the group's failure time recorded), not the parser.
+ * would hide it: this reader keeps such bytes as lone surrogates instead (decodeEscapingInvalid),
+ * so that the push check refuses them as upstream's does (with the group's failure time recorded,
+ * and the bytes in its message), not the parser.
  */
 class StrictBufferReader extends protobuf.BufferReader {
   override string(): string {
@@ -81,7 +128,7 @@ class StrictBufferReader extends protobuf.BufferReader {
     try {
       return strictUtf8.decode(bytes);
     } catch {
-      return INVALID_UTF8_MARK + lossyUtf8.decode(bytes);
+      return decodeEscapingInvalid(bytes);
     }
   }
 }
@@ -101,8 +148,8 @@ const MAX_PREFIX_BYTES = 5;
  * - int64/uint64 become numbers (precision is lost above 2^53); google.protobuf.Timestamp fields
  *   become `...TimestampMs` whole milliseconds (sub-millisecond nanos are truncated).
  *
- * - A string field whose bytes are not valid UTF-8 comes back marked (see isWellFormedText), for
- *   the push check to refuse.
+ * - A string field whose bytes are not valid UTF-8 comes back with those bytes as lone surrogates
+ *   (see isWellFormedText and decodeEscapingInvalid), for the push check to refuse.
  *
  * Throws only ExpositionParseError: `unexpected EOF` when a length prefix or a message is truncated,
  * `protobuf parsing error: <detail>` for an over-long length prefix or an undecodable message.
