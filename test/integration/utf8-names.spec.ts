@@ -84,6 +84,40 @@ describe('PUSH_ENABLE_UTF8_NAMES=true', () => {
     expect(await put(gw.url, 'r/U______x/v', 'x 1\n')).toBe('400 improper label name "U______x"');
     expect(await put(gw.url, 'r', 'x{"__x"="v"} 1\n')).toMatch(/^400 pushed metrics are invalid .*invalid name: __x/);
   });
+
+  it.each<[string, string, string, string]>([
+    [
+      'two body labels, escaping=underscores',
+      'c1',
+      'm{"a.b"="1",a_b="2"} 1\n',
+      'has labels "a.b" and "a_b", which a scrape with escaping=underscores shows as one label',
+    ],
+    [
+      'two body labels, escaping=dots',
+      'c2',
+      'm{"a.b"="1",a_dot_b="2"} 1\n',
+      'has labels "a.b" and "a_dot_b", which a scrape with escaping=dots shows as one label',
+    ],
+    [
+      'two body labels, escaping=values',
+      'c3',
+      'm{"a.b"="1",U__a_2e_b="2"} 1\n',
+      'has labels "U__a_2e_b" and "a.b", which a scrape with escaping=values shows as one label',
+    ],
+    ['a grouping label and a body label', 'c4/my.label/v', 'm{my_label="2"} 1\n', 'which a scrape with escaping=underscores shows as one label'],
+  ])('refuses a series whose label names one escaped scrape shows as one (%s): that scrape would be refused whole', async (_name, path, body, message) => {
+    const answer = await put(gw.url, path, body);
+    expect(answer).toMatch(/^400 pushed metrics are invalid or inconsistent/);
+    expect(answer).toContain(message);
+    // As for any push the check refuses: only the group's failure time is recorded, no series.
+    const scrape = await fetch(`${gw.url}/metrics`, { headers: { Accept: 'text/plain;version=0.0.4;escaping=underscores' } });
+    const job = path.split('/')[0];
+    expect((await scrape.text()).split('\n').filter((l) => l.startsWith('m{') && l.includes(`job="${job}"`))).toEqual([]);
+  });
+
+  it('keeps names apart that every escaping keeps apart', async () => {
+    expect(await put(gw.url, 'c5', 'm{"a.b"="1",a_c="2"} 1\n')).toBe('200');
+  });
 });
 
 describe('PUSH_ENABLE_UTF8_NAMES off (default): upstream 1.11.3 messages', () => {

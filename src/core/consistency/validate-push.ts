@@ -2,6 +2,7 @@ import { isReservedLabelName, isValidLabelName, isValidMetricName } from 'src/co
 import { Metric, MetricFamily, MetricType } from 'src/core/model/metric-family';
 import { isWellFormedText } from 'src/core/exposition/protobuf-delimited';
 import { goQuote } from 'src/core/exposition/go-syntax';
+import { escapedLabelCollision } from 'src/core/exposition/escaping';
 import { InconsistentPushError } from 'src/core/consistency/errors';
 import { derivedNames, isHistogramType, typeName } from 'src/core/consistency/family-names';
 
@@ -42,9 +43,15 @@ export function validatePushedFamilies(families: MetricFamily[], options: { utf8
 interface NameRules {
   metric: (name: string) => boolean;
   label: (name: string) => boolean;
+  /** Whether label names may collide once escaped (only names that are not legacy are escaped). */
+  escapedCollisions: boolean;
 }
-const LEGACY_NAMES: NameRules = { metric: isValidMetricName, label: isValidLabelName };
-const UTF8_NAMES: NameRules = { metric: (name) => name !== '' && isWellFormedText(name), label: (name) => name !== '' && isWellFormedText(name) };
+const LEGACY_NAMES: NameRules = { metric: isValidMetricName, label: isValidLabelName, escapedCollisions: false };
+const UTF8_NAMES: NameRules = {
+  metric: (name) => name !== '' && isWellFormedText(name),
+  label: (name) => name !== '' && isWellFormedText(name),
+  escapedCollisions: true,
+};
 
 function validateFamily(mf: MetricFamily, problems: string[], rules: NameRules): void {
   if (!rules.metric(mf.name)) {
@@ -84,6 +91,13 @@ function metricProblem(mf: MetricFamily, m: Metric, rules: NameRules): string | 
       return `collected metric "${mf.name}" ${describe(m)} has two or more labels with the same name: ${name}`;
     }
     names.add(name);
+  }
+  // Two names one scrape shows as one: a Prometheus scraping with escaped names (2.x, or any that
+  // asks for `escaping=underscores`) refuses a series with a label name twice, and with it the
+  // whole scrape, every group's. Upstream 1.11 stores such a series; here the push is refused.
+  const collision = rules.escapedCollisions ? escapedLabelCollision(m.label.map((l) => l.name)) : undefined;
+  if (collision !== undefined) {
+    return `collected metric "${mf.name}" ${describe(m)} has labels "${collision.a}" and "${collision.b}", which a scrape with escaping=${collision.scheme} shows as one label`;
   }
   // Protobuf strings that are not UTF-8 arrive marked (parseProtobufDelimited); upstream's check
   // refuses such label values here too, with the failure time recorded.

@@ -84,3 +84,27 @@ export function escapeFamily(mf: MetricFamily, scheme: EscapingScheme): MetricFa
     })),
   };
 }
+
+/**
+ * The first two label names of `names` that a scrape escaped under some scheme shows as one name
+ * (`a.b` and `a_b` under `underscores`; `a.b` and `a_dot_b` under `dots`; `a.b` and `U__a_2e_b`
+ * under `values`), with that scheme; undefined when every scheme keeps them apart. Legacy names
+ * are never escaped (escapeFamily), so only a series with a name that is not legacy can collide.
+ */
+export function escapedLabelCollision(names: readonly string[]): { a: string; b: string; scheme: EscapingScheme } | undefined {
+  if (names.every((n) => isValidMetricName(n))) {
+    return undefined;
+  }
+  for (const scheme of ['underscores', 'dots', 'values'] as const) {
+    const seen = new Map<string, string>();
+    for (const name of names) {
+      const escaped = isValidMetricName(name) ? name : escapeName(name, scheme);
+      const other = seen.get(escaped);
+      if (other !== undefined) {
+        return { a: other, b: name, scheme };
+      }
+      seen.set(escaped, name);
+    }
+  }
+  return undefined;
+}
