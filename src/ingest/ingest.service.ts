@@ -5,6 +5,7 @@ import { parseGroupingPath } from 'src/core/grouping/grouping-path';
 import { canonicalLabels, exposedGroupLabels, groupingLabelsWithTenant } from 'src/core/grouping/grouping-key';
 import { sanitizeFamilies } from 'src/core/grouping/sanitize';
 import { parseText } from 'src/core/exposition/text-parser';
+import { ParseLimits } from 'src/core/exposition/parse-limits';
 import { parseOpenMetrics } from 'src/core/exposition/openmetrics-parser';
 import { parseProtobufDelimited } from 'src/core/exposition/protobuf-delimited';
 import { ExpositionParseError } from 'src/core/exposition/errors';
@@ -13,7 +14,7 @@ import { isOpenMetricsPush, isProtobufPush } from 'src/core/scrape/negotiation';
 import { MetricFamily } from 'src/core/model/metric-family';
 import { GroupRef, MetricGroupRepository } from 'src/storage/metric-group.repository';
 import { planPushCheck } from 'src/core/consistency/push-check';
-import { checkGroupStorable, checkParsedSeries, LARGE_PUSH_SERIES, yieldToLoop } from 'src/storage/storable-sizes';
+import { checkGroupStorable, checkParsedSeries, LARGE_PUSH_SERIES, MAX_INDEXED_BYTES, MAX_SERIES_PER_PUSH, yieldToLoop } from 'src/storage/storable-sizes';
 import { groupTtl } from 'src/core/grouping/group-ttl';
 import { decodeBody } from 'src/http/body-decoding';
 import { GatewayMetrics } from 'src/telemetry/gateway-metrics.service';
@@ -48,6 +49,12 @@ export interface DeleteRequest {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * What checkParsedSeries would refuse anyway, refused while parsing: more series than a push may
+ * hold, or a series with more labels than its key has bytes (each label takes at least one).
+ */
+const PARSE_LIMITS: ParseLimits = { maxSeries: MAX_SERIES_PER_PUSH, maxLabels: MAX_INDEXED_BYTES };
 
 /**
  * Orchestrates a push: grouping path → body → sanitise → validate → consistency check inside the
@@ -122,7 +129,7 @@ export class IngestService {
   private parseBody(req: PushRequest): MetricFamily[] {
     const body = decodeBody(req.body, req.contentEncoding, this.config.bodyLimitBytes);
     if (isProtobufPush(req.contentType)) {
-      return parseProtobufDelimited(body);
+      return parseProtobufDelimited(body, PARSE_LIMITS);
     }
     // A zero-length body is an empty push whatever its type, as for protobuf and text.
     const openMetrics = isOpenMetricsPush(req.contentType) && body.length > 0;
@@ -132,6 +139,8 @@ export class IngestService {
     } catch {
       throw new ExpositionParseError(`${openMetrics ? 'openmetrics' : 'text format'} parsing error: body is not valid UTF-8`);
     }
-    return openMetrics ? parseOpenMetrics(text) : parseText(text, { nameValidation: this.config.utf8Names ? 'utf8' : 'legacy' });
+    return openMetrics
+      ? parseOpenMetrics(text, PARSE_LIMITS)
+      : parseText(text, { nameValidation: this.config.utf8Names ? 'utf8' : 'legacy', limits: PARSE_LIMITS });
   }
 }

@@ -2,6 +2,11 @@ import request from 'supertest';
 import { useGateway } from '../support/gateway';
 import { pushedLines } from '../support/scrape';
 import { MAX_FAMILIES_PER_PUSH, MAX_INDEXED_BYTES, MAX_SERIES_PER_PUSH } from 'src/storage/storable-sizes';
+import { encodeProtobufDelimited } from 'src/core/exposition/protobuf-delimited';
+import { family, gauge } from 'src/core/exposition/testdata/factories';
+import { MetricType } from 'src/core/model/metric-family';
+
+const PB = { 'Content-Type': 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited' };
 
 /**
  * Pushes the store cannot index, and pushes that would have filled PostgreSQL's shared lock table
@@ -82,12 +87,59 @@ describe('push size limits and lock bounds', () => {
       .put('/metrics/job/limits_series')
       .send(body(MAX_SERIES_PER_PUSH + 1));
     expect(res.status).toBe(400);
-    expect(res.text).toContain(`holds ${MAX_SERIES_PER_PUSH + 1} series, at most ${MAX_SERIES_PER_PUSH} per push`);
+    // Refused while parsing, at the first series too many (not after parsing all of a larger body).
+    expect(res.text.trim()).toBe(`text format parsing error in line ${MAX_SERIES_PER_PUSH + 1}: more than ${MAX_SERIES_PER_PUSH} series in one push`);
     // 20,000 series: the push yields between its steps (LARGE_PUSH_SERIES) and keeps every series.
     await request(gw.url).put('/metrics/job/limits_series').send(body(20_000)).expect(200);
     const lines = (await scrape()).filter((l) => l.startsWith('lim_series{'));
     expect(lines).toHaveLength(20_000);
     expect(lines).toContain('lim_series{i="19999",instance="",job="limits_series"} 19999');
+  }, 120_000);
+
+  it.each<[string, (n: number) => Buffer, Record<string, string>, string]>([
+    ['text', (n) => Buffer.from(`m{${Array.from({ length: n }, (_, i) => `l${i}="v"`).join(',')}} 1\n`), {}, 'text format parsing error in line 1: '],
+    [
+      'OpenMetrics',
+      (n) => Buffer.from(`m{${Array.from({ length: n }, (_, i) => `l${i}="v"`).join(',')}} 1\n# EOF\n`),
+      { 'Content-Type': 'application/openmetrics-text; version=1.0.0' },
+      'openmetrics parsing error in line 1: ',
+    ],
+    [
+      'protobuf',
+      (n) => encodeProtobufDelimited([family('m', MetricType.GAUGE, [gauge(1, Object.fromEntries(Array.from({ length: n }, (_, i) => [`l${i}`, 'v'])))], '')]),
+      PB,
+      '',
+    ],
+  ])('refuses a %s series with more labels than a key has bytes while parsing it, storing nothing', async (_format, body, headers, prefix) => {
+    const before = await groups();
+    const res = await request(gw.url)
+      .put('/metrics/job/limits_labels')
+      .set(headers)
+      .send(body(MAX_INDEXED_BYTES + 1));
+    expect(res.status).toBe(400);
+    expect(res.text.trim()).toBe(`${prefix}more than ${MAX_INDEXED_BYTES} labels in one series`);
+    expect(await groups()).toBe(before);
+  });
+
+  it('refuses a protobuf body of more series than a push may hold before decoding it, and stores one just below', async () => {
+    const body = (n: number) =>
+      encodeProtobufDelimited([
+        family('lim_pb_a', MetricType.GAUGE, [gauge(1, { i: 'x' })], ''),
+        family(
+          'lim_pb',
+          MetricType.GAUGE,
+          Array.from({ length: n - 1 }, (_, i) => gauge(i, { i: String(i) })),
+          '',
+        ),
+      ]);
+    const res = await request(gw.url)
+      .put('/metrics/job/limits_pb')
+      .set(PB)
+      .send(body(MAX_SERIES_PER_PUSH + 1));
+    expect(res.status).toBe(400);
+    expect(res.text.trim()).toBe(`more than ${MAX_SERIES_PER_PUSH} series in one push`);
+    await request(gw.url).put('/metrics/job/limits_pb').set(PB).send(body(MAX_SERIES_PER_PUSH)).expect(200);
+    expect((await scrape()).filter((l) => l.startsWith('lim_pb{'))).toHaveLength(MAX_SERIES_PER_PUSH - 1);
   }, 120_000);
 
   it('takes a push of thousands of metric names (more locks than the server has slots) while small pushes go on', async () => {

@@ -9,6 +9,7 @@
  */
 import { LabelNamesSeen } from 'src/core/exposition/label-names-seen';
 import { ExpositionParseError } from 'src/core/exposition/errors';
+import { limitDetail, ParseLimits } from 'src/core/exposition/parse-limits';
 import { goQuote } from 'src/core/exposition/go-syntax';
 import { LabelSetIndex } from 'src/core/exposition/label-set-index';
 import { isValidLabelName, isValidMetricName } from 'src/core/model/labels';
@@ -112,8 +113,8 @@ interface Sample {
  * unsorted buckets, a missing `+Inf` bucket, `_count` without `_sum` (or the reverse), negative or
  * NaN counts, a repeated sample without timestamps, and exemplars where the type allows none.
  */
-export function parseOpenMetrics(input: string): MetricFamily[] {
-  return new OpenMetricsParser(input).parse();
+export function parseOpenMetrics(input: string, limits?: ParseLimits): MetricFamily[] {
+  return new OpenMetricsParser(input, limits).parse();
 }
 
 class OpenMetricsParser {
@@ -125,7 +126,13 @@ class OpenMetricsParser {
   private readonly sampleOwners = new Map<string, Family>();
   private fam: Family | undefined;
 
-  constructor(private readonly src: string) {}
+  /** Series created so far (checked against limits.maxSeries). */
+  private series = 0;
+
+  constructor(
+    private readonly src: string,
+    private readonly limits: ParseLimits | undefined,
+  ) {}
 
   parse(): MetricFamily[] {
     const lines = this.src.split('\n');
@@ -292,6 +299,9 @@ class OpenMetricsParser {
     }
     if (current !== undefined) {
       this.closePoint(family, current);
+    }
+    if (this.limits !== undefined && ++this.series > this.limits.maxSeries) {
+      throw this.error(limitDetail(this.limits, 'series'));
     }
     const point: Point = { metric: { label: labels }, seen: new Set(), bounds: [], hasCount: false, hasSum: false, count: 0, sum: 0, timestamped };
     this.initValue(family, point.metric);
@@ -630,6 +640,9 @@ class OpenMetricsParser {
       }
       labels.push({ name, value: this.unescape(raw) });
       seen.added(name);
+      if (this.limits !== undefined && labels.length > this.limits.maxLabels) {
+        throw this.error(limitDetail(this.limits, 'labels'));
+      }
       if (c.eat('}')) {
         return labels;
       }

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as protobuf from 'protobufjs';
+import { limitDetail, ParseLimits } from 'src/core/exposition/parse-limits';
 import { ExpositionParseError } from 'src/core/exposition/errors';
 import { encodeMetricFamilyDelimited } from 'src/core/exposition/protobuf-encoder';
 import { Bucket, BucketSpan, Counter, Exemplar, Histogram, LabelPair, Metric, MetricFamily, MetricType, Quantile, Summary } from 'src/core/model/metric-family';
@@ -154,16 +155,20 @@ const MAX_PREFIX_BYTES = 5;
  * Throws only ExpositionParseError: `unexpected EOF` when a length prefix or a message is truncated,
  * `protobuf parsing error: <detail>` for an over-long length prefix or an undecodable message.
  */
-export function parseProtobufDelimited(buf: Uint8Array): MetricFamily[] {
+export function parseProtobufDelimited(buf: Uint8Array, limits?: ParseLimits): MetricFamily[] {
   const type = metricFamilyType();
   const bytes = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const byName = new Map<string, number>();
   const families: MetricFamily[] = [];
+  let series = 0;
   let pos = 0;
   while (pos < bytes.length) {
     const { length, next } = readLength(bytes, pos);
     if (length > bytes.length - next) {
       throw new ExpositionParseError('unexpected EOF');
+    }
+    if (limits !== undefined) {
+      series += checkShape(bytes, next, next + length, limits, series);
     }
     const family = decodeFamily(type, bytes.subarray(next, next + length));
     const index = byName.get(family.name);
@@ -176,6 +181,83 @@ export function parseProtobufDelimited(buf: Uint8Array): MetricFamily[] {
     pos = next + length;
   }
   return families;
+}
+
+/**
+ * Counts, on the wire and without decoding, the series of one MetricFamily message in
+ * [from, to) and the labels of each, and throws when `limits` are exceeded (with `before` series
+ * in earlier families): a body that would be refused after decoding is refused before protobufjs
+ * spends a second on it (1M labels in one series held the event loop 1.5 s). Returns the family's
+ * series. Malformed input is left to the decoder, which reports it as upstream does: the walk then
+ * stops and counts what it saw.
+ */
+function checkShape(b: Uint8Array, from: number, to: number, limits: ParseLimits, before: number): number {
+  let series = 0;
+  walkFields(b, from, to, (field, start, end) => {
+    if (field !== FAMILY_METRIC_FIELD) {
+      return;
+    }
+    if (before + ++series > limits.maxSeries) {
+      throw new ExpositionParseError(limitDetail(limits, 'series'));
+    }
+    let labels = 0;
+    walkFields(b, start, end, (f) => {
+      if (f === METRIC_LABEL_FIELD && ++labels > limits.maxLabels) {
+        throw new ExpositionParseError(limitDetail(limits, 'labels'));
+      }
+    });
+  });
+  return series;
+}
+
+/** io.prometheus.client.MetricFamily.metric and Metric.label (proto/metrics.proto). */
+const FAMILY_METRIC_FIELD = 4;
+const METRIC_LABEL_FIELD = 1;
+
+/**
+ * Calls `onDelimited` for each length-delimited field of the message in [from, to), skipping the
+ * others; stops quietly at anything malformed or unsupported (groups).
+ */
+function walkFields(b: Uint8Array, from: number, to: number, onDelimited: (field: number, start: number, end: number) => void): void {
+  let pos = from;
+  const varint = (): number => {
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 10 && pos < to; i++) {
+      const byte = b[pos++];
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) {
+        return value;
+      }
+      scale *= 128;
+    }
+    return -1;
+  };
+  while (pos < to) {
+    const tag = varint();
+    if (tag < 0) {
+      return;
+    }
+    const wire = tag % 8;
+    if (wire === 0) {
+      if (varint() < 0) {
+        return;
+      }
+    } else if (wire === 1) {
+      pos += 8;
+    } else if (wire === 5) {
+      pos += 4;
+    } else if (wire === 2) {
+      const length = varint();
+      if (length < 0 || pos + length > to) {
+        return;
+      }
+      onDelimited(Math.floor(tag / 8), pos, pos + length);
+      pos += length;
+    } else {
+      return;
+    }
+  }
 }
 
 /** Reads the unsigned varint at `pos`: the length of the message that follows at `next`. */

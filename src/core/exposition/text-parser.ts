@@ -4,6 +4,7 @@
  * A hand-written scanner over the string by index: no per-character regexes, one substring per token.
  */
 import { LabelNamesSeen } from 'src/core/exposition/label-names-seen';
+import { limitDetail, ParseLimits } from 'src/core/exposition/parse-limits';
 import { ExpositionParseError } from 'src/core/exposition/errors';
 import { formatFloat } from 'src/core/exposition/format-float';
 import { goCharOfByte, goQuote, goQuoteByte, parseGoFloat, parseGoInt64 } from 'src/core/exposition/go-syntax';
@@ -81,7 +82,7 @@ interface FamilyState {
  * merges them silently) is an error, as is a negative or non-finite summary count.
  */
 export function parseText(input: string, options: TextParseOptions = {}): MetricFamily[] {
-  return new TextScanner(input, options.nameValidation ?? 'utf8').parse();
+  return new TextScanner(input, options.nameValidation ?? 'utf8', options.limits).parse();
 }
 
 /**
@@ -93,6 +94,8 @@ export function parseText(input: string, options: TextParseOptions = {}): Metric
 export interface TextParseOptions {
   /** Default `utf8` (prometheus/common's default); pushes pass the gateway's setting. */
   nameValidation?: 'legacy' | 'utf8';
+  /** Bounds that end the parse early (see ParseLimits); none by default. */
+  limits?: ParseLimits;
 }
 
 class TextScanner {
@@ -108,11 +111,21 @@ class TextScanner {
   /** The value of the current line's quantile/le label, NaN when absent (as in Go). */
   private point = NaN;
 
+  /** Series created so far (checked against limits.maxSeries). */
+  private series = 0;
+
   constructor(
     private readonly src: string,
     private readonly scheme: 'legacy' | 'utf8',
+    private readonly limits: ParseLimits | undefined,
   ) {
     this.len = src.length;
+  }
+
+  private countSeries(): void {
+    if (this.limits !== undefined && ++this.series > this.limits.maxSeries) {
+      throw this.error(limitDetail(this.limits, 'series'));
+    }
   }
 
   parse(): MetricFamily[] {
@@ -302,6 +315,9 @@ class TextScanner {
       } else {
         labels.push({ name, value });
         seen.added(name);
+        if (this.limits !== undefined && labels.length > this.limits.maxLabels) {
+          throw this.error(limitDetail(this.limits, 'labels'));
+        }
       }
       const next = this.skipBlankTab();
       if (next === RBRACE) {
@@ -364,6 +380,7 @@ class TextScanner {
   }
 
   private addSimple(timestampMs?: number, labels: LabelPair[] = []): Metric {
+    this.countSeries();
     const metric: Metric = { label: labels };
     if (timestampMs !== undefined) {
       metric.timestampMs = timestampMs;
@@ -426,6 +443,7 @@ class TextScanner {
     const aggregates = (state.aggregates ??= new LabelSetIndex<Aggregate>((a) => a.metric.label));
     let agg = aggregates.get(labels);
     if (agg === undefined) {
+      this.countSeries();
       const metric: Metric = { label: labels };
       init(metric);
       agg = { metric, countSeen: false, sumSeen: false, points: new Set<number>() };
