@@ -17,12 +17,12 @@ describe('trimDue', () => {
  * Runs in a process of its own (the built dist/, as the gateway runs), quiet but for this: the
  * test runner's own work would keep V8 from finding the allocation rate low.
  */
-const SCRIPT = `
+/** The scripts' common part: the young generation's size, and a burst that grows it. */
+const PRELUDE = `
 const v8 = require('node:v8');
-const { trimWhenQuiet, QUIET_TRIM } = require(process.argv[1]);
 const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-(function burst() {
+const burst = async () => {
   // Keeps some of what it allocates, as in-flight pushes do: the young generation grows.
   let keep = [];
   const start = Date.now();
@@ -30,8 +30,13 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     keep.push(new Array(100).fill({ a: 1 }));
     if (keep.length > 20000) keep = keep.slice(10000);
   }
-})();
+};
+`;
+
+const SCRIPT = `${PRELUDE}
+const { trimWhenQuiet, QUIET_TRIM } = require(process.argv[1]);
 (async () => {
+  await burst();
   const grown = newSpace();
   await sleep(4000);
   const quietWithoutTrim = newSpace();
@@ -57,18 +62,8 @@ describe('trimWhenQuiet (a process of its own, real V8)', () => {
 });
 
 /** A burst like the one above, inside withoutYoungGrowth and then outside it, in a process of its own. */
-const HOLD_SCRIPT = `
-const v8 = require('node:v8');
+const HOLD_SCRIPT = `${PRELUDE}
 const { servingHeap, withoutYoungGrowth } = require(process.argv[1]);
-const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
-const burst = async () => {
-  let keep = [];
-  const start = Date.now();
-  while (Date.now() - start < 1500) {
-    keep.push(new Array(100).fill({ a: 1 }));
-    if (keep.length > 20000) keep = keep.slice(10000);
-  }
-};
 (async () => {
   servingHeap();
   const before = newSpace();
