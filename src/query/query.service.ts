@@ -12,7 +12,7 @@ import { labelNameFromPath } from 'src/core/promql/label-name-param';
 import { MetricType, TEXT_TYPE_NAMES } from 'src/core/model/metric-family';
 import { PUSH_TIME_METRIC } from 'src/core/grouping/sanitize';
 import { PUSH_TIME_HELP } from 'src/core/scrape/render';
-import { HistoryReader, HistorySeries, LabelAnswer, SeriesScope } from 'src/storage/history-reader';
+import { HistoryReader, LabelAnswer, SeriesScope } from 'src/storage/history-reader';
 import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
 import { GroupCache } from 'src/scrape/group-cache.service';
@@ -98,7 +98,7 @@ export class QueryService {
     const limit = limitParam(p);
     const sets = matchSets(p);
     const found = await this.inTurn(Date.now(), this.config.query.timeoutMs, (remainingMs) =>
-      this.matching(sets, scope, limit, this.readBudget(remainingMs, ctx)),
+      this.history.findSeriesOfAny(sets, scope, { budget: this.readBudget(remainingMs, ctx), limit: Number.isFinite(limit) ? limit + 1 : undefined }),
     );
     const out = found.slice(0, limit).map((s) => s.labels);
     return success(out, found.length > limit ? [TRUNCATED] : undefined);
@@ -210,26 +210,6 @@ export class QueryService {
   /** The budget of a series/labels/values read: its time only (no sample limit applies there). */
   private readBudget(remainingMs: number, ctx: QueryContext): QueryBudget {
     return new QueryBudget({ timeoutMs: remainingMs, maxSamples: Infinity, signal: ctx.signal });
-  }
-
-  /**
-   * Series matching any of the matcher sets, deduplicated, in label-set order; when `limit` is
-   * finite, at least the first limit + 1 of them (so truncation shows) where SQL can cut.
-   */
-  private async matching(sets: LabelMatcher[][], scope: SeriesScope, limit: number, budget: QueryBudget): Promise<HistorySeries[]> {
-    const opts = { budget, limit: Number.isFinite(limit) ? limit + 1 : undefined };
-    const results: HistorySeries[][] = [];
-    for (const m of sets) {
-      results.push(await this.history.findSeries(m, scope, true, opts));
-    }
-    if (results.length === 1) {
-      return results[0];
-    }
-    const byId = new Map<number, HistorySeries>();
-    for (const s of results.flat()) {
-      byId.set(s.id, s);
-    }
-    return [...byId.values()].sort((a, b) => compareStrings(a.key, b.key));
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * The query side's process-wide caches of history_series facts, each bounded by an estimate of
- * the bytes it holds (DESIGN §5c: what a query loads must not stay resident after it). No SQL.
+ * The query side's process-wide cache of history_series labels, bounded by an estimate of the
+ * bytes it holds (DESIGN §5c: what a query loads must not stay resident after it). No SQL.
  */
 import { Labels } from 'src/core/model/labels';
 
@@ -28,17 +28,25 @@ export function seriesLabelsBytes(entry: SeriesLabels): number {
 }
 
 /**
+ * Maps the cache's entries are spread over (by id): V8 rehashes a whole Map at once when it grows
+ * or has filled with deleted slots, which for one Map of the ~190k entries of a full cache took
+ * 40-50 ms inside a single set(); a sixteenth of them takes a few.
+ */
+const SHARDS = 16;
+
+/**
  * Labels by series id, at most `maxBytes` (estimated). When full, the oldest entries go first
  * (insertion order); an entry larger than the whole budget is not kept. An id's labels never
  * change, so setting a cached id again changes nothing.
  */
 export class SeriesLabelCache {
-  private readonly entries = new Map<number, { value: SeriesLabels; bytes: number }>();
+  private readonly shards = Array.from({ length: SHARDS }, () => new Map<number, { value: SeriesLabels; bytes: number }>());
   // Insertion order, evicted from `head`: iterating a Map from its start after many deletions
   // walks the deleted slots again each time (quadratic when evicting one by one).
   private order: number[] = [];
   private head = 0;
   private total = 0;
+  private count = 0;
 
   constructor(readonly maxBytes: number) {}
 
@@ -48,77 +56,37 @@ export class SeriesLabelCache {
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
 
   get(id: number): SeriesLabels | undefined {
-    return this.entries.get(id)?.value;
+    return this.shard(id).get(id)?.value;
   }
 
   /** Adds one entry unless cached, evicting the oldest ones beyond the budget. */
   set(id: number, value: SeriesLabels): void {
     const bytes = seriesLabelsBytes(value);
-    if (this.entries.has(id) || bytes > this.maxBytes) {
+    const shard = this.shard(id);
+    if (shard.has(id) || bytes > this.maxBytes) {
       return;
     }
-    this.entries.set(id, { value, bytes });
+    shard.set(id, { value, bytes });
     this.order.push(id);
     this.total += bytes;
+    this.count++;
     while (this.total > this.maxBytes) {
       const oldest = this.order[this.head++];
-      this.total -= this.entries.get(oldest)?.bytes ?? 0;
-      this.entries.delete(oldest);
+      const entries = this.shard(oldest);
+      this.total -= entries.get(oldest)?.bytes ?? 0;
+      this.count -= entries.delete(oldest) ? 1 : 0;
     }
     if (this.head > 1024 && this.head * 2 > this.order.length) {
       this.order = this.order.slice(this.head);
       this.head = 0;
     }
   }
-}
 
-/** Estimated bytes per remembered position (a Map<number, number> entry). */
-const ORDER_ENTRY_BYTES = 48;
-
-/**
- * The label-set order of the last large answer per selector (see HistoryReader.findSeries),
- * at most `maxBytes` (estimated) in all; the oldest selector goes first.
- */
-export class SeriesOrderCache {
-  private readonly orders = new Map<string, Map<number, number>>();
-  private total = 0;
-
-  constructor(readonly maxBytes: number) {}
-
-  get bytes(): number {
-    return this.total;
-  }
-
-  /** The remembered position of each id for this selector. */
-  get(selector: string): Map<number, number> | undefined {
-    return this.orders.get(selector);
-  }
-
-  /** Remembers `ids` (in order) for a selector when they fit the budget at all. */
-  set(selector: string, ids: readonly number[]): void {
-    this.delete(selector);
-    const bytes = ids.length * ORDER_ENTRY_BYTES;
-    if (bytes > this.maxBytes) {
-      return;
-    }
-    while (this.total + bytes > this.maxBytes && this.orders.size > 0) {
-      this.delete(this.orders.keys().next().value as string);
-    }
-    const positions = new Map<number, number>();
-    ids.forEach((id, i) => positions.set(id, i));
-    this.orders.set(selector, positions);
-    this.total += bytes;
-  }
-
-  private delete(selector: string): void {
-    const old = this.orders.get(selector);
-    if (old !== undefined) {
-      this.orders.delete(selector);
-      this.total -= old.size * ORDER_ENTRY_BYTES;
-    }
+  private shard(id: number): Map<number, { value: SeriesLabels; bytes: number }> {
+    return this.shards[id % SHARDS];
   }
 }

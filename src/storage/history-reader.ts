@@ -8,7 +8,7 @@ import { CHECKPOINT_EVERY } from 'src/core/promql/query-budget';
 import { QueryResultRow } from 'pg';
 import { Database } from 'src/storage/database';
 import { sqlStateOf } from 'src/storage/database-errors';
-import { SeriesLabelCache, SeriesLabels, SeriesOrderCache } from 'src/storage/history-read-caches';
+import { SeriesLabelCache, SeriesLabels } from 'src/storage/history-read-caches';
 import { DATABASE } from 'src/storage/storage.tokens';
 import { matchersToSql } from 'src/storage/history-matchers';
 import { DB_TEXT_ESCAPE, decodeSortedDbTexts, fromDbLabels, fromDbText, toDbText } from 'src/storage/db-text';
@@ -125,9 +125,6 @@ const DENSE_SPAN = 8;
  * a query over more series loads the rest again, and nothing it loaded stays beyond this.
  */
 const SERIES_CACHE_BYTES = 64 * 1024 * 1024;
-/** Sorted orders kept for selectors answering at least this many series, in this many bytes in all. */
-const ORDER_CACHE_MIN = 1000;
-const ORDER_CACHE_BYTES = 16 * 1024 * 1024;
 /** Series ids per statement loading labels. */
 const LABEL_PAGE = 10_000;
 /** SQLSTATE of a statement canceled by statement_timeout. */
@@ -135,14 +132,17 @@ const STATEMENT_CANCELED = '57014';
 
 /**
  * The read side of the push history for the query API: series by matchers (whole, or page by
- * page), their samples, label names and values, each read bounded by the query's budget, with
- * byte-bounded caches of series labels and sort orders. HistorySeriesSource adapts it to the
- * PromQL evaluator's SeriesSource. Writes: HistoryWriter; partitions: HistoryPartitions.
+ * page), their samples, label names and values, each read bounded by the query's budget, with a
+ * byte-bounded cache of series labels. HistorySeriesSource adapts it to the PromQL evaluator's
+ * SeriesSource. Writes: HistoryWriter; partitions: HistoryPartitions.
+ *
+ * No step holds the event loop for the size of a selection: series arrive from PostgreSQL in rows
+ * of PACKED_ROW_SERIES, and every loop over a whole selection awaits the budget's checkpoint every
+ * CHECKPOINT_EVERY items (without a budget, nothing yields).
  */
 @Injectable()
 export class HistoryReader {
   private readonly seriesCache = new SeriesLabelCache(SERIES_CACHE_BYTES);
-  private readonly orders = new SeriesOrderCache(ORDER_CACHE_BYTES);
 
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
@@ -157,19 +157,51 @@ export class HistoryReader {
    * and is checkpointed between pages (throws PromqlEvalError('timeout'/'canceled') through).
    */
   async findSeries(matchers: readonly LabelMatcher[], scope: SeriesScope, presentBefore = true, opts: ReadOptions = {}): Promise<HistorySeries[]> {
+    return this.inKeyOrder(await this.matchingSeries(matchers, scope, presentBefore, opts, true), opts.budget);
+  }
+
+  /**
+   * Series matching any of the matcher lists (each as findSeries with `presentBefore`), each once,
+   * in label-set order (series with equal keys, of different tenants, in id order). With
+   * `opts.limit`, each list's read may be cut as in findSeries.
+   */
+  async findSeriesOfAny(sets: readonly (readonly LabelMatcher[])[], scope: SeriesScope, opts: ReadOptions = {}): Promise<HistorySeries[]> {
+    if (sets.length === 1) {
+      return this.findSeries(sets[0], scope, true, opts);
+    }
+    const seen = new Set<number>();
+    const out: HistorySeries[] = [];
+    for (const matchers of sets) {
+      const found = await this.matchingSeries(matchers, scope, true, opts, true);
+      for (let i = 0; i < found.length; i++) {
+        if (i % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
+          await opts.budget?.checkpoint();
+        }
+        if (!seen.has(found[i].id)) {
+          seen.add(found[i].id);
+          out.push(found[i]);
+        }
+      }
+    }
+    return sortAsync(out, byKey, () => opts.budget?.checkpoint() ?? Promise.resolve());
+  }
+
+  /**
+   * What findSeries selects, in series-key order as PostgreSQL sorts the stored keys when `ordered`
+   * (see inKeyOrder), else in no particular order (no sort at all).
+   */
+  private async matchingSeries(
+    matchers: readonly LabelMatcher[],
+    scope: SeriesScope,
+    presentBefore: boolean,
+    opts: ReadOptions,
+    ordered: boolean,
+  ): Promise<HistorySeries[]> {
     const params: unknown[] = [dbMs(scope.startMs), dbMs(scope.endMs)];
     const { where, residual } = seriesWhere(matchers, scope, presentBefore, params);
-    const limited = opts.limit !== undefined && Number.isFinite(opts.limit) && residual.length === 0;
-    const from = limited
-      ? `(SELECT s.id, s.last_t, s.last_v, s.last_stale, s.expiry FROM (${PACKED_COLUMNS} FROM ${SERIES_WITH_EXPIRY} WHERE ${where}) s ORDER BY s.series_key LIMIT $${params.push(opts.limit)}) s`
-      : `(${PACKED_COLUMNS} FROM ${SERIES_WITH_EXPIRY} WHERE ${where}) s`;
-    const [row] = await this.read<PackedRow>(`${PACKED} FROM ${from}`, params, opts.budget);
-    if (row.id === null) {
-      return [];
-    }
-    const packed = { ids: readInt64s(row.id), t: row.t, v: row.v, stale: row.stale, e: row.e };
-    const out = await this.seriesOf(packed, 0, packed.ids.length, compileMatchers(residual), opts.budget);
-    return this.sorted(out, JSON.stringify([matchers, scope.tenant ?? null, presentBefore, limited ? opts.limit : null]), opts.budget);
+    const limit = ordered && opts.limit !== undefined && Number.isFinite(opts.limit) && residual.length === 0 ? `$${params.push(opts.limit)}` : undefined;
+    const packed = await this.readPacked(packedSql(where, ordered, limit), params, opts.budget);
+    return this.seriesOf(packed, 0, packed.ids.length, compileMatchers(residual), opts.budget);
   }
 
   /**
@@ -189,12 +221,7 @@ export class HistoryReader {
   ): AsyncGenerator<HistorySeries[]> {
     const params: unknown[] = [dbMs(scope.startMs), dbMs(scope.endMs)];
     const { where, residual } = seriesWhere(matchers, scope, presentBefore, params);
-    const sql = `${PACKED} FROM (${PACKED_COLUMNS} FROM ${SERIES_WITH_EXPIRY} WHERE ${where} ORDER BY s.series_key, s.id) s`;
-    const [row] = await this.read<PackedRow>(sql, params, budget);
-    if (row.id === null) {
-      return;
-    }
-    const packed = { ids: readInt64s(row.id), t: row.t, v: row.v, stale: row.stale, e: row.e };
+    const packed = await this.readPacked(packedSql(where, true), params, budget);
     const predicates = compileMatchers(residual);
     // Matchers checked here read every label; otherwise only the labels asked for are loaded.
     const project = only !== undefined && residual.length === 0 ? only : undefined;
@@ -202,6 +229,25 @@ export class HistoryReader {
       const to = Math.min(at + pageSize, packed.ids.length);
       yield project === undefined ? await this.seriesOf(packed, at, to, predicates, budget) : await this.projectedSeriesOf(packed, at, to, project, budget);
     }
+  }
+
+  /** Runs a packedSql statement and decodes its rows in order, one row between two checkpoints. */
+  private async readPacked(sql: string, params: unknown[], budget: LoadBudget | undefined): Promise<PackedSeries> {
+    const rows = await this.read<PackedRow>(sql, params, budget);
+    const n = rows.reduce((sum, r) => sum + r.stale.length, 0);
+    const packed = { ids: [] as number[], t: new Float64Array(n), v: new Float64Array(n), stale: new Uint8Array(n), e: new Float64Array(n) };
+    let at = 0;
+    for (const r of rows) {
+      for (let i = 0; i < r.stale.length; i++, at++) {
+        packed.ids.push(readInt64(r.id, i * 8));
+        packed.t[at] = readInt64(r.t, i * 8);
+        packed.v[at] = r.v.readDoubleBE(i * 8);
+        packed.stale[at] = r.stale.charCodeAt(i) === 49 ? 1 : 0;
+        packed.e[at] = readInt64(r.e, i * 8);
+      }
+      await budget?.checkpoint();
+    }
+    return packed;
   }
 
   /** HistorySeries of packed rows [from, to) with only the labels named in `only` (and no key). */
@@ -253,14 +299,14 @@ export class HistoryReader {
     budget: LoadBudget | undefined,
   ): Promise<HistorySeries[]> {
     const ids = from === 0 && to === packed.ids.length ? packed.ids : packed.ids.slice(from, to);
-    const labels = await this.labelsOf(ids, budget);
+    const labels = await this.labelsOf(ids, predicates, budget);
     const out: HistorySeries[] = [];
     for (let i = 0; i < ids.length; i++) {
       if (i % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
         await budget?.checkpoint();
       }
       const known = labels[i];
-      if (known !== undefined && (predicates.length === 0 || matchesAll(known.labels, predicates))) {
+      if (known !== undefined) {
         out.push(seriesAt(packed, from + i, known.labels, known.key));
       }
     }
@@ -268,63 +314,56 @@ export class HistoryReader {
   }
 
   /**
-   * Sorts by key. Dashboards repeat the same selectors, so the order of the last large answer per
-   * selector is kept (within ORDER_CACHE_BYTES): when the same series come back, they are placed in
-   * O(n) instead of sorted. Large sorts run in slices (see sortAsync).
+   * The series sorted by key. PostgreSQL sorted them by stored key (see packedSql), which is the
+   * same order except where a key holds the db-text escape or a character beyond U+FFFF (UTF-8
+   * byte order versus JavaScript's UTF-16 order): checked here, and only then sorted (in slices,
+   * see sortAsync; stable, so equal keys stay in id order).
    */
-  private async sorted(out: HistorySeries[], selector: string, budget: LoadBudget | undefined): Promise<HistorySeries[]> {
-    const previous = this.orders.get(selector);
-    if (previous !== undefined && previous.size === out.length) {
-      // Filled by push: V8 makes arrays preallocated beyond 100k elements dictionary-backed (slow).
-      const placed: (HistorySeries | undefined)[] = [];
-      for (let i = 0; i < out.length; i++) {
-        placed.push(undefined);
+  private async inKeyOrder(out: HistorySeries[], budget: LoadBudget | undefined): Promise<HistorySeries[]> {
+    for (let i = 1; i < out.length; i++) {
+      if (i % CHECKPOINT_EVERY === 0) {
+        await budget?.checkpoint();
       }
-      let complete = true;
-      for (const s of out) {
-        const at = previous.get(s.id);
-        if (at === undefined || placed[at] !== undefined) {
-          complete = false;
-          break;
-        }
-        placed[at] = s;
+      if (out[i - 1].key > out[i].key) {
+        return sortAsync(out, byKey, () => budget?.checkpoint() ?? Promise.resolve());
       }
-      if (complete) {
-        return placed as HistorySeries[];
-      }
-    }
-    await sortAsync(
-      out,
-      (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
-      () => budget?.checkpoint() ?? Promise.resolve(),
-    );
-    if (out.length >= ORDER_CACHE_MIN) {
-      this.orders.set(
-        selector,
-        out.map((s) => s.id),
-      );
     }
     return out;
   }
 
   /**
-   * Labels and key of each id (undefined for an id no longer stored), from the cache or loaded in
-   * pages of LABEL_PAGE ids. Loaded entries are cached (within SERIES_CACHE_BYTES), but the answer
-   * never depends on what the cache kept.
+   * Labels and key of each id whose labels pass `predicates` (undefined for the others and for an
+   * id no longer stored), from the cache or loaded in pages of LABEL_PAGE ids. Loaded entries are
+   * cached (within SERIES_CACHE_BYTES), but the answer never depends on what the cache kept.
+   * Checked as each page arrives, so the labels of series that fail are garbage at once (a large
+   * selection's candidates no longer all live until the end, into the old generation).
    */
-  private async labelsOf(ids: readonly number[], budget: LoadBudget | undefined): Promise<(SeriesLabels | undefined)[]> {
+  private async labelsOf(
+    ids: readonly number[],
+    predicates: ReturnType<typeof compileMatchers>,
+    budget: LoadBudget | undefined,
+  ): Promise<(SeriesLabels | undefined)[]> {
+    const passes = (entry: SeriesLabels | undefined): SeriesLabels | undefined =>
+      entry === undefined || predicates.length === 0 || matchesAll(entry.labels, predicates) ? entry : undefined;
     // push, not `new Array(n)`: V8 makes arrays preallocated beyond 100k elements dictionary-backed (slow).
     const out: (SeriesLabels | undefined)[] = [];
     const missing: number[] = [];
     for (let i = 0; i < ids.length; i++) {
+      if (i % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
+        await budget?.checkpoint();
+      }
       const cached = this.seriesCache.get(ids[i]);
-      out.push(cached);
+      out.push(passes(cached));
       if (cached === undefined) {
         missing.push(i);
       }
     }
     // Pages of ascending ids, so a page of a dense selection is one index range.
-    missing.sort((a, b) => ids[a] - ids[b]);
+    await sortAsync(
+      missing,
+      (a, b) => ids[a] - ids[b],
+      () => budget?.checkpoint() ?? Promise.resolve(),
+    );
     for (let at = 0; at < missing.length; at += LABEL_PAGE) {
       const page = missing.slice(at, at + LABEL_PAGE);
       const pageIds = page.map((i) => ids[i]);
@@ -335,13 +374,17 @@ export class HistoryReader {
         budget,
       );
       const byId = new Map<number, SeriesLabels>();
-      for (const r of rows) {
+      for (let n = 0; n < rows.length; n++) {
+        if (n % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
+          await budget?.checkpoint();
+        }
+        const r = rows[n];
         const entry = { labels: fullLabels(fromDbText(r.name), fromDbLabels(r.labels)), key: fromDbText(r.series_key) };
         byId.set(r.id, entry);
         this.seriesCache.set(r.id, entry);
       }
       for (const i of page) {
-        out[i] = byId.get(ids[i]);
+        out[i] = passes(byId.get(ids[i]));
       }
       await budget?.checkpoint();
     }
@@ -451,7 +494,7 @@ export class HistoryReader {
     const found = new Set<string>();
     const add = (v: string): void => void found.add(v);
     for (const matchers of opts.matchers ?? []) {
-      const series = await this.findSeries(matchers, scope, true, { budget: opts.budget });
+      const series = await this.matchingSeries(matchers, scope, true, { budget: opts.budget }, false);
       for (let i = 0; i < series.length; i++) {
         if (i % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) {
           await opts.budget?.checkpoint();
@@ -537,31 +580,48 @@ const SERIES_WITH_EXPIRY = `history_series s LEFT JOIN (
 const PACKED_COLUMNS = `SELECT s.id, s.last_t, s.last_v, s.last_stale, s.series_key, COALESCE(x.expiry, 0) AS expiry`;
 
 /**
- * One row of packed big-endian int8/float8 columns over the rows of `s`: far cheaper for the
- * driver than 100k rows and no number formatting either way. All aggregates of one query level
- * consume the rows in the same order (the order of a sorted subquery, where there is one).
+ * Packed big-endian int8/float8 columns over the rows of `s`, `s.n` (0, 1, ...) their order: far
+ * cheaper for the driver than a row per series and no number formatting either way. One row per
+ * PACKED_ROW_SERIES series, in order, so that `pg` parses a large selection as many rows of about
+ * 0.5 MB (one socket read at a time) rather than one row of tens of MB in one go.
  */
 const PACKED = `
-  SELECT string_agg(int8send(s.id), ''::bytea) AS id, string_agg(int8send(s.last_t), ''::bytea) AS t,
-         string_agg(float8send(s.last_v), ''::bytea) AS v, string_agg(CASE WHEN s.last_stale THEN '1' ELSE '0' END, '') AS stale,
-         string_agg(int8send(s.expiry), ''::bytea) AS e`;
+  SELECT string_agg(int8send(s.id), ''::bytea ORDER BY s.n) AS id, string_agg(int8send(s.last_t), ''::bytea ORDER BY s.n) AS t,
+         string_agg(float8send(s.last_v), ''::bytea ORDER BY s.n) AS v,
+         string_agg(CASE WHEN s.last_stale THEN '1' ELSE '0' END, '' ORDER BY s.n) AS stale,
+         string_agg(int8send(s.expiry), ''::bytea ORDER BY s.n) AS e`;
+/** Series per row of a packed read (8,192 × 65 bytes of hex text). */
+const PACKED_ROW_SERIES = 8192;
+
+/**
+ * The packed read of the series `where` selects (alias `s`, FROM SERIES_WITH_EXPIRY): sorted by
+ * series key, then id, when `ordered`, and then only the first `limit` (a placeholder) when given;
+ * otherwise in no particular order (nothing sorted).
+ */
+function packedSql(where: string, ordered: boolean, limit?: string): string {
+  const byKey = 'ORDER BY s.series_key, s.id';
+  const selected = `${PACKED_COLUMNS} FROM ${SERIES_WITH_EXPIRY} WHERE ${where}${limit === undefined ? '' : ` ${byKey} LIMIT ${limit}`}`;
+  const numbered = `SELECT s.*, row_number() OVER (${ordered ? byKey : ''}) - 1 AS n FROM (${selected}) s`;
+  return `${PACKED} FROM (${numbered}) s GROUP BY s.n / ${PACKED_ROW_SERIES} ORDER BY s.n / ${PACKED_ROW_SERIES}`;
+}
 
 interface PackedRow {
-  id: Buffer | null;
+  id: Buffer;
   t: Buffer;
   v: Buffer;
   stale: string;
   e: Buffer;
 }
 
-/** Ids and latest samples of series, as findSeries' packed columns. */
+/** Ids and latest samples of series, decoded from packed rows (see readPacked). */
 interface PackedSeries {
   ids: number[];
-  t: Buffer;
-  v: Buffer;
-  stale: string;
-  /** Group expiry per series, int8 ms, 0: none. */
-  e: Buffer;
+  t: Float64Array;
+  v: Float64Array;
+  /** 1: the latest sample is a staleness marker. */
+  stale: Uint8Array;
+  /** Group expiry per series in ms, 0: none. */
+  e: Float64Array;
 }
 
 /** The HistorySeries of packed row `row` with the given labels and key. */
@@ -570,13 +630,12 @@ function seriesAt(packed: PackedSeries, row: number, labels: Labels, key: string
     id: packed.ids[row],
     labels,
     key,
-    lastT: readInt64(packed.t, row * 8),
-    lastV: packed.v.readDoubleBE(row * 8),
-    lastStale: packed.stale.charCodeAt(row) === 49,
+    lastT: packed.t[row],
+    lastV: packed.v[row],
+    lastStale: packed.stale[row] === 1,
   };
-  const expiry = readInt64(packed.e, row * 8);
-  if (expiry > 0) {
-    series.expiresT = expiry;
+  if (packed.e[row] > 0) {
+    series.expiresT = packed.e[row];
   }
   return series;
 }
@@ -600,14 +659,6 @@ function seriesWhere(
     ...conditions,
   ].join(' AND ');
   return { where, residual };
-}
-
-function readInt64s(buf: Buffer): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < buf.length; i += 8) {
-    out.push(readInt64(buf, i));
-  }
-  return out;
 }
 
 /** The samples sorted by t (a no-op check unless the database returned them out of order). */
@@ -634,16 +685,21 @@ function isDense(ids: readonly number[]): boolean {
   return true;
 }
 
+function byKey(a: HistorySeries, b: HistorySeries): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
 function queryTimedOut(): PromqlEvalError {
   return new PromqlEvalError('timeout', 'query timed out in query execution');
 }
 
 /** Labels plus `__name__`, names in ascending order (what the evaluator's fast path expects). */
 function fullLabels(name: string, labels: Labels): Labels {
-  const all: Labels = { ...labels, __name__: name };
+  const names = Object.keys(labels);
+  names.push('__name__');
   const out: Labels = {};
-  for (const n of Object.keys(all).sort(compareStrings)) {
-    out[n] = all[n];
+  for (const n of names.sort(compareStrings)) {
+    out[n] = n === '__name__' ? name : labels[n];
   }
   return out;
 }
