@@ -11,9 +11,9 @@ const MIN_BYTES = 64 * 1024;
  * Grafana's Go client always does, and a 100k-series answer shrinks about 16-fold. Returns the
  * body to send and whether it is compressed.
  */
-export async function compressIfAccepted(body: string, acceptEncoding: string | undefined): Promise<{ body: string | Buffer; gzip: boolean }> {
+export async function compressIfAccepted(body: string | Buffer, acceptEncoding: string | undefined): Promise<{ body: string | Buffer; gzip: boolean }> {
   if (body.length < MIN_BYTES || !acceptsGzip(acceptEncoding)) {
     return { body, gzip: false };
   }
-  return { body: await gzipAsync(Buffer.from(body, 'utf8'), { level: 1 }), gzip: true };
+  return { body: await gzipAsync(typeof body === 'string' ? Buffer.from(body, 'utf8') : body, { level: 1 }), gzip: true };
 }

@@ -24,9 +24,10 @@ type Endpoint = (services: Services, req: FastifyRequest, reply: FastifyReply) =
 const ENDPOINTS: Readonly<Record<string, Endpoint>> = {
   query: async ({ api }, req, reply) => send(req, reply, await api.query(paramsOf(req), evaluationContext(req, reply))),
   query_range: async ({ api }, req, reply) => send(req, reply, await api.queryRange(paramsOf(req), evaluationContext(req, reply))),
-  series: ({ api }, req) => api.series(paramsOf(req), readContext(req)),
-  labels: ({ api }, req) => api.labels(paramsOf(req), readContext(req)),
-  'label/:name/values': ({ api }, req) => api.labelValues((req.params as { name: string }).name, paramsOf(req), readContext(req)),
+  series: async ({ api }, req, reply) => send(req, reply, await api.series(paramsOf(req), readContext(req))),
+  labels: async ({ api }, req, reply) => send(req, reply, await api.labels(paramsOf(req), readContext(req))),
+  'label/:name/values': async ({ api }, req, reply) =>
+    send(req, reply, await api.labelValues((req.params as { name: string }).name, paramsOf(req), readContext(req))),
   metadata: ({ api }, req) => api.metadata(paramsOf(req), readContext(req)),
   query_exemplars: async ({ exemplars }, req, reply) => noContentIfUndefined(reply, await exemplars.query(paramsOf(req), readContext(req))),
   rules: ({ api }, req) => api.rules(paramsOf(req)),
@@ -62,8 +63,9 @@ export class QueryController {
   }
 }
 
-/** A serialised query answer, gzipped when large and accepted. */
-async function send(req: FastifyRequest, reply: FastifyReply, json: string): Promise<string | Buffer> {
+/** A serialised JSON answer, gzipped when large and accepted. */
+async function send(req: FastifyRequest, reply: FastifyReply, json: string | Buffer): Promise<string | Buffer> {
+  void reply.type('application/json; charset=utf-8');
   const { body, gzip } = await compressIfAccepted(json, req.headers['accept-encoding']);
   if (gzip) {
     void reply.header('Content-Encoding', 'gzip').header('Vary', 'Accept-Encoding');

@@ -20,7 +20,7 @@ import { BUILD_INFO } from 'src/telemetry/build-info';
 import { ApiError } from 'src/query/api-error';
 import { ApiParams, boundedMatchSelectors } from 'src/query/api-params';
 import { HistorySeriesSource } from 'src/storage/history-series-source';
-import { queryResultJson } from 'src/query/api-json';
+import { listAnswerJson, queryResultJson } from 'src/query/api-json';
 
 /** A successful API answer (`status` first, as Prometheus writes it). */
 export interface ApiSuccess<T = unknown> {
@@ -89,8 +89,8 @@ export class QueryService {
     );
   }
 
-  /** `/api/v1/series`: label sets of the series matching any `match[]`, sorted. */
-  async series(p: ApiParams, ctx: QueryContext): Promise<ApiSuccess<Record<string, string>[]>> {
+  /** `/api/v1/series`: label sets of the series matching any `match[]`, sorted. Returns the serialised JSON answer. */
+  async series(p: ApiParams, ctx: QueryContext): Promise<Buffer> {
     if (p.all('match[]').length === 0) {
       throw new ApiError('bad_data', 'no match[] parameter provided');
     }
@@ -101,22 +101,25 @@ export class QueryService {
       this.history.findSeriesOfAny(sets, scope, { budget: this.readBudget(remainingMs, ctx), limit: Number.isFinite(limit) ? limit + 1 : undefined }),
     );
     const out = found.slice(0, limit).map((s) => s.labels);
-    return success(out, found.length > limit ? [TRUNCATED] : undefined);
+    return listAnswerJson(out, found.length > limit ? [TRUNCATED] : undefined, this.encodeBudget(ctx));
   }
 
-  /** `/api/v1/labels`: label names of the series in range (matching any `match[]` when given). */
-  async labels(p: ApiParams, ctx: QueryContext): Promise<ApiSuccess<string[]>> {
+  /** `/api/v1/labels`: label names of the series in range (matching any `match[]` when given). Returns the serialised JSON answer. */
+  async labels(p: ApiParams, ctx: QueryContext): Promise<Buffer> {
     const scope = scopeParams(p, ctx);
     const matchers = matchSets(p);
     const limit = limitParam(p);
     const answer = await this.inTurn(Date.now(), this.config.query.timeoutMs, (remainingMs) =>
       this.history.labelNames(scope, { matchers, limit, budget: this.readBudget(remainingMs, ctx) }),
     );
-    return limited(answer);
+    return this.limited(answer, ctx);
   }
 
-  /** `/api/v1/label/<name>/values`: values of one label (`__name__`: metric names); `U__` names decoded. */
-  async labelValues(segment: string, p: ApiParams, ctx: QueryContext): Promise<ApiSuccess<string[]>> {
+  /**
+   * `/api/v1/label/<name>/values`: values of one label (`__name__`: metric names); `U__` names
+   * decoded. Returns the serialised JSON answer.
+   */
+  async labelValues(segment: string, p: ApiParams, ctx: QueryContext): Promise<Buffer> {
     const name = labelNameFromPath(segment);
     const scope = scopeParams(p, ctx);
     const matchers = matchSets(p);
@@ -124,7 +127,7 @@ export class QueryService {
     const answer = await this.inTurn(Date.now(), this.config.query.timeoutMs, (remainingMs) =>
       this.history.labelValues(name, scope, { matchers, limit, budget: this.readBudget(remainingMs, ctx) }),
     );
-    return limited(answer);
+    return this.limited(answer, ctx);
   }
 
   /**
@@ -211,14 +214,21 @@ export class QueryService {
   private readBudget(remainingMs: number, ctx: QueryContext): QueryBudget {
     return new QueryBudget({ timeoutMs: remainingMs, maxSamples: Infinity, signal: ctx.signal });
   }
+
+  /** The budget of encoding an answer already read: it only yields (no deadline, no sample limit). */
+  private encodeBudget(ctx: QueryContext): () => Promise<void> {
+    const budget = new QueryBudget({ maxSamples: Infinity, signal: ctx.signal });
+    return () => budget.checkpoint();
+  }
+
+  /** The JSON answer of labels or label values, with the truncation warning when a limit cut values off. */
+  private limited(answer: LabelAnswer, ctx: QueryContext): Promise<Buffer> {
+    return listAnswerJson(answer.values, answer.truncated ? [TRUNCATED] : undefined, this.encodeBudget(ctx));
+  }
 }
 
 function success<T>(data: T, warnings?: string[]): ApiSuccess<T> {
   return warnings === undefined ? { status: 'success', data } : { status: 'success', data, warnings };
-}
-
-function limited(answer: LabelAnswer): ApiSuccess<string[]> {
-  return answer.truncated ? success(answer.values, [TRUNCATED]) : success(answer.values);
 }
 
 /** Prometheus' parseTimeParam (`time`, `start`, `end`); required params have no default. */
