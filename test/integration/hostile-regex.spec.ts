@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { Client } from 'pg';
 import { compileMatcher } from '../../src/core/promql/matchers';
 import type { LabelMatcher } from '../../src/core/promql/series-source';
 import { toDbText } from '../../src/storage/db-text';
 import { matchersToSql } from '../../src/storage/history-matchers';
 import { createTestDatabase, GatewayProcess, startProcess, TestDatabase } from '../support/gateway';
+import { probeDuring } from '../support/loop-probe';
 import { itWhen, serverUrl } from '../support/test-env';
 
 /**
@@ -29,62 +29,6 @@ const RATIO = 20;
 const FLOOR_MS = 500;
 /** How long the prober waits for its idle probes and one query (the old engine never answers these). */
 const DEADLINE_MS = 20000;
-
-interface Probe {
-  idleMedianMs: number;
-  duringMs: number[];
-  queryMs: number;
-  status: number;
-  body: unknown;
-  timedOut: boolean;
-}
-
-/**
- * Runs in a separate Node process: idle `/-/healthy` probes, then the query, with probes back
- * to back until it answers (a probe still waiting at the deadline counts with its wait so far).
- */
-const PROBER = `
-const [url, path, deadlineMs] = [process.argv[1], process.argv[2], Number(process.argv[3])];
-const now = () => performance.now();
-async function probe(signal) {
-  const t = now();
-  try { await (await fetch(url + '/-/healthy', { signal })).text(); } catch {}
-  return now() - t;
-}
-(async () => {
-  // One deadline for everything: a gateway still stuck in an earlier query fails fast too.
-  const stop = AbortSignal.timeout(deadlineMs);
-  const idle = [];
-  for (let i = 0; i < 21; i++) idle.push(await probe(stop));
-  idle.sort((a, b) => a - b);
-  const t0 = now();
-  let answer;
-  const query = fetch(url + path, { signal: stop })
-    .then(async (r) => (answer = { status: r.status, body: await r.json() }))
-    .catch(() => (answer = { status: 0, body: null }));
-  const during = [];
-  do { during.push(await probe(stop)); } while (answer === undefined && !stop.aborted);
-  await query;
-  process.stdout.write(JSON.stringify({ idleMedianMs: idle[10], duringMs: during, queryMs: now() - t0,
-    status: answer.status, body: answer.body, timedOut: stop.aborted }));
-})();
-`;
-
-function probeDuring(url: string, path: string): Promise<Probe> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', PROBER, url, path, String(DEADLINE_MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('exit', () => {
-      try {
-        resolve(JSON.parse(out) as Probe);
-      } catch {
-        reject(new Error(`prober printed ${out}`));
-      }
-    });
-  });
-}
 
 const query = (q: string): string => `/api/v1/query?query=${encodeURIComponent(q)}`;
 const series = (match: string): string => `/api/v1/series?${new URLSearchParams({ 'match[]': match }).toString()}`;
@@ -145,7 +89,7 @@ describe('pathological regexes on a 2,300-character label value', () => {
     ['series API', series('hostile_m{v=~"(a|aa)*c"}'), ['v=aaa…2301']],
     ['series API, negated', series('hostile_m{v!~"(a+)+b", v!="short"}'), ['v=aaa…2300', 'v=aaa…2301']],
   ])('%s', async (_name, path, expected) => {
-    const p = await probeDuring(gw.url, path);
+    const p = await probeDuring(gw.url, path, DEADLINE_MS);
     const worst = Math.max(...p.duringMs);
     const allowed = Math.max(FLOOR_MS, RATIO * p.idleMedianMs);
     process.stdout.write(
