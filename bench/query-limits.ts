@@ -13,6 +13,11 @@
  * --queries=<n>          heavy queries run at once (default 4), --query=<PromQL> which one
  *                        (default count(count_over_time(soak_m[1h]))), --env=K=V,... gateway settings.
  *
+ * --metadata           instead: series, labels and label-values requests over the store with regex
+ *                        matchers the gateway checks itself (`--repeat` rounds, default 3), one at a
+ *                        time, each with `/-/healthy` probed every 20 ms: request time and the
+ *                        longest probe wait (the event loop held) per request.
+ *
  * Phases: idle pushes (sequential PUTs of one fixed 20-series group: no new series), then the same
  * pushes while the heavy queries run, with `/-/healthy` probed every 50 ms; then 15 s idle. RSS
  * comes from /proc; heap figures from process.memoryUsage() inside the gateway (a preload script
@@ -39,6 +44,7 @@ const SERIES = Number(option('series', '20'));
 const GROUPS = Number(option('groups', '1000'));
 const QUERIES = Number(option('queries', '4'));
 const QUERY = option('query', 'count(count_over_time(soak_m[1h]))');
+const REPEAT = Number(option('repeat', '3'));
 const EXTRA_ENV = Object.fromEntries(
   option('env', '')
     .split(',')
@@ -260,6 +266,46 @@ async function measure(g: Gateway): Promise<Record<string, unknown>> {
   };
 }
 
+/** `--metadata` requests: `s=~".*7.*"` is narrowed by SQL (LIKE) and re-checked; `p[0-9]*7.*` is checked on every series. */
+function metadataRequests(): [string, string][] {
+  const narrowed = '{__name__=~"soak.*",s=~".*7.*"}';
+  const everySeries = '{__name__=~"soak.*",s=~"p[0-9]*7.*"}';
+  const path = (endpoint: string, matches: string[]): string =>
+    `/api/v1/${endpoint}?${new URLSearchParams([...matches.map((m): [string, string] => ['match[]', m]), ['start', '0']]).toString()}`;
+  return [
+    [`series ${narrowed}`, path('series', [narrowed])],
+    [`series ${everySeries}`, path('series', [everySeries])],
+    ['series, both match[]', path('series', [narrowed, everySeries])],
+    [`labels ${narrowed}`, path('labels', [narrowed])],
+    [`labels ${everySeries}`, path('labels', [everySeries])],
+    [`label s values ${everySeries}`, path('label/s/values', [everySeries])],
+  ];
+}
+
+/** Each metadata request in turn, `/-/healthy` probed every 20 ms while it runs. */
+async function measureMetadata(g: Gateway): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  for (let round = 0; round < REPEAT; round++) {
+    for (const [name, urlPath] of metadataRequests()) {
+      let done = false;
+      const waits: number[] = [];
+      const prober = (async () => {
+        while (!done) {
+          waits.push((await call(g.port, 'GET', '/-/healthy')).ms);
+          await sleep(20);
+        }
+      })();
+      const r = await call(g.port, 'GET', urlPath).finally(() => (done = true));
+      await prober;
+      const answers = (JSON.parse(r.body) as { data?: unknown[] }).data?.length;
+      const row = { round, request: name, status: r.status, seconds: Math.round(r.ms / 10) / 100, answers, healthyMs: percentiles(waits) };
+      log(JSON.stringify(row));
+      out.push(row);
+    }
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   if (flag('drop')) {
     await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
@@ -280,7 +326,7 @@ async function main(): Promise<void> {
     }
     const series = Number((await admin('SELECT count(*) AS n FROM history_series', withDatabase(SERVER, DB)))[0].n);
     log(`history_series rows: ${series}`);
-    const report = await measure(g);
+    const report = flag('metadata') ? { gateway: GATEWAY, metadata: await measureMetadata(g) } : await measure(g);
     process.stdout.write(`${JSON.stringify({ historySeries: series, ...report }, null, 2)}\n`);
   } finally {
     g.proc.kill('SIGTERM');
