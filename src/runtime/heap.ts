@@ -12,7 +12,11 @@ const DEFAULT_GROWTH_FACTOR = 2;
 
 /** While the application loads: the young generation stays at its initial 2 MiB. */
 export function startupHeap(): void {
-  v8.setFlagsFromString('--semi-space-growth-factor=1');
+  setGrowthFactor(1);
+}
+
+function setGrowthFactor(factor: number): void {
+  v8.setFlagsFromString(`--semi-space-growth-factor=${factor}`);
 }
 
 /** Whether servingHeap ran (until then the growth factor stays 1 whatever bulk work does). */
@@ -29,7 +33,7 @@ let bulkHolds = 0;
 export function servingHeap(): void {
   serving = true;
   if (bulkHolds === 0) {
-    v8.setFlagsFromString(`--semi-space-growth-factor=${DEFAULT_GROWTH_FACTOR}`);
+    setGrowthFactor(DEFAULT_GROWTH_FACTOR);
   }
 }
 
@@ -43,13 +47,13 @@ export function servingHeap(): void {
  */
 export async function withoutYoungGrowth<T>(work: () => Promise<T>): Promise<T> {
   if (bulkHolds++ === 0) {
-    v8.setFlagsFromString('--semi-space-growth-factor=1');
+    setGrowthFactor(1);
   }
   try {
     return await work();
   } finally {
     if (--bulkHolds === 0 && serving) {
-      v8.setFlagsFromString(`--semi-space-growth-factor=${DEFAULT_GROWTH_FACTOR}`);
+      setGrowthFactor(DEFAULT_GROWTH_FACTOR);
     }
   }
 }

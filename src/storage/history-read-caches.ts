@@ -46,7 +46,6 @@ export class SeriesLabelCache {
   private order: number[] = [];
   private head = 0;
   private total = 0;
-  private count = 0;
 
   constructor(readonly maxBytes: number) {}
 
@@ -56,7 +55,7 @@ export class SeriesLabelCache {
   }
 
   get size(): number {
-    return this.count;
+    return this.shards.reduce((n, shard) => n + shard.size, 0);
   }
 
   get(id: number): SeriesLabels | undefined {
@@ -73,12 +72,11 @@ export class SeriesLabelCache {
     shard.set(id, { value, bytes });
     this.order.push(id);
     this.total += bytes;
-    this.count++;
     while (this.total > this.maxBytes) {
       const oldest = this.order[this.head++];
       const entries = this.shard(oldest);
       this.total -= entries.get(oldest)?.bytes ?? 0;
-      this.count -= entries.delete(oldest) ? 1 : 0;
+      entries.delete(oldest);
     }
     if (this.head > 1024 && this.head * 2 > this.order.length) {
       this.order = this.order.slice(this.head);

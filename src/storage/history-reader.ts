@@ -22,6 +22,11 @@ function dbMs(ms: number): number {
   return Math.min(Math.max(ms, -8.64e15), 8.64e15);
 }
 
+/** The pause between slices of a sort: the budget's checkpoint, or nothing without a budget. */
+function pauseOf(budget: LoadBudget | undefined): () => Promise<void> {
+  return () => budget?.checkpoint() ?? Promise.resolve();
+}
+
 /** Which series a read may see, and when they must have existed. */
 export interface SeriesScope {
   /** Only this tenant's series; undefined: every tenant. */
@@ -183,7 +188,7 @@ export class HistoryReader {
         }
       }
     }
-    return sortAsync(out, byKey, () => opts.budget?.checkpoint() ?? Promise.resolve());
+    return sortAsync(out, byKey, pauseOf(opts.budget));
   }
 
   /**
@@ -325,7 +330,7 @@ export class HistoryReader {
         await budget?.checkpoint();
       }
       if (out[i - 1].key > out[i].key) {
-        return sortAsync(out, byKey, () => budget?.checkpoint() ?? Promise.resolve());
+        return sortAsync(out, byKey, pauseOf(budget));
       }
     }
     return out;
@@ -359,11 +364,7 @@ export class HistoryReader {
       }
     }
     // Pages of ascending ids, so a page of a dense selection is one index range.
-    await sortAsync(
-      missing,
-      (a, b) => ids[a] - ids[b],
-      () => budget?.checkpoint() ?? Promise.resolve(),
-    );
+    await sortAsync(missing, (a, b) => ids[a] - ids[b], pauseOf(budget));
     for (let at = 0; at < missing.length; at += LABEL_PAGE) {
       const page = missing.slice(at, at + LABEL_PAGE);
       const pageIds = page.map((i) => ids[i]);
@@ -502,7 +503,7 @@ export class HistoryReader {
         pick(series[i].labels, add);
       }
     }
-    const values = await sortAsync([...found], compareStrings, () => opts.budget?.checkpoint() ?? Promise.resolve());
+    const values = await sortAsync([...found], compareStrings, pauseOf(opts.budget));
     const limit = opts.limit ?? Infinity;
     return values.length > limit ? { values: values.slice(0, limit), truncated: true } : { values, truncated: false };
   }

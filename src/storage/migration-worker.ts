@@ -4,7 +4,6 @@ import { DatabaseError } from 'pg';
 import { openMigrationSource } from './migration-source';
 
 interface Request {
-  pgwMigrate: true;
   url: string;
   connectTimeoutMs: number;
 }
@@ -35,23 +34,12 @@ const CHILD_MARK = 'PGW_MIGRATION_CHILD';
  */
 export function runMigrationsInWorker(url: string, connectTimeoutMs: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const request: Request = { pgwMigrate: true, url, connectTimeoutMs };
+    const request: Request = { url, connectTimeoutMs };
     const child = fork(__filename, [], { env: { ...process.env, [CHILD_MARK]: '1' }, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let answered = false;
-    child.once('message', (reply: Reply) => {
-      answered = true;
-      if ('applied' in reply) {
-        resolve(reply.applied);
-      } else {
-        reject(rebuild(reply.error));
-      }
-    });
+    child.once('message', (reply: Reply) => ('applied' in reply ? resolve(reply.applied) : reject(rebuild(reply.error))));
     child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      if (!answered) {
-        reject(new Error(`migration process exited (${signal ?? code}) without an answer`));
-      }
-    });
+    // After a reply this changes nothing; without one (the process died), the caller hears of it.
+    child.once('exit', (code, signal) => reject(new Error(`migration process exited (${signal ?? code}) without an answer`)));
     child.send(request);
   });
 }

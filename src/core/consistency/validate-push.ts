@@ -55,7 +55,7 @@ const UTF8_NAMES: NameRules = {
 
 function validateFamily(mf: MetricFamily, problems: string[], rules: NameRules): void {
   if (!rules.metric(mf.name)) {
-    problems.push(`invalid metric name ${isWellFormedText(mf.name) ? JSON.stringify(mf.name) : goQuote(mf.name)}`);
+    problems.push(`invalid metric name ${quoted(mf.name)}`);
     return;
   }
   if (!isWellFormedText(mf.help)) {
@@ -153,5 +153,10 @@ function seriesKey(m: Metric): string {
 }
 
 function describe(m: Metric): string {
-  return `{${m.label.map((l) => `${l.name}=${isWellFormedText(l.value) ? JSON.stringify(l.value) : goQuote(l.value)}`).join(',')}}`;
+  return `{${m.label.map((l) => `${l.name}=${quoted(l.value)}`).join(',')}}`;
+}
+
+/** JSON-quoted; a string holding bytes that are not UTF-8 (protobuf) as Go quotes it, `"\xff"`. */
+function quoted(s: string): string {
+  return isWellFormedText(s) ? JSON.stringify(s) : goQuote(s);
 }

@@ -77,12 +77,17 @@ export function escapeFamily(mf: MetricFamily, scheme: EscapingScheme): MetricFa
   }
   return {
     ...mf,
-    name: needs(mf.name) ? escapeName(mf.name, scheme) : mf.name,
+    name: escapeUnlessLegacy(mf.name, scheme),
     metric: mf.metric.map((m) => ({
       ...m,
       label: m.label.map((l) => (needs(l.name) ? { name: escapeName(l.name, scheme), value: l.value } : l)),
     })),
   };
+}
+
+/** A name as escapeFamily shows it: legacy names unchanged (so `dots` leaves `a_b` alone). */
+function escapeUnlessLegacy(name: string, scheme: EscapingScheme): string {
+  return isValidMetricName(name) ? name : escapeName(name, scheme);
 }
 
 /**
@@ -98,7 +103,7 @@ export function escapedLabelCollision(names: readonly string[]): { a: string; b:
   for (const scheme of ['underscores', 'dots', 'values'] as const) {
     const seen = new Map<string, string>();
     for (const name of names) {
-      const escaped = isValidMetricName(name) ? name : escapeName(name, scheme);
+      const escaped = escapeUnlessLegacy(name, scheme);
       const other = seen.get(escaped);
       if (other !== undefined) {
         return { a: other, b: name, scheme };
