@@ -10,6 +10,7 @@ import { AddGroupTtl1795710000000 } from '../../migrations/1795710000000-AddGrou
 import { EscapeTokenText1795720000000 } from '../../migrations/1795720000000-EscapeTokenText';
 import { AddPushBatch1795730000000 } from '../../migrations/1795730000000-AddPushBatch';
 import { BoundPushLocks1795740000000 } from '../../migrations/1795740000000-BoundPushLocks';
+import { GenericPushPlans1795750000000 } from '../../migrations/1795750000000-GenericPushPlans';
 /** Every migration, in order. Listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
   CreateMetricStore1767225600000,
@@ -23,6 +24,7 @@ export const MIGRATIONS = [
   EscapeTokenText1795720000000,
   AddPushBatch1795730000000,
   BoundPushLocks1795740000000,
+  GenericPushPlans1795750000000,
 ];
 
 /**

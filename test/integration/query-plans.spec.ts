@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase } from '../support/gateway';
 import { itWhen, serverUrl } from '../support/test-env';
+import { GENERIC_PLAN_FUNCTIONS } from '../../migrations/1795750000000-GenericPushPlans';
 
 /**
  * PostgreSQL caches the plans of PL/pgSQL functions and of foreign-key cascades per session. A
@@ -62,6 +63,15 @@ describe('query plans of pushes and deletes on a store that grew from empty', ()
     }
     return out;
   }
+
+  itWhen(serverUrl() !== undefined, 'needs a PostgreSQL server')('plan every statement of the push functions once per session (generic plans)', async () => {
+    const { rows } = await stats.query<{ proname: string; generic: boolean }>(
+      `SELECT proname, coalesce('plan_cache_mode=force_generic_plan' = ANY(proconfig), false) AS generic
+       FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND proname LIKE 'pgw\\_%' ORDER BY proname`,
+    );
+    expect(rows.map((r) => r.proname)).toEqual([...GENERIC_PLAN_FUNCTIONS].sort());
+    expect(rows.filter((r) => !r.generic).map((r) => r.proname)).toEqual([]);
+  });
 
   itWhen(serverUrl() !== undefined, 'needs a PostgreSQL server (pg_stat_user_tables of the embedded engine are not per session)')(
     'scan no table and read a bounded number of index entries per operation',
