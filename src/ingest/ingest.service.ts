@@ -13,7 +13,7 @@ import { validatePushedFamilies } from 'src/core/consistency/validate-push';
 import { isOpenMetricsPush, isProtobufPush } from 'src/core/scrape/negotiation';
 import { MetricFamily } from 'src/core/model/metric-family';
 import { GroupRef, MetricGroupRepository } from 'src/storage/metric-group.repository';
-import { planPushCheck } from 'src/core/consistency/push-check';
+import { planPushCheck, planPushCheckPaused } from 'src/core/consistency/push-check';
 import { checkGroupStorable, checkParsedSeries, LARGE_PUSH_SERIES, MAX_INDEXED_BYTES, MAX_SERIES_PER_PUSH, yieldToLoop } from 'src/storage/storable-sizes';
 import { groupTtl } from 'src/core/grouping/group-ttl';
 import { decodeBody } from 'src/http/body-decoding';
@@ -98,7 +98,9 @@ export class IngestService {
     if (large) {
       await yieldToLoop();
     }
-    const plan = planPushCheck(sanitized, group.exposedLabels, own, this.config.consistencyCheck);
+    const plan = large
+      ? await planPushCheckPaused(sanitized, group.exposedLabels, own, this.config.consistencyCheck, yieldToLoop)
+      : planPushCheck(sanitized, group.exposedLabels, own, this.config.consistencyCheck);
     if (large) {
       await yieldToLoop();
     }

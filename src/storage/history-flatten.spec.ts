@@ -1,6 +1,7 @@
 import { compareStrings, Labels } from 'src/core/model/labels';
 import { Metric, MetricFamily, MetricType } from 'src/core/model/metric-family';
-import { flattenFamilies, pushTimePoint, seriesKey } from 'src/storage/history-flatten';
+import { flattenFamilies, flattenSteps, pushTimePoint, seriesKey } from 'src/storage/history-flatten';
+import { runPaused } from 'src/core/model/steps';
 
 /** The definition, written plainly: labels as a record (last of equal names wins), empty values dropped. */
 function referenceKey(name: string, labels: Labels): string {
@@ -103,5 +104,17 @@ describe('flattenFamilies', () => {
   it('gives push_time_seconds the exposed labels without empty ones', () => {
     const p = pushTimePoint({ job: 'j', instance: '', b: '2' }, 17);
     expect([JSON.stringify(p.labels), p.key, p.value]).toEqual(['{"b":"2","job":"j"}', referenceKey('push_time_seconds', { b: '2', job: 'j' }), 17]);
+  });
+});
+
+describe('flattenSteps (a large push, flattened in steps)', () => {
+  it('gives what flattenFamilies gives, pausing every few thousand metrics', async () => {
+    const metric = (i: number): Metric => ({ label: [{ name: 'n', value: String(i % 4500) }], counter: { value: i } });
+    const families: MetricFamily[] = [{ name: 'c_total', help: '', type: MetricType.COUNTER, metric: Array.from({ length: 7000 }, (_, i) => metric(i)) }];
+    let pauses = 0;
+    const paused = await runPaused(flattenSteps(families), async () => void pauses++);
+    expect(paused).toEqual(flattenFamilies(families));
+    expect(paused).toHaveLength(4500);
+    expect(pauses).toBe(3);
   });
 });

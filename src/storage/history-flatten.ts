@@ -6,6 +6,7 @@ import { compareStrings, Labels } from 'src/core/model/labels';
 import { Histogram, LabelPair, Metric, MetricFamily, MetricType } from 'src/core/model/metric-family';
 import { formatFloat } from 'src/core/exposition/format-float';
 import { PUSH_TIME_METRIC } from 'src/core/grouping/sanitize';
+import { runAll, Steps } from 'src/core/model/steps';
 
 /** One sample of one series of a push. */
 export interface HistoryPoint {
@@ -29,9 +30,21 @@ export interface HistoryPoint {
  * series end up with the same key, the later one wins. Order: input order.
  */
 export function flattenFamilies(families: readonly MetricFamily[]): HistoryPoint[] {
+  return runAll(flattenSteps(families));
+}
+
+/** Metrics between two steps of flattenSteps. */
+const FLATTEN_SLICE_METRICS = 2000;
+
+/** flattenFamilies in steps of a few thousand metrics (see runPaused). */
+export function* flattenSteps(families: readonly MetricFamily[]): Steps<HistoryPoint[]> {
   const byKey = new Map<string, HistoryPoint>();
+  let done = 0;
   for (const mf of families) {
     for (const m of mf.metric) {
+      if (++done % FLATTEN_SLICE_METRICS === 0) {
+        yield;
+      }
       const base = sortedPairs(m.label);
       flattenMetric(mf, m, (suffix, extra, value) => {
         const name = mf.name + suffix;

@@ -5,7 +5,8 @@ import { AppConfig } from 'src/config/env.schema';
 import { APP_CONFIG } from 'src/config/config.module';
 import { Database, Executor } from 'src/storage/database';
 import { DATABASE } from 'src/storage/storage.tokens';
-import { flattenFamilies, pushTimePoint } from 'src/storage/history-flatten';
+import { flattenFamilies, flattenSteps, pushTimePoint } from 'src/storage/history-flatten';
+import { runAll, runPaused, Steps } from 'src/core/model/steps';
 import { HistoryPartitions } from 'src/storage/history-partitions';
 import { toDbJson, toDbText } from 'src/storage/db-text';
 
@@ -76,6 +77,9 @@ export interface PushHistoryArgs {
  * It also backfills groups pushed before the history existed. Reads: HistoryReader; partitions
  * and retention: HistoryPartitions.
  */
+/** Series between two steps of a push's history arguments (pushArgsPaused). */
+const ARG_SLICE_POINTS = 4000;
+
 @Injectable()
 export class HistoryWriter {
   constructor(
@@ -95,23 +99,47 @@ export class HistoryWriter {
    * POST: those of the pushed families not pushed) with a staleness marker each.
    */
   pushArgs(push: PushToRecord): PushHistoryArgs {
+    return runAll(this.pushArgSteps(push));
+  }
+
+  /** pushArgs with `pause` awaited every few thousand series (a large push; see runPaused). */
+  pushArgsPaused(push: PushToRecord, pause: () => Promise<void>): Promise<PushHistoryArgs> {
+    return runPaused(this.pushArgSteps(push), pause);
+  }
+
+  private *pushArgSteps(push: PushToRecord): Steps<PushHistoryArgs> {
     const t = Math.round(push.now * 1000);
-    const points = flattenFamilies(push.families);
+    const points = yield* flattenSteps(push.families);
     points.push(pushTimePoint(push.exposedLabels, push.now));
     const familyList = new Set<string>();
     for (const f of push.families) {
       familyList.add(f.name);
     }
-    for (const p of points) {
+    const n = points.length;
+    const names = new Array<string>(n);
+    const families = new Array<string>(n);
+    const labels = new Array<string>(n);
+    const keys = new Array<string>(n);
+    const values = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      if (i > 0 && i % ARG_SLICE_POINTS === 0) {
+        yield;
+      }
+      const p = points[i];
       familyList.add(p.family);
+      names[i] = toDbText(p.name);
+      families[i] = toDbText(p.family);
+      labels[i] = toDbJson(p.labels);
+      keys[i] = toDbText(p.key);
+      values[i] = p.value;
     }
     return {
       t,
-      names: points.map((p) => toDbText(p.name)),
-      families: points.map((p) => toDbText(p.family)),
-      labels: points.map((p) => toDbJson(p.labels)),
-      keys: points.map((p) => toDbText(p.key)),
-      values: points.map((p) => p.value),
+      names,
+      families,
+      labels,
+      keys,
+      values,
       familyList: [...familyList].map(toDbText),
       record: this.recording,
       days: this.recording ? this.partitions.missingDaysAround(t) : [],

@@ -1,7 +1,7 @@
 import { checkPushStorable, LARGE_PUSH_SERIES, yieldToLoop } from 'src/storage/storable-sizes';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Labels } from 'src/core/model/labels';
-import { MetricType } from 'src/core/model/metric-family';
+import { MetricFamily, MetricType } from 'src/core/model/metric-family';
 import { formatLabels } from 'src/core/grouping/grouping-key';
 import { DATABASE } from 'src/storage/storage.tokens';
 import { Database, Executor } from 'src/storage/database';
@@ -188,15 +188,17 @@ export class MetricGroupRepository {
    * transaction: locked read, check, write.
    */
   async applyPush(write: PushWrite): Promise<void> {
-    const history = this.history?.pushArgs({
+    const toRecord = {
       tenant: write.group.tenant,
       exposedLabels: write.group.exposedLabels,
       mode: write.mode,
       families: write.plan.families,
       now: write.now,
-    });
+    };
+    const large = seriesCount(write.plan.families) > LARGE_PUSH_SERIES;
+    const history = large ? await this.history?.pushArgsPaused(toRecord, yieldToLoop) : this.history?.pushArgs(toRecord);
     checkPushStorable(write, history);
-    if (history !== undefined && history.keys.length > LARGE_PUSH_SERIES) {
+    if (large) {
       await yieldToLoop();
     }
     try {
@@ -428,6 +430,14 @@ export class MetricGroupRepository {
 interface ProbeJob {
   write: PushWrite;
   history: PushHistoryArgs | undefined;
+}
+
+function seriesCount(families: readonly MetricFamily[]): number {
+  let n = 0;
+  for (const mf of families) {
+    n += mf.metric.length;
+  }
+  return n;
 }
 
 function isUniqueViolation(error: unknown): boolean {

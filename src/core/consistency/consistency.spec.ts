@@ -3,7 +3,7 @@ import { validatePushedFamilies } from 'src/core/consistency/validate-push';
 import { checkConsistency, consistencyLookupNames, FamilyTypeRef, suspectTypeMasks } from 'src/core/consistency/check-consistency';
 import { collisionCandidateKeys, findSeriesCollisions } from 'src/core/consistency/series-collisions';
 import { InconsistentPushError } from 'src/core/consistency/errors';
-import { planPushCheck } from 'src/core/consistency/push-check';
+import { planPushCheck, planPushCheckPaused } from 'src/core/consistency/push-check';
 import { canonicalLabels } from 'src/core/grouping/grouping-key';
 
 const l = (o: Record<string, string>) => Object.entries(o).map(([name, value]) => ({ name, value }));
@@ -261,5 +261,19 @@ describe("planPushCheck against the gateway's own families", () => {
     const ownAsGauge: FamilyTypeRef[] = [{ ...own[0], type: MetricType.GAUGE }];
     expect(planPushCheck(clash, { job: 'j' }, ownAsGauge, true).needsContext).toBe(false);
     expect(planPushCheck(clash, { job: 'j' }, own, false).needsContext).toBe(false);
+  });
+});
+
+describe('planPushCheckPaused (a large push, planned in steps)', () => {
+  it('plans exactly what planPushCheck plans, pausing every few thousand series', async () => {
+    const series = Array.from({ length: 9000 }, (_, i) => ({ job: 'j', instance: 'i', shard: String(i % 3), n: String(i) }));
+    const families = [gauge('big', series), gauge('other', [{ job: 'j', instance: 'i', zone: 'a' }])];
+    const own: FamilyTypeRef[] = [{ name: 'push_time_seconds', type: MetricType.GAUGE }];
+    let pauses = 0;
+    const paused = await planPushCheckPaused(families, { job: 'j', instance: 'i' }, own, true, async () => void pauses++);
+    const plain = planPushCheck(families, { job: 'j', instance: 'i' }, own, true);
+    expect(paused).toEqual(plain);
+    expect(plain.collisionKeys.length).toBeGreaterThan(9000);
+    expect(pauses).toBe(Math.floor(9001 / 2000));
   });
 });

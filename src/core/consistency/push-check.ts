@@ -2,7 +2,8 @@ import { Labels } from 'src/core/model/labels';
 import { MetricFamily } from 'src/core/model/metric-family';
 import { parseProtobufDelimited } from 'src/core/exposition/protobuf-delimited';
 import { checkConsistency, consistencyLookupNames, FamilyIndex, familyIndex, FamilyTypeRef, suspectTypeMasks } from 'src/core/consistency/check-consistency';
-import { collisionCandidateKeys, findSeriesCollisions } from 'src/core/consistency/series-collisions';
+import { collisionCandidateSteps, findSeriesCollisions } from 'src/core/consistency/series-collisions';
+import { runAll, runPaused, Steps } from 'src/core/model/steps';
 import { InconsistentPushError } from 'src/core/consistency/errors';
 
 /**
@@ -46,6 +47,21 @@ export interface StoredContext {
  * the gateway's own families `own`. With the check disabled the plan asks the store for nothing.
  */
 export function planPushCheck(families: MetricFamily[], exposedLabels: Labels, own: FamilyTypeRef[], enabled: boolean): PushCheckPlan {
+  return runAll(planSteps(families, exposedLabels, own, enabled));
+}
+
+/** planPushCheck with `pause` awaited every few thousand series (a large push; see runPaused). */
+export function planPushCheckPaused(
+  families: MetricFamily[],
+  exposedLabels: Labels,
+  own: FamilyTypeRef[],
+  enabled: boolean,
+  pause: () => Promise<void>,
+): Promise<PushCheckPlan> {
+  return runPaused(planSteps(families, exposedLabels, own, enabled), pause);
+}
+
+function* planSteps(families: MetricFamily[], exposedLabels: Labels, own: FamilyTypeRef[], enabled: boolean): Steps<PushCheckPlan> {
   const pushed = families.map((mf) => ({ name: mf.name, type: mf.type }));
   const lookupNames = enabled ? consistencyLookupNames(pushed) : [];
   return {
@@ -55,7 +71,7 @@ export function planPushCheck(families: MetricFamily[], exposedLabels: Labels, o
     own: enabled ? own : [],
     lookupNames,
     suspectMasks: suspectTypeMasks(pushed, lookupNames),
-    collisionKeys: enabled ? collisionCandidateKeys(families, exposedLabels) : [],
+    collisionKeys: enabled ? yield* collisionCandidateSteps(families, exposedLabels) : [],
     needsContext: enabled && conflictsWith(pushed, own),
   };
 }

@@ -1,6 +1,7 @@
 import { canonicalLabels, formatLabels } from 'src/core/grouping/grouping-key';
 import { compareStrings, Labels } from 'src/core/model/labels';
 import { LabelPair, MetricFamily } from 'src/core/model/metric-family';
+import { runAll, Steps } from 'src/core/model/steps';
 
 /** Beyond this many optional labels on one series, other groups are not searched for collisions. */
 const MAX_OPTIONAL_LABELS = 10;
@@ -12,11 +13,23 @@ const MAX_OPTIONAL_LABELS = 10;
  * keys of those subsets, minus `own` (the pushing group's exposed key). Series are sanitised.
  */
 export function collisionCandidateKeys(families: MetricFamily[], own: Labels): string[] {
+  return runAll(collisionCandidateSteps(families, own));
+}
+
+/** Series between two steps of collisionCandidateSteps (a few milliseconds of work). */
+export const CANDIDATE_SLICE_SERIES = 2000;
+
+/** collisionCandidateKeys in steps of CANDIDATE_SLICE_SERIES series (see runPaused). */
+export function* collisionCandidateSteps(families: MetricFamily[], own: Labels): Steps<string[]> {
   const ownKey = canonicalLabels(own);
   const keys = new Set<string>();
   const seenLabelSets = new Set<string>();
+  let done = 0;
   for (const mf of families) {
     for (const m of mf.metric) {
+      if (++done % CANDIDATE_SLICE_SERIES === 0) {
+        yield;
+      }
       // Each pair's canonical text once; a subset's key is then a concatenation in name order.
       const pairs = byName(m.label);
       const texts = pairs.map(pairText);
