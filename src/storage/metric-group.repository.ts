@@ -11,6 +11,7 @@ import {
   batchStatement,
   GroupRef,
   probeStatement,
+  probeStatementPaused,
   PushRow,
   PushWrite,
   readStatement,
@@ -204,8 +205,9 @@ export class MetricGroupRepository {
     try {
       let written = false;
       if (!write.plan.needsContext) {
-        const job = { write, history };
-        const rows = await (this.batcher === undefined ? this.probeAlone(job) : this.batcher.submit(job));
+        // A large push's statement is built in steps and sent alone: a batch is encoded in one go.
+        const job: ProbeJob = { write, history, statement: large ? await probeStatementPaused(write, history, yieldToLoop) : undefined };
+        const rows = await (this.batcher === undefined || job.statement !== undefined ? this.probeAlone(job) : this.batcher.submit(job));
         written = wasWritten(rows);
         if (!written) {
           checkPushAgainstStore(write.plan, storedContextOf(rows));
@@ -233,7 +235,7 @@ export class MetricGroupRepository {
 
   /** One probe as its own statement (and transaction), retried on deadlock. */
   private probeAlone(job: ProbeJob): Promise<PushRow[]> {
-    return this.retrying(() => this.runStatement(this.db, probeStatement(job.write, job.history)));
+    return this.retrying(() => this.runStatement(this.db, job.statement ?? probeStatement(job.write, job.history)));
   }
 
   /**
@@ -430,6 +432,8 @@ export class MetricGroupRepository {
 interface ProbeJob {
   write: PushWrite;
   history: PushHistoryArgs | undefined;
+  /** The probe statement, built ahead (a large push); undefined: built when sent. */
+  statement?: Statement;
 }
 
 function seriesCount(families: readonly MetricFamily[]): number {

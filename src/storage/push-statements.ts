@@ -7,6 +7,7 @@ import { PushCheckPlan, StoredContext } from 'src/core/consistency/push-check';
 import { BinaryElement, binaryArray } from 'src/storage/pg-arrays';
 import { fromDbLabels, fromDbText, toDbJson, toDbText } from 'src/storage/db-text';
 import type { PushHistoryArgs } from 'src/storage/history-writer';
+import { runAll, runPaused, Steps } from 'src/core/model/steps';
 
 /**
  * The calls of the push protocol's SQL functions (migrations/sql/push.v2.sql), the only place that
@@ -76,10 +77,24 @@ function statementText(fn: string, args: readonly Arg[], columns: string): strin
   return text;
 }
 
-function call(fn: string, args: readonly Arg[], columns = 'kind, name, type, detail, body'): Statement {
+const PUSH_ROW_COLUMNS = 'kind, name, type, detail, body';
+
+function call(fn: string, args: readonly Arg[], columns = PUSH_ROW_COLUMNS): Statement {
+  return runAll(callSteps(fn, args, columns));
+}
+
+/** Elements of an array parameter after whose encoding callSteps yields (only a large push has such arrays). */
+const LARGE_ARRAY_ELEMENTS = 10_000;
+
+/** call() in steps: yields after encoding each array parameter of LARGE_ARRAY_ELEMENTS or more. */
+function* callSteps(fn: string, args: readonly Arg[], columns: string): Steps<Statement> {
   const values = new Array<unknown>(args.length);
   for (let i = 0; i < args.length; i++) {
-    values[i] = encoded(args[i][1], args[i][2]);
+    const value = args[i][2];
+    values[i] = encoded(args[i][1], value);
+    if (Array.isArray(value) && value.length >= LARGE_ARRAY_ELEMENTS) {
+      yield;
+    }
   }
   return { name: fn, text: statementText(fn, args, columns), values };
 }
@@ -150,6 +165,23 @@ function probeArgs(w: PushWrite, history: PushHistoryArgs | undefined): Arg[] {
 /** The one-statement push: locks, then the check's context (nothing written) or the write. */
 export function probeStatement(w: PushWrite, history: PushHistoryArgs | undefined): Statement {
   return call('pgw_push_probe', probeArgs(w, history));
+}
+
+/**
+ * probeStatement for a large push, with `pause` awaited between its parts (the families' encodings,
+ * the history's arguments, each large array parameter; see runPaused).
+ */
+export function probeStatementPaused(w: PushWrite, history: PushHistoryArgs | undefined, pause: () => Promise<void>): Promise<Statement> {
+  return runPaused(probeSteps(w, history), pause);
+}
+
+function* probeSteps(w: PushWrite, history: PushHistoryArgs | undefined): Steps<Statement> {
+  const args = [...lockArgs(w), ...keyArgs(w), ...suspectArgs(w), ...candidateArgs(w)];
+  yield;
+  args.push(...groupArgs(w, w.plan.families));
+  yield;
+  args.push(...historyArgs(history));
+  return yield* callSteps('pgw_push_probe', args, PUSH_ROW_COLUMNS);
 }
 
 /**
