@@ -69,6 +69,9 @@ export interface PushHistoryArgs {
   days: number[];
 }
 
+/** Series between two steps of a push's history arguments (pushArgsPaused). */
+const ARG_SLICE_POINTS = 4000;
+
 /**
  * The write side of the push history (history_series, history_sample). It gives every push the
  * history arguments of its one statement (push-statements.ts) and ends the series of deleted groups
@@ -77,9 +80,6 @@ export interface PushHistoryArgs {
  * It also backfills groups pushed before the history existed. Reads: HistoryReader; partitions
  * and retention: HistoryPartitions.
  */
-/** Series between two steps of a push's history arguments (pushArgsPaused). */
-const ARG_SLICE_POINTS = 4000;
-
 @Injectable()
 export class HistoryWriter {
   constructor(

@@ -1,7 +1,7 @@
-import { checkPushStorable, LARGE_PUSH_SERIES, yieldToLoop } from 'src/storage/storable-sizes';
+import { checkPushStorable, isLargePush, yieldToLoop } from 'src/storage/storable-sizes';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Labels } from 'src/core/model/labels';
-import { MetricFamily, MetricType } from 'src/core/model/metric-family';
+import { MetricType } from 'src/core/model/metric-family';
 import { formatLabels } from 'src/core/grouping/grouping-key';
 import { DATABASE } from 'src/storage/storage.tokens';
 import { Database, Executor } from 'src/storage/database';
@@ -196,7 +196,7 @@ export class MetricGroupRepository {
       families: write.plan.families,
       now: write.now,
     };
-    const large = seriesCount(write.plan.families) > LARGE_PUSH_SERIES;
+    const large = isLargePush(write.plan.families);
     const history = large ? await this.history?.pushArgsPaused(toRecord, yieldToLoop) : this.history?.pushArgs(toRecord);
     checkPushStorable(write, history);
     if (large) {
@@ -434,14 +434,6 @@ interface ProbeJob {
   history: PushHistoryArgs | undefined;
   /** The probe statement, built ahead (a large push); undefined: built when sent. */
   statement?: Statement;
-}
-
-function seriesCount(families: readonly MetricFamily[]): number {
-  let n = 0;
-  for (const mf of families) {
-    n += mf.metric.length;
-  }
-  return n;
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -159,12 +159,22 @@ function historyArgs(h: PushHistoryArgs | undefined): Arg[] {
 }
 
 function probeArgs(w: PushWrite, history: PushHistoryArgs | undefined): Arg[] {
-  return [...lockArgs(w), ...keyArgs(w), ...suspectArgs(w), ...candidateArgs(w), ...groupArgs(w, w.plan.families), ...historyArgs(history)];
+  return runAll(probeArgSteps(w, history));
+}
+
+/** pgw_push_probe's arguments, in steps between the parts whose work grows with a push's series. */
+function* probeArgSteps(w: PushWrite, history: PushHistoryArgs | undefined): Steps<Arg[]> {
+  const args = [...lockArgs(w), ...keyArgs(w), ...suspectArgs(w), ...candidateArgs(w)];
+  yield;
+  args.push(...groupArgs(w, w.plan.families));
+  yield;
+  args.push(...historyArgs(history));
+  return args;
 }
 
 /** The one-statement push: locks, then the check's context (nothing written) or the write. */
 export function probeStatement(w: PushWrite, history: PushHistoryArgs | undefined): Statement {
-  return call('pgw_push_probe', probeArgs(w, history));
+  return runAll(probeSteps(w, history));
 }
 
 /**
@@ -176,12 +186,7 @@ export function probeStatementPaused(w: PushWrite, history: PushHistoryArgs | un
 }
 
 function* probeSteps(w: PushWrite, history: PushHistoryArgs | undefined): Steps<Statement> {
-  const args = [...lockArgs(w), ...keyArgs(w), ...suspectArgs(w), ...candidateArgs(w)];
-  yield;
-  args.push(...groupArgs(w, w.plan.families));
-  yield;
-  args.push(...historyArgs(history));
-  return yield* callSteps('pgw_push_probe', args, PUSH_ROW_COLUMNS);
+  return yield* callSteps('pgw_push_probe', yield* probeArgSteps(w, history), PUSH_ROW_COLUMNS);
 }
 
 /**

@@ -38,6 +38,20 @@ export function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** The series of the families (one per metric). */
+export function seriesCount(families: readonly MetricFamily[]): number {
+  let n = 0;
+  for (const f of families) {
+    n += f.metric.length;
+  }
+  return n;
+}
+
+/** Whether a push is large enough to let other requests run between (and within) its steps. */
+export function isLargePush(families: readonly MetricFamily[]): boolean {
+  return seriesCount(families) > LARGE_PUSH_SERIES;
+}
+
 /** A push the store cannot index (see the module comment). Maps to HTTP 400. */
 export class PushTooLargeError extends Error {}
 
@@ -71,10 +85,7 @@ export function checkGroupStorable(group: Pick<GroupRef, 'tenant' | 'groupingKey
  * MAX_SERIES_PER_PUSH series. checkPushStorable does the exact check. Returns the push's series.
  */
 export function checkParsedSeries(families: readonly MetricFamily[]): number {
-  let series = 0;
-  for (const f of families) {
-    series += f.metric.length;
-  }
+  const series = seriesCount(families);
   if (series > MAX_SERIES_PER_PUSH) {
     throw new PushTooLargeError(`push refused: it holds ${series} series, at most ${MAX_SERIES_PER_PUSH} per push`);
   }
