@@ -98,7 +98,7 @@ export interface QuietTrimOptions {
   minNewSpaceBytes: number;
 }
 
-export const QUIET_TRIM: QuietTrimOptions = { checkMs: 1000, quietUtilization: 0.05, quietChecks: 6, minNewSpaceBytes: 8 * 1024 * 1024 };
+export const QUIET_TRIM: QuietTrimOptions = { checkMs: 1000, quietUtilization: 0.05, quietChecks: 6, minNewSpaceBytes: 4 * 1024 * 1024 };
 
 /**
  * Whether a quiet spell should end in a young-generation collection: `quiet` intervals in a row at
@@ -119,7 +119,9 @@ function newSpaceBytes(): number {
  * so a gateway left quiet after a burst held the 30 MiB until V8's memory reducer ran ~30 s later
  * (bench/README.md, "Memory"). After `quietChecks` seconds of an idle event loop this runs one
  * minor collection (well under a millisecond on an empty young generation), which shrinks it; if
- * V8 still finds the rate too high, the next quiet spell tries again. A busy gateway never
+ * V8 still finds the rate too high (it looks at its collections of the last ~5 s, so the first
+ * collection after a burst often does), or shrinks it only part of the way, the next quiet spell
+ * tries again while more than `minNewSpaceBytes` remain. A busy gateway never
  * triggers it and keeps its young generation. Returns a function that stops the timer.
  */
 export function trimWhenQuiet(o: QuietTrimOptions = QUIET_TRIM): () => void {

@@ -41,7 +41,7 @@ const { trimWhenQuiet, QUIET_TRIM } = require(process.argv[1]);
   await sleep(4000);
   const quietWithoutTrim = newSpace();
   const stop = trimWhenQuiet({ ...QUIET_TRIM, checkMs: 500, quietChecks: 8 });
-  const deadline = Date.now() + 12000;
+  const deadline = Date.now() + 20000;
   while (newSpace() > 4 * 1024 * 1024 && Date.now() < deadline) await sleep(250);
   stop();
   process.stdout.write(JSON.stringify({ grown, quietWithoutTrim, trimmed: newSpace() }));
@@ -51,14 +51,17 @@ const { trimWhenQuiet, QUIET_TRIM } = require(process.argv[1]);
 describe('trimWhenQuiet (a process of its own, real V8)', () => {
   it('gives a young generation grown by a burst back once the process is quiet, which V8 alone does not do as soon', async () => {
     const heap = path.resolve(__dirname, '../../dist/src/runtime/heap.js');
-    const { stdout } = await promisify(execFile)(process.execPath, ['-e', SCRIPT, heap], { timeout: 30_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', SCRIPT, heap], { timeout: 40_000 });
     const r = JSON.parse(stdout) as { grown: number; quietWithoutTrim: number; trimmed: number };
     expect(r.grown).toBeGreaterThan(8 * MiB);
     // Quiet for 4 s without the trim: V8 keeps it (it shrinks only in a collection, and nothing allocates).
     expect(r.quietWithoutTrim).toBeGreaterThan(8 * MiB);
-    // With the trim (8 quiet half-second intervals here): given back.
+    // With the trim (8 quiet half-second intervals here): given back. V8 judges the allocation rate
+    // over its collections of the last ~5 s, so on a busy machine the first one or two trims after
+    // the burst can find it still high and leave the young generation grown (seen in CI); the
+    // 20 s allow four.
     expect(r.trimmed).toBeLessThanOrEqual(4 * MiB);
-  }, 40_000);
+  }, 50_000);
 });
 
 /** A burst like the one above, inside withoutYoungGrowth and then outside it, in a process of its own. */
