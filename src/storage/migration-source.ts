@@ -11,6 +11,7 @@ import { EscapeTokenText1795720000000 } from '../../migrations/1795720000000-Esc
 import { AddPushBatch1795730000000 } from '../../migrations/1795730000000-AddPushBatch';
 import { BoundPushLocks1795740000000 } from '../../migrations/1795740000000-BoundPushLocks';
 import { GenericPushPlans1795750000000 } from '../../migrations/1795750000000-GenericPushPlans';
+import { HashedPushMembership1795760000000 } from '../../migrations/1795760000000-HashedPushMembership';
 /** Every migration, in order. Listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
   CreateMetricStore1767225600000,
@@ -25,6 +26,7 @@ export const MIGRATIONS = [
   AddPushBatch1795730000000,
   BoundPushLocks1795740000000,
   GenericPushPlans1795750000000,
+  HashedPushMembership1795760000000,
 ];
 
 /**

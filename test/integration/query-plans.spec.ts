@@ -2,6 +2,11 @@ import { Client } from 'pg';
 import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase } from '../support/gateway';
 import { itWhen, serverUrl } from '../support/test-env';
 import { GENERIC_PLAN_FUNCTIONS } from '../../migrations/1795750000000-GenericPushPlans';
+import { planPushCheck } from 'src/core/consistency/push-check';
+import { canonicalLabels } from 'src/core/grouping/grouping-key';
+import { MetricFamily, MetricType } from 'src/core/model/metric-family';
+import type { PushHistoryArgs } from 'src/storage/history-writer';
+import { probeStatement, PushRow, PushWrite, wasWritten } from 'src/storage/push-statements';
 
 /**
  * PostgreSQL caches the plans of PL/pgSQL functions and of foreign-key cascades per session. A
@@ -121,6 +126,111 @@ describe('query plans of pushes and deletes on a store that grew from empty', ()
       const verdict = (o: { seqScans: number; indexEntriesPerOp: number }): string =>
         o.seqScans === 0 && o.indexEntriesPerOp < 100 ? 'point lookups' : `seq scans ${o.seqScans}, ${o.indexEntriesPerOp} index entries per op`;
       expect(Object.fromEntries(TABLES.map((t) => [t, verdict(perOp[t])]))).toEqual(Object.fromEntries(TABLES.map((t) => [t, 'point lookups'])));
+    },
+  );
+});
+
+/**
+ * Membership in a push's array arguments (the series keys it pushes, its family names) must stay a
+ * hashed lookup under the generic plans above: tested per row as `x <> ALL(array)`, a push replacing
+ * a group of 50,000 series compared every stored series with every pushed key (20-25 s; push.v5.sql).
+ * The plans are read with auto_explain, loaded in this test's own session.
+ */
+describe('the push statement under generic plans: set membership in its arrays is hashed', () => {
+  jest.setTimeout(60000);
+  let db: TestDatabase;
+  let client: Client;
+  const plans: string[] = [];
+
+  beforeAll(async () => {
+    if (serverUrl() === undefined) {
+      return;
+    }
+    db = await createTestDatabase();
+    client = new Client({ connectionString: db.url });
+    await client.connect();
+    client.on('notice', (n) => plans.push(n.message ?? ''));
+    await client.query(`LOAD 'auto_explain'`);
+    for (const setting of ['log_min_duration = 0', 'log_nested_statements = on', `log_level = 'notice'`]) {
+      await client.query(`SET auto_explain.${setting}`);
+    }
+  });
+
+  afterAll(async () => {
+    await client?.end();
+    await db?.drop();
+  });
+
+  const exposed = { job: 'plans', instance: 'i' };
+  const T = 1_700_000_000_000;
+
+  /** A PUT of series n = 0 .. count-1 of one gauge family, as the repository would state it. */
+  function replace(count: number, at: number): { write: PushWrite; history: PushHistoryArgs } {
+    const family: MetricFamily = {
+      name: 'member',
+      help: 'h',
+      type: MetricType.GAUGE,
+      metric: Array.from({ length: count }, (_, n) => ({
+        label: [
+          { name: 'instance', value: 'i' },
+          { name: 'job', value: 'plans' },
+          { name: 'n', value: String(n) },
+        ],
+        gauge: { value: n },
+      })),
+    };
+    const key = canonicalLabels(exposed);
+    const labels = family.metric.map((_, n) => `{"instance":"i","job":"plans","n":"${n}"}`);
+    return {
+      write: {
+        group: { tenant: '', groupingKey: key, exposedLabels: exposed, exposedKey: key, labels: exposed },
+        mode: 'replace',
+        now: at / 1000,
+        plan: planPushCheck([family], exposed, [], true),
+      },
+      history: {
+        t: at,
+        names: labels.map(() => 'member'),
+        families: labels.map(() => 'member'),
+        labels,
+        keys: family.metric.map((_, n) => `member${labels[n]}`),
+        values: family.metric.map((_, n) => n),
+        familyList: ['member'],
+        record: true,
+        days: [Math.floor(at / 86_400_000) * 86_400_000],
+      },
+    };
+  }
+
+  async function run(count: number, at: number): Promise<string[]> {
+    plans.length = 0;
+    const { write, history } = replace(count, at);
+    const statement = probeStatement(write, history);
+    const { rows } = await client.query<PushRow>({ name: statement.name, text: statement.text, values: statement.values });
+    expect(wasWritten(rows)).toBe(true);
+    return [...plans];
+  }
+
+  itWhen(serverUrl() !== undefined, 'needs a PostgreSQL server (auto_explain is loaded into its session)')(
+    'ends the series a replacing push drops through a hashed subplan, and ends exactly those',
+    async () => {
+      await run(30, T);
+      const logged = await run(20, T + 1000);
+      const ending = logged.filter((p) => p.includes('Update on history_series'));
+      const dropping = logged.filter((p) => p.includes('Delete on metric_family'));
+      expect(ending).toHaveLength(1);
+      expect(dropping).toHaveLength(1);
+      for (const plan of [...ending, ...dropping]) {
+        expect(plan).toContain('hashed SubPlan');
+        expect(plan).not.toMatch(/<> ALL|= ANY/);
+      }
+      const { rows } = await client.query<{ stale: boolean; n: string }>(
+        `SELECT last_stale AS stale, count(*)::text AS n FROM history_series WHERE name = 'member' GROUP BY 1 ORDER BY 1`,
+      );
+      expect(rows).toEqual([
+        { stale: false, n: '20' },
+        { stale: true, n: '10' },
+      ]);
     },
   );
 });
