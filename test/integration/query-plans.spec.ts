@@ -1,11 +1,12 @@
 import { Client } from 'pg';
-import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase } from '../support/gateway';
+import { createTestDatabase, InProcessGateway, startInProcess, TestDatabase, testConfig } from '../support/gateway';
 import { itWhen, serverUrl } from '../support/test-env';
 import { GENERIC_PLAN_FUNCTIONS } from '../../migrations/1795750000000-GenericPushPlans';
 import { planPushCheck } from 'src/core/consistency/push-check';
 import { canonicalLabels } from 'src/core/grouping/grouping-key';
 import { MetricFamily, MetricType } from 'src/core/model/metric-family';
-import type { PushHistoryArgs } from 'src/storage/history-writer';
+import { HistoryWriter, PushHistoryArgs } from 'src/storage/history-writer';
+import { HistoryPartitions } from 'src/storage/history-partitions';
 import { probeStatement, PushRow, PushWrite, wasWritten } from 'src/storage/push-statements';
 
 /**
@@ -164,7 +165,10 @@ describe('the push statement under generic plans: set membership in its arrays i
   const exposed = { job: 'plans', instance: 'i' };
   const T = 1_700_000_000_000;
 
-  /** A PUT of series n = 0 .. count-1 of one gauge family, as the repository would state it. */
+  /**
+   * A PUT of series n = 0 .. count-1 of one gauge family, as the repository states it: the history
+   * arguments are the gateway's own (HistoryWriter.pushArgs; it needs no database for them).
+   */
   function replace(count: number, at: number): { write: PushWrite; history: PushHistoryArgs } {
     const family: MetricFamily = {
       name: 'member',
@@ -180,26 +184,15 @@ describe('the push statement under generic plans: set membership in its arrays i
       })),
     };
     const key = canonicalLabels(exposed);
-    const labels = family.metric.map((_, n) => `{"instance":"i","job":"plans","n":"${n}"}`);
-    return {
-      write: {
-        group: { tenant: '', groupingKey: key, exposedLabels: exposed, exposedKey: key, labels: exposed },
-        mode: 'replace',
-        now: at / 1000,
-        plan: planPushCheck([family], exposed, [], true),
-      },
-      history: {
-        t: at,
-        names: labels.map(() => 'member'),
-        families: labels.map(() => 'member'),
-        labels,
-        keys: family.metric.map((_, n) => `member${labels[n]}`),
-        values: family.metric.map((_, n) => n),
-        familyList: ['member'],
-        record: true,
-        days: [Math.floor(at / 86_400_000) * 86_400_000],
-      },
+    const write: PushWrite = {
+      group: { tenant: '', groupingKey: key, exposedLabels: exposed, exposedKey: key, labels: exposed },
+      mode: 'replace',
+      now: at / 1000,
+      plan: planPushCheck([family], exposed, [], true),
     };
+    const writer = new HistoryWriter(undefined as never, testConfig(db), new HistoryPartitions(undefined as never));
+    const history = writer.pushArgs({ tenant: '', exposedLabels: exposed, mode: 'replace', families: write.plan.families, now: write.now });
+    return { write, history };
   }
 
   async function run(count: number, at: number): Promise<string[]> {
