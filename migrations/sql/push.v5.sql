@@ -10,8 +10,8 @@
 -- series key, so replacing a group of 50,000 series took 20-25 s instead of ~3 s (13.6 s against
 -- 40 ms for the bare statement on 50,000 rows, psql, PREPARE under force_generic_plan). Written as
 -- `NOT IN (SELECT unnest(array))` / `IN (SELECT unnest(array))` they become a hashed subplan,
--- built once per statement, whatever the plan. The arrays never hold NULL, so NOT IN means what
--- <> ALL meant. test/integration/query-plans.spec.ts reads the plans (auto_explain) of a push
+-- built once per statement, whatever the plan. The arrays are never NULL and never hold NULL
+-- (push-statements.ts passes [] for an absent one), so NOT IN means what <> ALL meant. test/integration/query-plans.spec.ts reads the plans (auto_explain) of a push
 -- replacing a group and checks what it ended.
 --
 -- CREATE OR REPLACE resets the function's settings, so plan_cache_mode is repeated here.
